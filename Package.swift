@@ -1,0 +1,76 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "optout-bridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "optout-bridge", targets: ["optout-bridge"]),
+        .executable(name: "fake-nlpearl", targets: ["fake-nlpearl"]),
+        .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // C glue: libmicrohttpd from Debian's libmicrohttpd-dev, with shims for what Swift cannot call.
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        // A small async HTTP/1.1 server on libmicrohttpd; knows nothing of opt-outs.
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
+        // Domain values: contact keys, leads, events, the mapping and its JSON reader.
+        .target(name: "OptOutCore"),
+        // The configuration file: decoding, env:/file: references, validation.
+        .target(name: "Config", dependencies: ["OptOutCore"]),
+        // The client for NLPearl's DELETE /v2/Outbound/{pearlId}/Leads.
+        .target(
+            name: "NLPearl",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        // The SQLite outbox and audit trail.
+        .target(
+            name: "Journal",
+            dependencies: ["OptOutCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The service: intake, journal, dispatcher, HTTP routes, metrics, reload.
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "MicroHTTP", "OptOutCore", "Config", "NLPearl", "Journal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // A strict fake of NLPearl's endpoint, for tests, examples and benchmarks.
+        .target(name: "FakeNLPearl", dependencies: ["MicroHTTP"]),
+        .executableTarget(
+            name: "optout-bridge",
+            dependencies: [
+                "Bridge", "Config", "OptOutCore", "Journal", "NLPearl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "fake-nlpearl",
+            dependencies: ["FakeNLPearl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"]),
+        .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: ["Bridge", "FakeNLPearl", "optout-bridge"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,37 @@
+/// One HTTP request as the server received it: the body is the raw bytes, never re-encoded.
+public struct HTTPRequest: Sendable {
+    /// The method as sent, e.g. `POST`.
+    public var method: String
+    /// The percent-decoded path without the query, e.g. `/hooks/hubspot`.
+    public var path: String
+    /// The request target exactly as sent on the request line, e.g. `/hooks/x?token=a%20b`.
+    public var rawURI: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The peer's numeric address, when known.
+    public var remoteAddress: String?
+
+    public init(
+        method: String, path: String, rawURI: String? = nil, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+        remoteAddress: String? = nil
+    ) {
+        self.method = method
+        self.path = path
+        self.rawURI = rawURI ?? path
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The raw query string after `?`, not decoded, or `nil` when the target has none.
+    public var query: String? {
+        guard let mark = rawURI.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return String(rawURI[rawURI.utf8.index(after: mark)...])
+    }
+
+    /// The query's `name=value` pairs, form-decoded (`+` is a space), in order.
+    public var queryItems: [(name: String, value: String)] {
+        guard let query else { return [] }
+        return FormDecoding.pairs(query)
+    }
+}

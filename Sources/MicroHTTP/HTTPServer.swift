@@ -1,0 +1,118 @@
+import CMicroHTTPD
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A small asynchronous HTTP/1.1 server on libmicrohttpd.
+///
+/// libmicrohttpd parses requests on its own epoll thread pool. Each complete request is handed to the async
+/// `handler`; meanwhile its connection is suspended, so no MHD thread ever waits for upstream work. The response
+/// is queued when the handler returns (never on the first call of the access handler, which would make MHD answer
+/// `Connection: close` and cost keep-alive). Bodies over ``Configuration/maxBodyBytes`` get 413, before the body is
+/// read when `Content-Length` says so.
+///
+/// ```swift
+/// let server = HTTPServer(configuration: .init(port: 8080)) { request in .text(200, "hello") }
+/// try server.start()
+/// await server.shutdown()
+/// ```
+public final class HTTPServer: Sendable {
+    let core: ServerCore
+    private let daemon = Mutex<DaemonHandle?>(nil)
+    private let boundPort = Atomic<Int>(0)
+
+    public init(configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
+        core = ServerCore(configuration: configuration, handler: handler)
+    }
+
+    deinit {
+        if let handle = daemon.withLock({ $0.take() }) {
+            MHD_stop_daemon(handle.pointer)
+        }
+    }
+
+    public var configuration: Configuration { core.configuration }
+
+    /// The port the server listens on, once started.
+    public var port: Int { boundPort.load(ordering: .acquiring) }
+
+    /// The number of requests being handled or read right now.
+    public var activeRequests: Int { core.activeRequests.load(ordering: .relaxed) }
+
+    /// Binds and starts serving on MHD's own threads; returns at once.
+    public func start() throws(HTTPServerError) {
+        let configuration = core.configuration
+        let started: DaemonHandle? = daemon.withLock { handle in
+            guard handle == nil else { return nil }
+            let context = Unmanaged.passUnretained(core).toOpaque()
+            let pointer = configuration.host.withCString { host in
+                withOptionalCString(configuration.tls?.keyPEM) { key in
+                    withOptionalCString(configuration.tls?.certificatePEM) { certificate in
+                        var settings = optout_mhd_settings(
+                            host: host,
+                            port: UInt16(clamping: configuration.port),
+                            threads: UInt32(clamping: max(1, configuration.threads)),
+                            connection_limit: UInt32(clamping: configuration.connectionLimit),
+                            per_ip_connection_limit: UInt32(clamping: configuration.perIPConnectionLimit),
+                            idle_timeout_seconds: UInt32(clamping: configuration.idleTimeoutSeconds),
+                            connection_memory_limit: 64 * 1024,
+                            tls_key_pem: key,
+                            tls_cert_pem: certificate,
+                            access_handler: MHDCallbacks.access,
+                            access_handler_cls: context,
+                            uri_log: MHDCallbacks.uriLog,
+                            uri_log_cls: context,
+                            completed: MHDCallbacks.completed,
+                            completed_cls: context)
+                        return optout_mhd_start(&settings)
+                    }
+                }
+            }
+            guard let pointer else { return nil }
+            handle = DaemonHandle(pointer: pointer)
+            return handle
+        }
+        guard let started else {
+            if daemon.withLock({ $0 != nil }) { throw .alreadyStarted }
+            throw .cannotStart(host: configuration.host, port: configuration.port, tls: configuration.tls != nil)
+        }
+        boundPort.store(Int(optout_mhd_bound_port(started.pointer)), ordering: .releasing)
+        core.startDeadlineSweeper()
+    }
+
+    /// Stops accepting, lets in-flight handlers finish within `gracePeriod`, answers the rest 503, and stops.
+    ///
+    /// Requests that arrive meanwhile on open keep-alive connections are answered 503 with `Connection: close`.
+    public func shutdown(gracePeriod: Duration = .seconds(8)) async {
+        guard let handle = daemon.withLock({ $0.take() }) else { return }
+        core.draining.store(true, ordering: .releasing)
+        let listener = MHD_quiesce_daemon(handle.pointer)
+        if listener >= 0 { close(listener) }
+
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: gracePeriod)
+        while core.handlingCount > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        core.answerAllHandling(with: ServerCore.shuttingDownResponse)
+        // Give MHD a moment to send what was just resumed; MHD_stop_daemon panics on suspended connections.
+        let flushDeadline = clock.now.advanced(by: .seconds(1))
+        while core.suspendedCount > 0 || core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        core.stopDeadlineSweeper()
+        MHD_stop_daemon(handle.pointer)
+    }
+}
+
+/// The daemon pointer, owned by one ``HTTPServer``; MHD's API is thread-safe for the calls made on it.
+struct DaemonHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}

@@ -1,0 +1,135 @@
+import CMicroHTTPD
+
+/// The C callbacks given to libmicrohttpd.
+///
+/// They run on MHD's worker threads, so they are nonisolated static members (a closure at the top level of
+/// `main.swift` would be MainActor-isolated and crash there). `cls` is the daemon's ``ServerCore``, unretained:
+/// the ``HTTPServer`` keeps it alive until the daemon is stopped.
+enum MHDCallbacks {
+    /// Called once per request with the raw request target, before parsing: the only place the query string is
+    /// seen as sent. The context it returns becomes the request's `*con_cls`.
+    static let uriLog: optout_mhd_uri_log_callback = { cls, uri, _ in
+        let core = Unmanaged<ServerCore>.fromOpaque(cls!).takeUnretainedValue()
+        core.activeRequests.add(1, ordering: .relaxed)
+        let context = RequestContext(rawURI: uri.map { String(cString: $0) } ?? "/")
+        return Unmanaged.passRetained(context).toOpaque()
+    }
+
+    static let completed: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
+        let core = Unmanaged<ServerCore>.fromOpaque(cls!).takeUnretainedValue()
+        guard let conCls, let raw = conCls.pointee else { return }
+        conCls.pointee = nil
+        Unmanaged<RequestContext>.fromOpaque(raw).release()
+        core.activeRequests.subtract(1, ordering: .relaxed)
+    }
+
+    static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in
+        let core = Unmanaged<ServerCore>.fromOpaque(cls!).takeUnretainedValue()
+        guard let connection, let conCls, let raw = conCls.pointee, let uploadSize else { return MHD_Result.NO }
+        let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
+
+        // First call: headers only. Answer now only what must not wait for the body.
+        if !context.headersSeen {
+            context.headersSeen = true
+            if core.draining.load(ordering: .acquiring) {
+                return queue(ServerCore.shuttingDownResponse, on: connection, close: true)
+            }
+            if let length = header(connection, "Content-Length").flatMap({ Int($0) }),
+                length > core.configuration.maxBodyBytes
+            {
+                return queue(ServerCore.tooLargeResponse, on: connection, close: true)
+            }
+            return MHD_Result.YES
+        }
+
+        // Body chunks: keep them while under the limit; past it, read on and discard, then answer 413.
+        if uploadSize.pointee > 0 {
+            let size = uploadSize.pointee
+            if !context.bodyTooLarge, let uploadData {
+                if context.body.count + size > core.configuration.maxBodyBytes {
+                    context.bodyTooLarge = true
+                    context.body = []
+                } else {
+                    uploadData.withMemoryRebound(to: UInt8.self, capacity: size) {
+                        context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
+                    }
+                }
+            }
+            uploadSize.pointee = 0
+            return MHD_Result.YES
+        }
+
+        // The request is complete, or the connection was resumed with the handler's answer.
+        if let response = context.takeAnswer() {
+            return queue(response, on: connection, close: core.draining.load(ordering: .acquiring))
+        }
+        if context.bodyTooLarge {
+            return queue(ServerCore.tooLargeResponse, on: connection, close: true)
+        }
+        let request = HTTPRequest(
+            method: method.map { String(cString: $0) } ?? "GET",
+            path: url.map { String(cString: $0) } ?? "/",
+            rawURI: context.rawURI,
+            headers: headers(of: connection),
+            body: context.body,
+            remoteAddress: clientAddress(connection))
+        context.body = []
+        core.dispatch(request, context: context, connection: connection)
+        return MHD_Result.YES
+    }
+
+    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, close: Bool) -> MHD_Result {
+        let mhdResponse = response.body.withUnsafeBytes { buffer in
+            MHD_create_response_from_buffer(
+                buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress),
+                MHD_ResponseMemoryMode.RESPMEM_MUST_COPY)
+        }
+        guard let mhdResponse else { return MHD_Result.NO }
+        defer { MHD_destroy_response(mhdResponse) }
+        for (name, value) in response.headers {
+            // MHD computes the framing itself.
+            if name.caseInsensitiveEquals("Content-Length") || name.caseInsensitiveEquals("Transfer-Encoding") {
+                continue
+            }
+            if name.caseInsensitiveEquals("Connection"), !close { continue }
+            MHD_add_response_header(mhdResponse, name, value)
+        }
+        if close {
+            MHD_add_response_header(mhdResponse, "Connection", "close")
+        }
+        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    private static func header(_ connection: OpaquePointer, _ name: String) -> String? {
+        MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, name).map { String(cString: $0) }
+    }
+
+    private final class HeaderCollector {
+        var fields: [HTTPHeaders.Field] = []
+    }
+
+    private static let collectHeader: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
+        let collector = Unmanaged<HeaderCollector>.fromOpaque(cls!).takeUnretainedValue()
+        guard let key else { return MHD_Result.YES }
+        let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+        let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) }
+        collector.fields.append((name: name, value: text ?? ""))
+        return MHD_Result.YES
+    }
+
+    private static func headers(of connection: OpaquePointer) -> HTTPHeaders {
+        let collector = HeaderCollector()
+        withExtendedLifetime(collector) {
+            _ = MHD_get_connection_values_n(
+                connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return HTTPHeaders(collector.fields)
+    }
+
+    private static func clientAddress(_ connection: OpaquePointer) -> String? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard optout_mhd_client_address(connection, &buffer, socklen_t(buffer.count)) == 0 else { return nil }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

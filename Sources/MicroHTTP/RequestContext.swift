@@ -1,0 +1,49 @@
+import CMicroHTTPD
+import Synchronization
+
+/// The state of one request, from the URI-log callback to the completion callback.
+///
+/// `@unchecked Sendable`: the reading fields are touched only by the MHD thread that owns the connection (MHD calls
+/// one connection's callbacks serially); the hand-over to the handler task goes through `outcome`, a `Mutex`.
+final class RequestContext: @unchecked Sendable {
+    enum Outcome {
+        case reading
+        case handling(connection: ConnectionHandle)
+        case answered(HTTPResponse)
+        case queued
+    }
+
+    let rawURI: String
+    var headersSeen = false
+    var body: [UInt8] = []
+    var bodyTooLarge = false
+    let outcome = Mutex(Outcome.reading)
+
+    init(rawURI: String) {
+        self.rawURI = rawURI
+    }
+
+    /// Hands the response over once; the first caller wins (the handler or its deadline).
+    /// - Returns: the suspended connection to resume, or nil when another answer came first.
+    func answer(_ response: HTTPResponse) -> ConnectionHandle? {
+        outcome.withLock { state in
+            guard case .handling(let connection) = state else { return nil }
+            state = .answered(response)
+            return connection
+        }
+    }
+
+    /// Takes the response for queuing, after the connection was resumed.
+    func takeAnswer() -> HTTPResponse? {
+        outcome.withLock { state in
+            guard case .answered(let response) = state else { return nil }
+            state = .queued
+            return response
+        }
+    }
+}
+
+/// A suspended MHD connection. MHD keeps it alive while suspended, and resuming is thread-safe.
+struct ConnectionHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

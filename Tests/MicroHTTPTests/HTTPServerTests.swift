@@ -1,0 +1,233 @@
+import Foundation
+import MicroHTTP
+import Synchronization
+import TestSupport
+import Testing
+
+/// Starts a server for one test and stops it afterwards, whatever the test did.
+func withServer<R>(
+    _ configuration: HTTPServer.Configuration = .init(),
+    handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse,
+    _ body: (HTTPServer) async throws -> R
+) async throws -> R {
+    let server = HTTPServer(configuration: configuration, handler: handler)
+    try server.start()
+    do {
+        let result = try await body(server)
+        await server.shutdown(gracePeriod: .seconds(2))
+        return result
+    } catch {
+        await server.shutdown(gracePeriod: .seconds(2))
+        throw error
+    }
+}
+
+let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
+    var headers = HTTPHeaders()
+    headers.add(name: "X-Method", value: request.method)
+    headers.add(name: "X-Path", value: request.path)
+    headers.add(name: "X-Raw-URI", value: request.rawURI)
+    headers.add(name: "X-Query", value: request.query ?? "-")
+    headers.add(name: "X-Test-Header", value: request.headers["x-test"] ?? "-")
+    headers.add(name: "X-Remote", value: request.remoteAddress ?? "-")
+    return HTTPResponse(status: 200, headers: headers, body: request.body)
+}
+
+@Suite struct HTTPServerTests {
+    @Test func handsTheRequestOverAsSent() async throws {
+        try await withServer(handler: echo) { server in
+            let port = server.port
+            let body: [UInt8] = [0, 1, 2, 0xFF, 0xFE] + Array("{\"a\": 1}".utf8)
+            let response = try await blocking {
+                try RawHTTPConnection(port: port).request(
+                    "POST", "/hooks/a%20b?token=x%2By&z=1", headers: [("X-Test", "hello")], body: body)
+            }
+            #expect(response.status == 200)
+            #expect(response.body == body)
+            #expect(response.header("X-Method") == "POST")
+            #expect(response.header("X-Path") == "/hooks/a b")
+            #expect(response.header("X-Raw-URI") == "/hooks/a%20b?token=x%2By&z=1")
+            #expect(response.header("X-Query") == "token=x%2By&z=1")
+            #expect(response.header("X-Test-Header") == "hello")
+            #expect(response.header("X-Remote") == "127.0.0.1")
+        }
+    }
+
+    @Test func queryItemsAreFormDecoded() {
+        let request = HTTPRequest(method: "GET", path: "/x", rawURI: "/x?token=a%2Bb+c&empty&k=%ZZ")
+        let items = request.queryItems
+        #expect(items.map(\.name) == ["token", "empty", "k"])
+        #expect(items.map(\.value) == ["a+b c", "", "%ZZ"])
+    }
+
+    @Test func keepsConnectionsAlive() async throws {
+        try await withServer(handler: echo) { server in
+            let port = server.port
+            let responses = try await blocking {
+                let connection = try RawHTTPConnection(port: port)
+                return try (0..<5).map { try connection.request("GET", "/ping/\($0)") }
+            }
+            for (index, response) in responses.enumerated() {
+                #expect(response.status == 200)
+                #expect(response.header("X-Path") == "/ping/\(index)")
+                #expect(response.header("Connection")?.lowercased() != "close")
+            }
+        }
+    }
+
+    @Test func rejectsADeclaredOversizedBodyBeforeReadingIt() async throws {
+        let handled = Atomic<Int>(0)
+        try await withServer(.init(maxBodyBytes: 1000)) { _ in
+            handled.add(1, ordering: .relaxed)
+            return .text(200, "handled")
+        } _: { server in
+            let port = server.port
+            // Headers only: the body is never sent, so a 413 can only come before reading it.
+            let response = try await blocking {
+                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                try connection.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n")
+                return try connection.readResponse()
+            }
+            #expect(response.status == 413)
+            #expect(response.header("Connection")?.lowercased() == "close")
+        }
+        #expect(handled.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func rejectsAChunkedBodyOverTheLimit() async throws {
+        try await withServer(.init(maxBodyBytes: 1000), handler: echo) { server in
+            let port = server.port
+            var request = "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            for _ in 0..<3 {
+                request += "200\r\n" + String(repeating: "a", count: 0x200) + "\r\n"
+            }
+            request += "0\r\n\r\n"
+            let wire = request
+            let response = try await blocking {
+                let connection = try RawHTTPConnection(port: port)
+                try connection.send(wire)
+                return try connection.readResponse()
+            }
+            #expect(response.status == 413)
+        }
+    }
+
+    @Test func acceptsABodyExactlyAtTheLimit() async throws {
+        try await withServer(.init(maxBodyBytes: 1000), handler: echo) { server in
+            let port = server.port
+            let body = [UInt8](repeating: 0x61, count: 1000)
+            let response = try await blocking { try RawHTTPConnection(port: port).request("POST", "/x", body: body) }
+            #expect(response.status == 200)
+            #expect(response.body == body)
+        }
+    }
+
+    /// With one MHD thread, eight requests can only be inside the handler together if no thread waits for them.
+    @Test func handlersNeverBlockTheListenerThreads() async throws {
+        let inside = Atomic<Int>(0)
+        let concurrency = 8
+        try await withServer(.init(threads: 1)) { _ in
+            inside.add(1, ordering: .relaxed)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while inside.load(ordering: .relaxed) < concurrency, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return .text(200, "\(inside.load(ordering: .relaxed))")
+        } _: { server in
+            let port = server.port
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        try await blocking { try RawHTTPConnection(port: port).request("GET", "/slow").text }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers == Array(repeating: "\(concurrency)", count: concurrency))
+        }
+    }
+
+    @Test func answers503WhenTheHandlerPassesItsDeadline() async throws {
+        try await withServer(.init(requestTimeout: .milliseconds(200))) { _ in
+            try? await Task.sleep(for: .seconds(30))
+            return .text(200, "too late")
+        } _: { server in
+            let port = server.port
+            let response = try await blocking { try RawHTTPConnection(port: port).request("GET", "/stuck") }
+            #expect(response.status == 503)
+            #expect(response.header("Retry-After") != nil)
+        }
+    }
+
+    @Test func shutdownLetsInFlightRequestsFinish() async throws {
+        let started = Atomic<Bool>(false)
+        let server = HTTPServer(configuration: .init()) { _ in
+            started.store(true, ordering: .relaxed)
+            try? await Task.sleep(for: .milliseconds(300))
+            return .text(200, "finished")
+        }
+        try server.start()
+        let port = server.port
+        let inFlight = Task { try await blocking { try RawHTTPConnection(port: port).request("GET", "/work") } }
+        while !started.load(ordering: .relaxed) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await server.shutdown(gracePeriod: .seconds(5))
+        let response = try await inFlight.value
+        #expect(response.status == 200)
+        #expect(response.text == "finished")
+        #expect(throws: RawHTTPConnection.Failure.self) { try RawHTTPConnection(port: port) }
+    }
+
+    @Test func shutdownAnswers503WhenAHandlerOutlivesTheGracePeriod() async throws {
+        let started = Atomic<Bool>(false)
+        let server = HTTPServer(configuration: .init()) { _ in
+            started.store(true, ordering: .relaxed)
+            try? await Task.sleep(for: .seconds(30))
+            return .text(200, "too late")
+        }
+        try server.start()
+        let port = server.port
+        let inFlight = Task { try await blocking { try RawHTTPConnection(port: port).request("GET", "/work") } }
+        while !started.load(ordering: .relaxed) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await server.shutdown(gracePeriod: .milliseconds(200))
+        let response = try await inFlight.value
+        #expect(response.status == 503)
+        #expect(response.header("Connection")?.lowercased() == "close")
+    }
+
+    @Test func closesIdleConnections() async throws {
+        try await withServer(.init(idleTimeoutSeconds: 1), handler: echo) { server in
+            let port = server.port
+            let (status, closed) = try await blocking {
+                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                return (try connection.request("GET", "/").status, connection.isClosedByPeer())
+            }
+            #expect(status == 200)
+            #expect(closed)
+        }
+    }
+
+    @Test func enforcesTheConnectionLimit() async throws {
+        try await withServer(.init(connectionLimit: 2, idleTimeoutSeconds: 10), handler: echo) { server in
+            let port = server.port
+            let (first, second, third) = try await blocking {
+                let first = try RawHTTPConnection(port: port)
+                let second = try RawHTTPConnection(port: port)
+                let statuses = (try first.request("GET", "/").status, try second.request("GET", "/").status)
+                let third = Result { try RawHTTPConnection(port: port, timeout: 3).request("GET", "/").status }
+                return (statuses.0, statuses.1, third)
+            }
+            #expect(first == 200)
+            #expect(second == 200)
+            #expect(throws: (any Error).self) { try third.get() }
+        }
+    }
+
+    @Test func refusesToStartOnABadAddress() {
+        let server = HTTPServer(configuration: .init(host: "not-an-address")) { _ in .text(200, "") }
+        #expect(throws: HTTPServerError.self) { try server.start() }
+    }
+}
