@@ -1,0 +1,238 @@
+import Foundation
+
+/// Checks one request against `nlpearl-delete-leads.openapi.yaml`.
+///
+/// Pure: it sees the method, the URI as sent, the headers and the body, and says whether the
+/// request is a valid delete call or how it breaks the contract. ``FakeNLPearl`` answers the
+/// breaches; tests of the validator need no socket.
+public struct ContractValidator: Sendable {
+    /// What a request came to.
+    public enum Verdict: Sendable, Equatable {
+        /// A request as the contract describes it; `leadIds` is empty when the body sent `null`.
+        case valid(pearlId: String, leadIds: [String])
+        /// A well-formed `Authorization: Bearer` whose token is not the configured one: answered
+        /// 401 with no body, and not a contract violation.
+        case wrongToken(pearlId: String)
+        /// A contract violation, to be recorded and answered with `status`.
+        case violation(Violation)
+    }
+
+    /// How a request breaks the contract.
+    public struct Violation: Error, Sendable, Equatable {
+        /// 400 for a bad request to the endpoint, 401 for a missing or malformed `Authorization`,
+        /// 404 for another path, 405 for another method.
+        public var status: Int
+        /// What is wrong, in one sentence.
+        public var detail: String
+        /// The field at fault, in ASP.NET's `errors` style (`$` for the body as a whole).
+        public var field: String
+
+        public init(status: Int, detail: String, field: String) {
+            self.status = status
+            self.detail = detail
+            self.field = field
+        }
+    }
+
+    /// The token that `Authorization: Bearer` must carry.
+    public var token: String
+
+    public init(token: String) {
+        self.token = token
+    }
+
+    /// Checks a request.
+    ///
+    /// - Parameters:
+    ///   - method: The request method.
+    ///   - uri: The request target as sent on the request line, with its percent-encoding.
+    ///   - headerValues: Every value of a header, by case-insensitive name.
+    ///   - body: The request body.
+    public func check(
+        method: String,
+        uri: String,
+        headerValues: (String) -> [String],
+        body: [UInt8]
+    ) -> Verdict {
+        let pearlId: String
+        switch Self.route(uri) {
+        case .failure(let violation): return .violation(violation)
+        case .success(let id): pearlId = id
+        }
+        guard method == "DELETE" else {
+            return .violation(
+                .init(status: 405, detail: "method \(method) is not allowed; use DELETE", field: "$method"))
+        }
+        switch checkAuthorization(headerValues("Authorization")) {
+        case .failure(let violation): return .violation(violation)
+        case .success(false): return .wrongToken(pearlId: pearlId)
+        case .success(true): break
+        }
+        if let violation = Self.checkContentType(headerValues("Content-Type")) {
+            return .violation(violation)
+        }
+        switch Self.leadIds(in: body) {
+        case .failure(let violation): return .violation(violation)
+        case .success(let leadIds): return .valid(pearlId: pearlId, leadIds: leadIds)
+        }
+    }
+
+    /// The pearlId of `/v2/Outbound/{pearlId}/Leads`, percent-decoded; a violation for any other target.
+    static func route(_ uri: String) -> Result<String, Violation> {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let segments = parts[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count == 5, segments[0].isEmpty, segments[1] == "v2", segments[2] == "Outbound",
+            segments[4] == "Leads"
+        else {
+            return .failure(
+                .init(
+                    status: 404,
+                    detail: "no route for \(parts[0]); the endpoint is "
+                        + "/v2/Outbound/{pearlId}/Leads", field: "$path"))
+        }
+        guard !segments[3].isEmpty else {
+            return .failure(.init(status: 404, detail: "the pearlId path segment is empty", field: "pearlId"))
+        }
+        guard let pearlId = percentDecode(segments[3]) else {
+            return .failure(
+                .init(
+                    status: 400,
+                    detail: "the pearlId segment \(segments[3]) is not valid "
+                        + "percent-encoded UTF-8", field: "pearlId"))
+        }
+        if parts.count == 2 {
+            return .failure(
+                .init(
+                    status: 400,
+                    detail: "unexpected query string ?\(parts[1]); the endpoint "
+                        + "takes no query parameters", field: "$query"))
+        }
+        return .success(pearlId)
+    }
+
+    /// True for the configured token, false for another well-formed bearer token; a violation for
+    /// a missing, repeated or malformed header.
+    func checkAuthorization(_ values: [String]) -> Result<Bool, Violation> {
+        guard values.count == 1, let value = values.first else {
+            let detail =
+                values.isEmpty
+                ? "missing Authorization header; send Authorization: Bearer AccountId:SecretKey"
+                : "\(values.count) Authorization headers; send exactly one"
+            return .failure(.init(status: 401, detail: detail, field: "Authorization"))
+        }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+        // The scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty,
+            !parts[1].hasPrefix(" "), !parts[1].hasSuffix(" ")
+        else {
+            return .failure(
+                .init(
+                    status: 401,
+                    detail: "Authorization is not of the form "
+                        + "\"Bearer AccountId:SecretKey\"", field: "Authorization"))
+        }
+        return .success(parts[1] == token)
+    }
+
+    /// Nil for `application/json`, `text/json` or `application/*+json`, with parameters, and a
+    /// charset, if any, of UTF-8; else a violation.
+    static func checkContentType(_ values: [String]) -> Violation? {
+        guard values.count == 1, let value = values.first else {
+            let detail =
+                values.isEmpty
+                ? "missing Content-Type; the body must be application/json, text/json or application/*+json"
+                : "\(values.count) Content-Type headers; send exactly one"
+            return .init(status: 400, detail: detail, field: "Content-Type")
+        }
+        let parameters = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = parameters.first ?? ""
+        let subtype = mediaType.hasPrefix("application/") ? mediaType.dropFirst("application/".count) : ""
+        let isJSON =
+            mediaType == "application/json" || mediaType == "text/json"
+            || (subtype.hasSuffix("+json") && subtype.count > "+json".count && !subtype.contains("/"))
+        guard isJSON else {
+            return .init(
+                status: 400,
+                detail: "Content-Type \(value) is not application/json, text/json or "
+                    + "application/*+json", field: "Content-Type")
+        }
+        for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
+            let charset = parameter.dropFirst("charset=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard charset == "utf-8" || charset == "utf8" else {
+                return .init(status: 400, detail: "Content-Type charset \(charset) is not UTF-8", field: "Content-Type")
+            }
+        }
+        return nil
+    }
+
+    /// The leadIds of a `DeleteLeadsRequestApi` body, or how the body breaks its schema.
+    static func leadIds(in body: [UInt8]) -> Result<[String], Violation> {
+        // The contract leaves the body optional, but a delete without leads is always a client bug.
+        guard !body.isEmpty else {
+            return .failure(
+                .init(
+                    status: 400, detail: "the request body is empty; send {\"leadIds\": [...]}",
+                    field: "$"))
+        }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
+            return .failure(.init(status: 400, detail: "the request body is not valid JSON", field: "$"))
+        }
+        guard let object = parsed as? [String: Any] else {
+            return .failure(.init(status: 400, detail: "the request body is not a JSON object", field: "$"))
+        }
+        let extra = object.keys.filter { $0 != "leadIds" }.sorted()
+        guard extra.isEmpty else {
+            let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
+            return .failure(
+                .init(
+                    status: 400,
+                    detail: "the request body has properties other than leadIds "
+                        + "(\(names)); DeleteLeadsRequestApi allows no additional properties", field: extra[0]))
+        }
+        guard let value = object["leadIds"], !(value is NSNull) else {
+            return .success([])
+        }
+        guard let array = value as? [Any] else {
+            return .failure(.init(status: 400, detail: "leadIds is not an array", field: "leadIds"))
+        }
+        var leadIds: [String] = []
+        leadIds.reserveCapacity(array.count)
+        for (index, element) in array.enumerated() {
+            guard let leadId = element as? String, !(element is NSNumber) else {
+                return .failure(
+                    .init(
+                        status: 400, detail: "leadIds[\(index)] is not a string",
+                        field: "leadIds[\(index)]"))
+            }
+            leadIds.append(leadId)
+        }
+        return .success(leadIds)
+    }
+
+    /// `%XX`-decodes a path segment; nil for a bad escape or bytes that are not UTF-8.
+    static func percentDecode(_ segment: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(segment.utf8.count)
+        var iterator = segment.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,50 @@
+extension FakeNLPearl {
+    /// How the fake answers requests that keep the contract.
+    ///
+    /// Requests that break it are answered by the contract checks, whatever the behaviour.
+    public indirect enum Behaviour: Sendable {
+        /// 200 `true`, the content type rotating through text/plain, application/json and text/json.
+        case succeed
+        /// 200 `true` with one content type.
+        case succeedAs(ResponseContentType)
+        /// 200 `false`.
+        case answerFalse
+        /// This status, with `Retry-After: seconds` when given. 200 answers `true`, 400 a
+        /// `ValidationProblemDetails`; other statuses have an empty body.
+        case status(Int, retryAfter: Int?)
+        /// 429 with `Retry-After: seconds`.
+        case rateLimited(retryAfterSeconds: Int)
+        /// Waits, then answers as `then` says (for timeouts and latency).
+        case delay(Duration, then: Behaviour)
+        /// 400 naming the rejected leads in `errors` when any of them is in the call, else 200 `true`.
+        case rejectLeads(Set<String>)
+        /// 200 `false` when any of these leads is in the call, else 200 `true`.
+        case falseForLeads(Set<String>)
+        /// The n-th valid call since the behaviour was set is answered by the n-th element; the last
+        /// one answers every call after it.
+        case script([Behaviour])
+        /// With probability `probability` (0...1) as `behaviour`, else as `otherwise`.
+        case sometimes(Double, Behaviour, otherwise: Behaviour)
+        /// This exact answer, for what the other cases cannot say (a `Retry-After` date, a 307, a
+        /// body that breaks the contract).
+        case respond(status: Int, headers: [Header], body: [UInt8])
+    }
+
+    /// A response header of ``Behaviour/respond(status:headers:body:)``.
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: String
+
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The content types that the contract allows for a 200 or a 400 answer.
+    public enum ResponseContentType: String, Sendable, CaseIterable {
+        case textPlain = "text/plain"
+        case applicationJSON = "application/json"
+        case textJSON = "text/json"
+    }
+}

@@ -1,0 +1,130 @@
+import MicroHTTP
+import Synchronization
+
+import struct Foundation.Date
+
+extension FakeNLPearl {
+    /// The fake's shared state and request handling, owned by the server's handler.
+    final class Core: Sendable {
+        struct State {
+            var responder = Responder(behaviour: .succeed)
+            var calls: [Call] = []
+            var callCount = 0
+            var violations: [String] = []
+            var deletedLeads: [String: Set<String>] = [:]
+            var nextWaiterID: UInt64 = 0
+            var waiters: [UInt64: (count: Int, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        }
+
+        let state = Mutex(State())
+        let stopSignal = StopSignal()
+        private let validator: ContractValidator
+        private let historyLimit: Int
+        private let onCall: (@Sendable (Call) -> Void)?
+
+        init(validator: ContractValidator, historyLimit: Int, onCall: (@Sendable (Call) -> Void)?) {
+            self.validator = validator
+            self.historyLimit = max(0, historyLimit)
+            self.onCall = onCall
+        }
+
+        func handle(_ request: HTTPRequest) async -> HTTPResponse {
+            let receivedAt = Date()
+            let verdict = validator.check(
+                method: request.method,
+                uri: request.rawURI,
+                headerValues: { request.headers.values(for: $0) },
+                body: request.body
+            )
+            var call = Call(
+                method: request.method,
+                uri: request.rawURI,
+                pearlId: nil,
+                leadIds: nil,
+                headers: request.headers.map { Header($0.name, $0.value) },
+                body: request.body,
+                receivedAt: receivedAt,
+                status: 0,
+                answer: "",
+                answerHeaders: [],
+                violation: nil
+            )
+            let reply: Reply
+            var deleted: (pearlId: String, leadIds: [String])?
+            switch verdict {
+            case .valid(let pearlId, let leadIds):
+                call.pearlId = pearlId
+                call.leadIds = leadIds
+                let plan = state.withLock {
+                    $0.responder.plan(pearlId: pearlId, leadIds: leadIds) { .random(in: 0..<1) }
+                }
+                await stopSignal.sleep(for: plan.delay)
+                reply = plan.reply
+                if plan.deletes { deleted = (pearlId, leadIds) }
+            case .wrongToken(let pearlId):
+                call.pearlId = pearlId
+                reply = Reply(
+                    status: 401,
+                    headers: [Header("WWW-Authenticate", "Bearer error=\"invalid_token\"")],
+                    body: [],
+                    note: "wrong token"
+                )
+            case .violation(let violation):
+                call.violation = violation.detail
+                reply = state.withLock { $0.responder.reply(to: violation) }
+            }
+            call.status = reply.status
+            call.answer = reply.summary
+            call.answerHeaders = reply.headers
+            record(call, deleted: deleted)
+            var headers = HTTPHeaders()
+            for header in reply.headers { headers.add(name: header.name, value: header.value) }
+            return HTTPResponse(status: reply.status, headers: headers, body: reply.body)
+        }
+
+        private func record(_ call: Call, deleted: (pearlId: String, leadIds: [String])?) {
+            let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+                state.calls.append(call)
+                if state.calls.count > historyLimit { state.calls.removeFirst(state.calls.count - historyLimit) }
+                state.callCount += 1
+                if let violation = call.violation {
+                    state.violations.append("\(call.method) \(call.uri): \(violation)")
+                }
+                if let deleted { state.deletedLeads[deleted.pearlId, default: []].formUnion(deleted.leadIds) }
+                let due = state.waiters.filter { $0.value.count <= state.callCount }
+                for id in due.keys { state.waiters[id] = nil }
+                return due.values.map(\.continuation)
+            }
+            for continuation in ready { continuation.resume(returning: true) }
+            onCall?(call)
+        }
+
+        func waitForCalls(count: Int, timeout: Duration) async -> Bool {
+            let id = state.withLock { state in
+                state.nextWaiterID += 1
+                return state.nextWaiterID
+            }
+            let timer = Mutex<Task<Void, Never>?>(nil)
+            let reached = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let done = state.withLock { state in
+                    if state.callCount >= count { return true }
+                    state.waiters[id] = (count, continuation)
+                    return false
+                }
+                if done {
+                    continuation.resume(returning: true)
+                    return
+                }
+                timer.withLock {
+                    $0 = Task { [self] in
+                        do { try await Task.sleep(for: timeout) } catch { return }
+                        let expired = state.withLock { $0.waiters.removeValue(forKey: id) }
+                        expired?.continuation.resume(returning: false)
+                    }
+                }
+            }
+            timer.withLock { $0?.cancel() }
+            return reached
+        }
+    }
+}

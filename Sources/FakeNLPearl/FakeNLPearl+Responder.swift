@@ -1,0 +1,139 @@
+extension FakeNLPearl {
+    /// Turns a behaviour and a valid call into an answer; a value, mutated under the fake's lock.
+    ///
+    /// Pure but for the random draw of ``Behaviour/sometimes(_:_:otherwise:)``, which is passed in.
+    struct Responder: Sendable {
+        /// What to do for one call.
+        struct Plan: Sendable, Equatable {
+            /// How long to wait before answering.
+            var delay: Duration
+            var reply: Reply
+            /// Whether the answer says that the leads were deleted (200 `true`).
+            var deletes: Bool
+        }
+
+        private(set) var behaviour: Behaviour
+        private var callsSinceBehaviourSet = 0
+        private var successCount = 0
+        private var problemCount = 0
+
+        init(behaviour: Behaviour) {
+            self.behaviour = behaviour
+        }
+
+        /// Sets the behaviour and restarts its scripts.
+        mutating func set(_ behaviour: Behaviour) {
+            self.behaviour = behaviour
+            callsSinceBehaviourSet = 0
+        }
+
+        /// The answer to a valid call.
+        mutating func plan(pearlId: String, leadIds: [String], random: () -> Double) -> Plan {
+            let plan = plan(behaviour, leadIds: leadIds, delay: .zero, random: random)
+            callsSinceBehaviourSet += 1
+            return plan
+        }
+
+        private mutating func plan(
+            _ behaviour: Behaviour,
+            leadIds: [String],
+            delay: Duration,
+            random: () -> Double
+        ) -> Plan {
+            switch behaviour {
+            case .succeed:
+                return Plan(delay: delay, reply: .boolean(true, as: Self.nextContentType(&successCount)), deletes: true)
+            case .succeedAs(let contentType):
+                return Plan(delay: delay, reply: .boolean(true, as: contentType), deletes: true)
+            case .answerFalse:
+                return Plan(
+                    delay: delay, reply: .boolean(false, as: Self.nextContentType(&successCount)), deletes: false)
+            case .status(let status, let retryAfter):
+                return statusPlan(status, retryAfter: retryAfter, delay: delay)
+            case .rateLimited(let seconds):
+                return statusPlan(429, retryAfter: seconds, delay: delay)
+            case .delay(let extra, let then):
+                return plan(then, leadIds: leadIds, delay: delay + extra, random: random)
+            case .rejectLeads(let rejected):
+                var errors: [String: [String]] = [:]
+                for (index, leadId) in leadIds.enumerated() where rejected.contains(leadId) {
+                    errors["leadIds[\(index)]"] = ["Lead '\(leadId)' cannot be deleted."]
+                }
+                guard !errors.isEmpty else { return plan(.succeed, leadIds: leadIds, delay: delay, random: random) }
+                let reply = Reply.problem(
+                    status: 400,
+                    title: "One or more validation errors occurred.",
+                    detail: "\(errors.count) of \(leadIds.count) leads cannot be deleted.",
+                    errors: errors,
+                    as: Self.nextContentType(&problemCount)
+                )
+                return Plan(delay: delay, reply: reply, deletes: false)
+            case .falseForLeads(let refused):
+                let answer: Behaviour = leadIds.contains(where: refused.contains) ? .answerFalse : .succeed
+                return plan(answer, leadIds: leadIds, delay: delay, random: random)
+            case .script(let steps):
+                guard let last = steps.last else {
+                    return plan(.succeed, leadIds: leadIds, delay: delay, random: random)
+                }
+                let step = callsSinceBehaviourSet < steps.count ? steps[callsSinceBehaviourSet] : last
+                return plan(step, leadIds: leadIds, delay: delay, random: random)
+            case .sometimes(let probability, let chosen, let otherwise):
+                let answer = random() < probability ? chosen : otherwise
+                return plan(answer, leadIds: leadIds, delay: delay, random: random)
+            case .respond(let status, let headers, let body):
+                let deletes =
+                    status == 200
+                    && String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "true"
+                return Plan(delay: delay, reply: Reply(status: status, headers: headers, body: body), deletes: deletes)
+            }
+        }
+
+        private mutating func statusPlan(_ status: Int, retryAfter: Int?, delay: Duration) -> Plan {
+            let retryHeader = retryAfter.map { [Header("Retry-After", String($0))] } ?? []
+            switch status {
+            case 200:
+                var reply = Reply.boolean(true, as: Self.nextContentType(&successCount))
+                reply.headers += retryHeader
+                return Plan(delay: delay, reply: reply, deletes: true)
+            case 400:
+                let reply = Reply.problem(
+                    status: 400,
+                    title: "One or more validation errors occurred.",
+                    detail: "The fake is set to answer 400.",
+                    errors: [:],
+                    as: Self.nextContentType(&problemCount),
+                    extraHeaders: retryHeader
+                )
+                return Plan(delay: delay, reply: reply, deletes: false)
+            default:
+                let note = retryAfter.map { "Retry-After: \($0)" } ?? ""
+                let reply = Reply(status: status, headers: retryHeader, body: [], note: note)
+                return Plan(delay: delay, reply: reply, deletes: false)
+            }
+        }
+
+        /// The answer to a contract violation: a problem with the violation's detail (401: empty).
+        mutating func reply(to violation: ContractValidator.Violation) -> Reply {
+            switch violation.status {
+            case 401:
+                return Reply(status: 401, headers: [Header("WWW-Authenticate", "Bearer")])
+            default:
+                let title = violation.status == 400 ? "One or more validation errors occurred." : "Contract violation"
+                return Reply.problem(
+                    status: violation.status,
+                    title: title,
+                    detail: violation.detail,
+                    errors: [violation.field: [violation.detail]],
+                    as: Self.nextContentType(&problemCount),
+                    extraHeaders: violation.status == 405 ? [Header("Allow", "DELETE")] : []
+                )
+            }
+        }
+
+        private static func nextContentType(_ counter: inout Int) -> ResponseContentType {
+            let all = ResponseContentType.allCases
+            defer { counter &+= 1 }
+            return all[counter % all.count]
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// The wire form of one delete call: its URL and its `{"leadIds":[...]}` body.
+///
+/// Built by hand rather than with `JSONEncoder`: the body has one fixed member, and this runs for
+/// every call under load.
+struct DeleteLeadsRequest: Sendable {
+    var url: String
+    var body: [UInt8]
+
+    init(baseURL: String, pearlId: String, leadIds: [String]) {
+        url = Self.url(baseURL: baseURL, pearlId: pearlId)
+        body = Self.body(leadIds: leadIds)
+    }
+
+    /// `{baseURL}/v2/Outbound/{pearlId}/Leads`, with the pearlId percent-encoded as one path segment.
+    static func url(baseURL: String, pearlId: String) -> String {
+        var base = Substring(baseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return base + "/v2/Outbound/" + encodePathSegment(pearlId) + "/Leads"
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters, so that `/`, `?`, `#` or `%`
+    /// in a pearlId cannot change the path; a segment of only dots is encoded too, so that no
+    /// server or proxy reads it as `.` or `..`.
+    static func encodePathSegment(_ segment: String) -> String {
+        let onlyDots = !segment.isEmpty && segment.utf8.allSatisfy { $0 == UInt8(ascii: ".") }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(segment.utf8.count)
+        for byte in segment.utf8 {
+            if isUnreserved(byte), !(onlyDots && byte == UInt8(ascii: ".")) {
+                encoded.append(byte)
+            } else {
+                encoded.append(UInt8(ascii: "%"))
+                encoded.append(hexDigits[Int(byte >> 4)])
+                encoded.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
+    }
+
+    /// `{"leadIds":[...]}` with each id as a JSON string; no other member, no whitespace.
+    static func body(leadIds: [String]) -> [UInt8] {
+        var out: [UInt8] = Array(#"{"leadIds":["#.utf8)
+        out.reserveCapacity(out.count + leadIds.reduce(0) { $0 + $1.utf8.count + 3 } + 2)
+        for (index, leadId) in leadIds.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(leadId, to: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
+    }
+
+    static func appendJSONString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0x00..<0x20:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+}

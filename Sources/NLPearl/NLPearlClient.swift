@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+import struct Foundation.Date
+
+/// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`.
+///
+/// A direct AsyncHTTPClient client rather than a generated one: there is one endpoint, and the
+/// caller needs `Retry-After`, text/plain booleans and one typed outcome for every kind of answer.
+///
+/// Redirects are never followed, whatever the given `HTTPClient` is configured to do: the body is
+/// sent as a one-shot stream, which AsyncHTTPClient cannot replay, so it hands a 3xx answer back
+/// as it is (``DeleteLeadsOutcome/unexpected(status:detail:)``). The token thus only ever goes to
+/// ``Configuration/baseURL``.
+public struct NLPearlClient: Sendable {
+    /// The largest answer body read; NLPearl's answers are a boolean or a short problem.
+    static let maxResponseBytes = 1 << 20
+
+    /// Where and how this client reaches NLPearl.
+    public let configuration: Configuration
+
+    private let httpClient: HTTPClient
+    private let redactor: TokenRedactor
+    private let headers: HTTPHeaders
+    private let tokenIsUsable: Bool
+    private let timeout: TimeAmount
+    /// `scheme://host:port` of the base URL, without user info or path, for error messages.
+    private let origin: String
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: Base URL, token and timeout.
+    ///   - httpClient: The connection pool to use; the process-wide shared one by default.
+    public init(configuration: Configuration, httpClient: HTTPClient = .shared) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.redactor = TokenRedactor(token: configuration.token)
+        // A CR, LF or other control character would make a broken (or injected) header, and
+        // AsyncHTTPClient's error for it would quote the token: refuse before sending.
+        self.tokenIsUsable = configuration.token.utf8.allSatisfy { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer " + configuration.token)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json")
+        self.headers = headers
+        self.origin = Self.origin(of: configuration.baseURL)
+        self.timeout = Self.timeAmount(configuration.timeout)
+    }
+
+    /// Deletes leads of one outbound campaign.
+    ///
+    /// Sends `DELETE {baseURL}/v2/Outbound/{pearlId}/Leads` with `{"leadIds":[...]}` and waits at most
+    /// ``Configuration/timeout`` for the whole answer. Never throws: every failure is an outcome.
+    ///
+    /// - Parameters:
+    ///   - pearlId: The campaign; sent percent-encoded as one path segment.
+    ///   - leadIds: The leads to delete, in order, duplicates kept.
+    /// - Returns: What NLPearl answered, or why no answer came.
+    public func deleteLeads(pearlId: String, leadIds: [String]) async -> DeleteLeadsOutcome {
+        guard tokenIsUsable else {
+            return .connectionFailed("request not sent: the token contains control characters (such as a newline)")
+        }
+        let wire = DeleteLeadsRequest(baseURL: configuration.baseURL, pearlId: pearlId, leadIds: leadIds)
+        var request = HTTPClientRequest(url: wire.url)
+        request.method = .DELETE
+        request.headers = headers
+        // A one-shot stream, not `.bytes`: AsyncHTTPClient follows a redirect only when it can send
+        // the body again, so this keeps the request (and the token) from ever leaving baseURL.
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        continuation.yield(ByteBuffer(bytes: wire.body))
+        continuation.finish()
+        request.body = .stream(stream, length: .known(Int64(wire.body.count)))
+
+        let deadline = NIODeadline.now() + timeout
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, deadline: deadline)
+        } catch {
+            return DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor)
+        }
+        let status = Int(response.status.code)
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch is NIOTooManyBytesError {
+            return .unexpected(status: status, detail: "answer body larger than \(Self.maxResponseBytes) bytes")
+        } catch {
+            return DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor)
+        }
+        return DeleteLeadsOutcome(
+            status: status,
+            retryAfter: response.headers.first(name: "Retry-After"),
+            location: response.headers.first(name: "Location"),
+            body: body.readableBytesView,
+            now: Date().timeIntervalSince1970,
+            redactor: redactor
+        )
+    }
+}
+
+extension NLPearlClient {
+    /// A `Duration` as NIO's `TimeAmount`: negative as zero, beyond NIO's range as a year.
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !nanoseconds.overflow else { return seconds < 0 ? .zero : .hours(24 * 365) }
+        return .nanoseconds(max(0, nanoseconds.partialValue + attoseconds / 1_000_000_000))
+    }
+
+    /// `scheme://host[:port]` of a URL: what precedes the path, less any `user:password@`.
+    static func origin(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return "the base URL" }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let host = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        return String(url[..<schemeEnd.upperBound] + host)
+    }
+}
+
+extension NLPearlClient: CustomStringConvertible, CustomReflectable {
+    /// The configuration's description, which never shows the token.
+    public var description: String { "NLPearlClient(\(configuration))" }
+
+    /// A mirror without the token or the headers that carry it.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["configuration": configuration], displayStyle: .struct)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import FakeNLPearl
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `fake-nlpearl`: a strict fake of NLPearl's delete-leads endpoint, for trying the bridge by hand
+/// and for benchmarks.
+@main
+struct FakeNLPearlCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fake-nlpearl",
+        abstract: "Serves a strict fake of NLPearl's DELETE /v2/Outbound/{pearlId}/Leads.",
+        discussion: """
+            Every request is checked against the OpenAPI contract; each one is printed as a line on \
+            standard output. Stop with Ctrl-C (SIGINT) or SIGTERM.
+            """
+    )
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one, printed at start).")
+    var port = 8099
+
+    @Option(help: "The token that requests must carry as 'Authorization: Bearer TOKEN' (AccountId:SecretKey).")
+    var token = "acct:secret"
+
+    @Option(name: .customLong("latency-ms"), help: "Milliseconds to wait before each answer.")
+    var latencyMilliseconds = 0
+
+    @Option(name: .customLong("fail-rate"), help: "The share of valid calls (0 to 1) answered 503 with Retry-After: 1.")
+    var failRate = 0.0
+
+    @Option(help: "Worker threads.")
+    var threads = 2
+
+    @Flag(help: "Print nothing per call (for benchmarks).")
+    var quiet = false
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must not be negative.") }
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1.") }
+        guard !token.isEmpty else { throw ValidationError("--token must not be empty.") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() async throws {
+        var printLine: (@Sendable (FakeNLPearl.Call) -> Void)?
+        if !quiet {
+            printLine = { call in Output.line(call.logLine) }
+        }
+        let fake = FakeNLPearl(
+            token: token, host: host, port: port, threads: threads, callHistoryLimit: 1000, onCall: printLine
+        )
+        var answer: FakeNLPearl.Behaviour = .succeed
+        if failRate > 0 {
+            answer = .sometimes(failRate, .status(503, retryAfter: 1), otherwise: .succeed)
+        }
+        if latencyMilliseconds > 0 {
+            answer = .delay(.milliseconds(latencyMilliseconds), then: answer)
+        }
+        fake.behaviour = answer
+        do {
+            try fake.start()
+        } catch {
+            Output.error("fake-nlpearl: cannot listen on \(host):\(port): \(error)")
+            throw ExitCode(2)
+        }
+        Output.line("fake-nlpearl listening on \(fake.baseURL) (DELETE /v2/Outbound/{pearlId}/Leads)")
+        let signal = await Signals.waitForTermination()
+        Output.line(
+            "fake-nlpearl: \(signal), stopping after \(fake.callCount) calls, "
+                + "\(fake.violations.count) contract violations")
+        await fake.stop()
+    }
+}
