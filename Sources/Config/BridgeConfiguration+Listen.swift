@@ -1,0 +1,59 @@
+extension BridgeConfiguration {
+    /// The HTTP listener (`listen`).
+    public struct ListenSettings: Sendable, Equatable {
+        /// The address to bind; `0.0.0.0` for every IPv4 interface.
+        public var host: String
+        /// The TCP port; 0 picks a free one.
+        public var port: Int
+        /// Listener threads (≥ 1).
+        public var threads: Int
+        /// The largest request body accepted; a larger one is answered 413 before it is read.
+        public var maxBodyBytes: Int
+        /// Concurrent connections at most (≥ 1).
+        public var connectionLimit: Int
+        /// Concurrent connections per client address at most; 0 for no limit.
+        public var perIPConnectionLimit: Int
+        /// Seconds before an idle connection is closed (≥ 1).
+        public var idleTimeoutSeconds: Int
+        /// HTTPS; off unless both files are set.
+        public var tls: TLSSettings
+
+        /// Creates listener settings with the documented defaults.
+        public init(
+            host: String = "0.0.0.0",
+            port: Int = 8080,
+            threads: Int = 4,
+            maxBodyBytes: Int = 1_048_576,
+            connectionLimit: Int = 1000,
+            perIPConnectionLimit: Int = 0,
+            idleTimeoutSeconds: Int = 30,
+            tls: TLSSettings = TLSSettings()
+        ) {
+            self.host = host
+            self.port = port
+            self.threads = threads
+            self.maxBodyBytes = maxBodyBytes
+            self.connectionLimit = connectionLimit
+            self.perIPConnectionLimit = perIPConnectionLimit
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.tls = tls
+        }
+    }
+
+    /// HTTPS for the listener (`listen.tls`).
+    public struct TLSSettings: Sendable, Equatable {
+        /// The PEM certificate (chain) file, resolved against the configuration file's folder.
+        public var certificateFile: String?
+        /// The PEM private key file, resolved against the configuration file's folder.
+        public var keyFile: String?
+
+        /// Creates TLS settings; without files, TLS is off.
+        public init(certificateFile: String? = nil, keyFile: String? = nil) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
+
+        /// Whether HTTPS is configured.
+        public var isEnabled: Bool { certificateFile != nil && keyFile != nil }
+    }
+}

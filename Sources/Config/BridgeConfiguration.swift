@@ -1,0 +1,68 @@
+import OptOutCore
+
+/// The whole configuration of the service, as described in SPEC §3, with its documented defaults.
+///
+/// Build one in code with the defaulted initialisers (`BridgeConfiguration(listen: .init(port: 0))`), or read the
+/// JSON file with ``load(file:environment:)``. Secrets (``NLPearlSettings/token``, ``APISettings/tokens``) are
+/// ``Secret``s, and sender options are hidden from descriptions, so printing or dumping a configuration never
+/// shows a secret.
+public struct BridgeConfiguration: Sendable, Equatable {
+    /// The HTTP listener.
+    public var listen: ListenSettings
+    /// The NLPearl API.
+    public var nlpearl: NLPearlSettings
+    /// The mapping file.
+    public var mapping: MappingSettings
+    /// The journal (SQLite).
+    public var journal: JournalSettings
+    /// Acknowledgement, batching and retries.
+    public var delivery: DeliverySettings
+    /// What to answer when no lead is mapped.
+    public var unmapped: UnmappedPolicy
+    /// `/v1/opt-outs` authentication.
+    public var api: APISettings
+    /// Webhook sources, one per `POST /hooks/{name}`.
+    public var senders: [SenderConfiguration]
+    /// Runs every step but the DELETE call.
+    public var dryRun: Bool
+    /// The file the configuration was read from, as named; `nil` for built-in defaults or one built in code.
+    public var sourceFile: String?
+
+    /// Creates a configuration; every parameter defaults to the documented default.
+    public init(
+        listen: ListenSettings = ListenSettings(),
+        nlpearl: NLPearlSettings = NLPearlSettings(),
+        mapping: MappingSettings = MappingSettings(),
+        journal: JournalSettings = JournalSettings(),
+        delivery: DeliverySettings = DeliverySettings(),
+        unmapped: UnmappedPolicy = .ignore,
+        api: APISettings = APISettings(),
+        senders: [SenderConfiguration] = [],
+        dryRun: Bool = false,
+        sourceFile: String? = nil
+    ) {
+        self.listen = listen
+        self.nlpearl = nlpearl
+        self.mapping = mapping
+        self.journal = journal
+        self.delivery = delivery
+        self.unmapped = unmapped
+        self.api = api
+        self.senders = senders
+        self.dryRun = dryRun
+        self.sourceFile = sourceFile
+    }
+
+    /// The sender named `name`, if configured.
+    public func sender(named name: String) -> SenderConfiguration? {
+        senders.first { $0.name == name }
+    }
+
+    /// What to do when an opt-out's keys map to no lead (`unmapped`).
+    public enum UnmappedPolicy: String, Sendable, Equatable, CaseIterable {
+        /// Answer 200 `ignored` (webhooks) or 404 (`/v1/opt-outs`).
+        case ignore
+        /// Answer 404 to webhooks too, so that the sender notices.
+        case reject
+    }
+}

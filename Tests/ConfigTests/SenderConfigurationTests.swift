@@ -1,0 +1,125 @@
+import Foundation
+import OptOutCore
+import Testing
+
+@testable import Config
+
+@Suite("Sender configuration")
+struct SenderConfigurationTests {
+    static let secret = "hubspot-client-secret-XYZ"
+
+    @Test("senders keep their whole object, with references resolved and positions kept")
+    func senders() throws {
+        let text = """
+            {"senders": [
+              {"name": "hubspot", "type": "hubspot", "secret": "env:HUBSPOT_SECRET",
+               "publicURL": "https://bridge.example.com/hooks/hubspot"},
+              {"name": "forms-2", "type": "generic", "fields": {"email": "/data/email"},
+               "hmac": {"header": "X-Sig", "secret": "env:HUBSPOT_SECRET"}}
+            ]}
+            """
+        let configuration = try ConfigurationTests.parse(text, environment: ["HUBSPOT_SECRET": Self.secret])
+            .configuration
+        #expect(configuration.senders.map(\.name) == ["hubspot", "forms-2"])
+        let hubspot = try #require(configuration.sender(named: "hubspot"))
+        #expect(hubspot.type == "hubspot")
+        #expect(hubspot["secret"]?.asString == Self.secret)
+        #expect(hubspot["secret"]?.position == SourcePosition(line: 2, column: 52))
+        #expect(hubspot["publicURL"]?.asString == "https://bridge.example.com/hooks/hubspot")
+        #expect(hubspot.position == SourcePosition(line: 2, column: 3))
+        #expect(hubspot.optionNames == ["secret", "publicURL"])
+        let generic = try #require(configuration.sender(named: "forms-2"))
+        #expect(generic["hmac"]?["secret"]?.asString == Self.secret)
+        #expect(generic["fields"]?["email"]?.asString == "/data/email")
+        #expect(
+            generic.diagnostic("bad pointer", at: generic["fields"]?["email"]).description
+                == "optout-bridge.json:4:62: bad pointer")
+        #expect(generic.diagnostic("no hmac").description == "optout-bridge.json:4:3: no hmac")
+        #expect(configuration.sender(named: "zoho") == nil)
+    }
+
+    @Test("sender names, types and keys are checked")
+    func checks() {
+        let text = """
+            {"senders": [
+              {"name": "HubSpot", "type": "hubspot"},
+              {"name": "a", "type": "hubspt"},
+              {"name": "b", "type": "hubspot", "optOutProperty": []},
+              {"name": "c", "type": "hubspot"},
+              {"name": "c", "type": "zoho"},
+              {"name": "email", "type": "generic"},
+              {"type": "zoho"},
+              {"name": "d"},
+              "e",
+              {"name": "f", "type": "klaviyo", "secret": "env:KLAVIYO_SECRET"}
+            ]}
+            """
+        #expect(
+            ConfigurationTests.problems(text) == [
+                "optout-bridge.json:2:12: senders[0].name 'HubSpot' must be lower-case letters, digits and '-'",
+                "optout-bridge.json:3:25: senders[1].type: unknown sender type 'hubspt'; did you mean 'hubspot'?",
+                "optout-bridge.json:4:36: unknown key 'senders[2].optOutProperty'; did you mean "
+                    + "'senders[2].optOutProperties'?",
+                "optout-bridge.json:6:12: senders[4].name: a sender named 'c' is already configured at line 5, "
+                    + "column 12",
+                "optout-bridge.json:7:12: senders[5].name 'email' is reserved for email keys in the mapping; "
+                    + "choose another name",
+                #"optout-bridge.json:8:3: senders[6] needs a "name" (lower-case letters, digits and '-'; it is the "#
+                    + "path /hooks/NAME)",
+                #"optout-bridge.json:9:3: senders[7] needs a "type": one of activecampaign, close, generic, "#
+                    + "gohighlevel, hubspot, intercom, klaviyo, mailchimp, pipedrive, salesforce, sendgrid, standard, "
+                    + "twilio, zoho",
+                #"optout-bridge.json:10:3: senders[8] must be an object {"name": …, "type": …}, not a string"#,
+                "optout-bridge.json:11:46: senders[9].secret: environment variable KLAVIYO_SECRET is not set",
+            ])
+    }
+
+    @Test("the fourteen sender types of SPEC §3 are known")
+    func knownTypes() {
+        #expect(SenderConfiguration.knownTypes.count == 14)
+        #expect(SenderConfiguration.knownTypes["twilio"] == ["authToken", "publicURL"])
+    }
+
+    @Test("no description, debug description or dump of a configuration shows a secret")
+    func noSecretsInText() throws {
+        let apiToken = "api-token-QWERTY"
+        let nlpearlToken = "acct_9:nlpearl-SECRET-987"
+        let text = """
+            {"nlpearl": {"token": "env:T"}, "api": {"tokens": ["env:A"]},
+             "senders": [{"name": "hs", "type": "hubspot", "secret": "env:S"},
+                         {"name": "tw", "type": "twilio", "authToken": "literal-TWILIO-secret"}]}
+            """
+        let configuration = try ConfigurationTests.parse(
+            text, environment: ["T": nlpearlToken, "A": apiToken, "S": Self.secret]
+        ).configuration
+        #expect(configuration.nlpearl.token?.reveal() == nlpearlToken)
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        var mirrored = ""
+        for child in Mirror(reflecting: configuration).children {
+            mirrored += "\(child.label ?? ""): \(child.value)\n"
+        }
+        let texts = [
+            "\(configuration)", String(describing: configuration), String(reflecting: configuration), dumped,
+            mirrored, "\(configuration.senders)", "\(configuration.nlpearl)", "\(configuration.api)",
+        ]
+        for text in texts {
+            for secret in [apiToken, nlpearlToken, Self.secret, "literal-TWILIO-secret"] {
+                #expect(!text.contains(secret), "\(text)")
+            }
+        }
+        #expect(dumped.contains("<redacted>"))
+        #expect("\(configuration.senders[1])" == "SenderConfiguration(name: tw, type: twilio, options: [authToken])")
+    }
+
+    @Test("a sender can be built in code")
+    func inCode() {
+        let sender = SenderConfiguration(name: "zoho", type: "zoho")
+        #expect(sender["name"]?.asString == "zoho")
+        #expect(sender.optionNames.isEmpty)
+        let configuration = BridgeConfiguration(listen: .init(port: 0), senders: [sender], dryRun: true)
+        #expect(configuration.sender(named: "zoho")?.type == "zoho")
+        #expect(configuration.listen.port == 0)
+        #expect(configuration.listen.host == "0.0.0.0")
+    }
+}
