@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import OptOutCore
+
+extension Journal {
+    /// One delivery attempt of one lead, as the audit trail shows it.
+    public struct Attempt: Sendable, Codable, Hashable {
+        /// When the attempt finished.
+        public var at: Date
+        /// A short outcome word, such as `deleted`, `not_deleted`, `rejected`, `rate_limited`,
+        /// `unavailable`, `timeout`, `unauthorized`, `dry_run`, `gave_up`, `requeued`.
+        public var outcome: String
+        /// NLPearl's HTTP status, when there was an answer.
+        public var httpStatus: Int?
+        /// More detail, such as an error description (never a secret).
+        public var detail: String?
+
+        /// Creates an attempt.
+        public init(at: Date, outcome: String, httpStatus: Int? = nil, detail: String? = nil) {
+            self.at = at
+            self.outcome = outcome
+            self.httpStatus = httpStatus
+            self.detail = detail
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case at, outcome, httpStatus, detail
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            at = try c.decodeISO8601(forKey: .at)
+            outcome = try c.decode(String.self, forKey: .outcome)
+            httpStatus = try c.decodeIfPresent(Int.self, forKey: .httpStatus)
+            detail = try c.decodeIfPresent(String.self, forKey: .detail)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(Timestamp.iso8601(at), forKey: .at)
+            try c.encode(outcome, forKey: .outcome)
+            try c.encodeIfPresent(httpStatus, forKey: .httpStatus)
+            try c.encodeIfPresent(detail, forKey: .detail)
+        }
+    }
+
+    /// What happened to one lead in one attempt, and where that leaves it.
+    public struct LeadOutcome: Sendable, Hashable {
+        /// The lead's ``LeadRecord/rowID`` (``PendingLead/leadRowID``).
+        public var leadRowID: Int64
+        /// The attempt to add to the audit trail.
+        public var attempt: Attempt
+        /// The lead's new status: `pending` to try again at ``nextAttemptAt``, or a final one.
+        public var newStatus: LeadStatus
+        /// When to try again, for a lead left `pending`.
+        public var nextAttemptAt: Date?
+        /// NLPearl's problem details as JSON text, for a lead it rejected with 400.
+        public var problem: String?
+
+        /// Creates an outcome.
+        public init(
+            leadRowID: Int64, attempt: Attempt, newStatus: LeadStatus, nextAttemptAt: Date? = nil,
+            problem: String? = nil
+        ) {
+            self.leadRowID = leadRowID
+            self.attempt = attempt
+            self.newStatus = newStatus
+            self.nextAttemptAt = nextAttemptAt
+            self.problem = problem
+        }
+    }
+
+    /// Records attempts and their effect on the leads, group-committed like appends.
+    ///
+    /// For each outcome: adds the attempt row, bumps `attempt_count`, sets the status, `next_attempt_at`,
+    /// `problem` and `last_error` (the attempt's detail, or its outcome word, unless the lead is now
+    /// `deleted` or `dry_run`), then refreshes the status and `updated_at` of the opt-outs concerned.
+    /// An outcome for a lead that no longer exists is skipped.
+    ///
+    /// - Throws: ``JournalError`` when the transaction failed; then nothing was recorded.
+    public func recordOutcomes(_ outcomes: [LeadOutcome]) async throws {
+        guard !outcomes.isEmpty else { return }
+        try await writer.write { db in try Self.apply(outcomes, db) }
+    }
+
+    private static func apply(_ outcomes: [LeadOutcome], _ db: Database) throws {
+        let now = Timestamp.milliseconds(Date())
+        let updateLead = try db.cachedStatement(
+            sql: """
+                UPDATE leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+                    last_error = ?, problem = ?, updated_at = ?
+                WHERE id = ? RETURNING opt_out_id
+                """)
+        let insertAttempt = try db.cachedStatement(
+            sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)")
+        var touched: [String] = []
+        var seen = Set<String>()
+        for outcome in outcomes {
+            let finished = outcome.newStatus == .deleted || outcome.newStatus == .dryRun
+            let lastError = finished ? nil : (outcome.attempt.detail ?? outcome.attempt.outcome)
+            guard
+                let optOutID = try String.fetchOne(
+                    updateLead,
+                    arguments: [
+                        outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
+                        outcome.problem, now, outcome.leadRowID,
+                    ])
+            else { continue }
+            try insertAttempt.execute(arguments: [
+                outcome.leadRowID, Timestamp.milliseconds(outcome.attempt.at), outcome.attempt.outcome,
+                outcome.attempt.httpStatus, outcome.attempt.detail,
+            ])
+            if seen.insert(optOutID).inserted { touched.append(optOutID) }
+        }
+        try refreshStatus(of: touched, now: now, db)
+    }
+
+    /// Recomputes the stored aggregate status of these opt-outs from their leads.
+    static func refreshStatus(of optOutIDs: [String], now: Int64, _ db: Database) throws {
+        let leadStatuses = try db.cachedStatement(sql: "SELECT status FROM leads WHERE opt_out_id = ?")
+        let update = try db.cachedStatement(sql: "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?")
+        for id in optOutIDs {
+            let statuses = try String.fetchAll(leadStatuses, arguments: [id]).map {
+                try RecordReader.status($0, LeadStatus.self)
+            }
+            try update.execute(arguments: [OptOutStatus.aggregate(statuses).rawValue, now, id])
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import OptOutCore
+
+extension Journal {
+    /// A lead waiting for delivery, as the dispatcher needs it.
+    public struct PendingLead: Sendable, Hashable {
+        /// The handle for ``LeadOutcome/leadRowID``.
+        public var leadRowID: Int64
+        /// The opt-out this lead belongs to.
+        public var optOutID: String
+        /// The lead to delete.
+        public var lead: Lead
+        /// Attempts made so far.
+        public var attemptCount: Int
+        /// Not before this time, when an earlier attempt was deferred; nil to go now.
+        public var nextAttemptAt: Date?
+        /// When the opt-out arrived.
+        public var receivedAt: Date
+        /// When the current delivery effort began (arrival, or the last manual retry): the start of the
+        /// `giveUpAfterHours` window.
+        public var queuedAt: Date
+
+        /// Creates a pending lead.
+        public init(
+            leadRowID: Int64, optOutID: String, lead: Lead, attemptCount: Int, nextAttemptAt: Date?,
+            receivedAt: Date, queuedAt: Date
+        ) {
+            self.leadRowID = leadRowID
+            self.optOutID = optOutID
+            self.lead = lead
+            self.attemptCount = attemptCount
+            self.nextAttemptAt = nextAttemptAt
+            self.receivedAt = receivedAt
+            self.queuedAt = queuedAt
+        }
+    }
+
+    /// Every lead in status `pending`, oldest first: the work to resume after a start.
+    public func pendingLeads() throws -> [PendingLead] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at,
+                        o.received_at, l.queued_at
+                    FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
+                    WHERE l.status = 'pending' ORDER BY l.id
+                    """)
+            var result: [PendingLead] = []
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() {
+                result.append(Self.pendingLead(row))
+            }
+            return result
+        }
+    }
+
+    /// The record of one opt-out with its leads and attempts, or nil if there is none.
+    public func record(id: String) throws -> OptOutRecord? {
+        try pool.read { db in try RecordReader.record(id: id, db) }
+    }
+
+    /// Opt-outs, newest first.
+    ///
+    /// - Parameters:
+    ///   - status: Only opt-outs whose aggregate status is this one.
+    ///   - since: Only opt-outs received at or after this time.
+    ///   - limit: At most this many.
+    public func list(status: OptOutStatus? = nil, since: Date? = nil, limit: Int = 100) throws -> [OptOutRecord] {
+        guard limit > 0 else { return [] }
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let status {
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let since {
+            conditions.append("received_at >= ?")
+            arguments += [Timestamp.milliseconds(since)]
+        }
+        arguments += [limit]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql =
+            "SELECT \(RecordReader.optOutColumns) FROM opt_outs \(filter) ORDER BY received_at DESC, id DESC LIMIT ?"
+        return try pool.read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            return try rows.map { try RecordReader.record(from: $0, db) }
+        }
+    }
+
+    /// The numbers of leads pending and failed, for the journal gauges.
+    public func counts() throws -> (pending: Int, failed: Int) {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT status, COUNT(*) FROM leads WHERE status IN ('pending', 'failed') GROUP BY status"))
+            var pending = 0
+            var failed = 0
+            for row in rows {
+                let status: String = row[0]
+                if status == LeadStatus.pending.rawValue { pending = row[1] } else { failed = row[1] }
+            }
+            return (pending, failed)
+        }
+    }
+
+    /// A pending lead from a row of (lead id, opt-out id, pearl id, lead id, attempts, next, received, queued).
+    static func pendingLead(_ row: Row) -> PendingLead {
+        let nextAttemptAt: Int64? = row[5]
+        return PendingLead(
+            leadRowID: row[0], optOutID: row[1], lead: Lead(pearlId: row[2], leadId: row[3]),
+            attemptCount: row[4], nextAttemptAt: nextAttemptAt.map(Timestamp.date),
+            receivedAt: Timestamp.date(row[6]), queuedAt: Timestamp.date(row[7]))
+    }
+}

@@ -1,0 +1,16 @@
+extension Journal {
+    /// Counters of the group-commit writer.
+    public struct Statistics: Sendable, Hashable {
+        /// Write transactions committed (each one fsync of the WAL).
+        public var transactions = 0
+        /// Write requests committed (appends, outcome batches, retries, probes…), over all transactions.
+        public var operations = 0
+        /// Transactions that failed and were rolled back; every request in them threw.
+        public var failedTransactions = 0
+        /// The most requests one transaction carried.
+        public var largestGroup = 0
+
+        /// Zero counters.
+        public init() {}
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import OptOutCore
+
+/// The bridge's outbox and audit trail: a SQLite database in WAL mode with `synchronous=FULL`.
+///
+/// Every opt-out is appended here before anything is acknowledged, every delivery attempt is recorded,
+/// and pending work survives a restart. Writes go through one group-commit writer
+/// (see ``statistics``): concurrent ``append(_:)`` and ``recordOutcomes(_:)`` calls share a
+/// transaction and its fsync, and each returns only once its transaction committed durably. When the
+/// storage fails (disk full, read-only file) the write throws a ``JournalError`` with
+/// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.
+///
+/// Reads (``record(id:)``, ``list(status:since:limit:)``, ``pendingLeads()``, ``export(since:format:write:)``)
+/// are synchronous and run on a pool of reader connections beside the writer.
+public final class Journal: Sendable {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
+    let ids = ULIDGenerator()
+
+    /// Opens the journal at `path`, creating the file if needed (its directory must exist), and
+    /// migrates the schema.
+    ///
+    /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated, ``JournalError`` when
+    ///   SQLite refuses WAL mode or `synchronous=FULL`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "Journal"
+        // A second process (the `journal retry` command) may hold the write lock for a moment.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // FULL: in WAL mode NORMAL may lose the last commits on power loss, and an acknowledged
+            // opt-out must never be lost.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // After a burst the WAL file is truncated back to this size at checkpoints.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets the writer to synchronous=NORMAL after `prepareDatabase` when it enables WAL, so FULL
+        // must be set again here, and is checked rather than trusted.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard mode == "wal", synchronous == 2 else {
+                throw JournalError(
+                    code: .unavailable,
+                    message: "\(path) runs with journal_mode=\(mode ?? "?") synchronous=\(synchronous ?? -1), "
+                        + "not WAL with FULL")
+            }
+        }
+        try JournalSchema.migrator.migrate(pool)
+        writer = GroupCommitWriter(pool: pool, path: path)
+    }
+
+    /// Closes the database connections; later calls fail with an error.
+    ///
+    /// Work already queued for the writer is committed (or failed) first.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// Counters of the group-commit writer since the journal was opened.
+    public var statistics: Statistics {
+        writer.statistics
+    }
+
+    /// Whether a real write through the writer succeeds now, for `/readyz`.
+    ///
+    /// The probe upserts the one row of the `health` table in the next group transaction, so it sees
+    /// what an append would see: a read-only or removed file, an I/O error, a lock held too long. A full
+    /// disk shows as soon as the write needs new space.
+    public func checkWritable() async -> Bool {
+        do {
+            let now = Timestamp.milliseconds(Date())
+            try await writer.write { db in
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO health(id, checked_at) VALUES (1, ?)
+                        ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at
+                        """
+                ).execute(arguments: [now])
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+}

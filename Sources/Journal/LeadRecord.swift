@@ -1,0 +1,82 @@
+import Foundation
+import OptOutCore
+
+/// One lead of an opt-out as the journal knows it: its delivery status and every attempt made.
+public struct LeadRecord: Sendable, Codable, Hashable {
+    /// The journal's row id of this lead, the handle for ``Journal/recordOutcomes(_:)``.
+    public var rowID: Int64
+    /// NLPearl's outbound campaign id.
+    public var pearlId: String
+    /// NLPearl's lead id.
+    public var leadId: String
+    /// Where delivery stands.
+    public var status: LeadStatus
+    /// How many delivery attempts were recorded.
+    public var attemptCount: Int
+    /// When the dispatcher should try next, for a pending lead that was deferred.
+    public var nextAttemptAt: Date?
+    /// When the current delivery effort began: the opt-out's arrival, or the last manual retry.
+    ///
+    /// The dispatcher's `giveUpAfterHours` counts from here, so that a retried lead gets a full window.
+    public var queuedAt: Date
+    /// A short description of the last failure, cleared once the lead is done.
+    public var lastError: String?
+    /// NLPearl's problem details (JSON text) for a lead it rejected with 400.
+    public var problem: String?
+    /// Every attempt, oldest first.
+    public var attempts: [Journal.Attempt]
+
+    /// Creates a record; the journal makes these, this is for tests and decoding.
+    public init(
+        rowID: Int64, pearlId: String, leadId: String, status: LeadStatus, attemptCount: Int = 0,
+        nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil, problem: String? = nil,
+        attempts: [Journal.Attempt] = []
+    ) {
+        self.rowID = rowID
+        self.pearlId = pearlId
+        self.leadId = leadId
+        self.status = status
+        self.attemptCount = attemptCount
+        self.nextAttemptAt = nextAttemptAt
+        self.queuedAt = queuedAt
+        self.lastError = lastError
+        self.problem = problem
+        self.attempts = attempts
+    }
+
+    /// The lead itself.
+    public var lead: Lead { Lead(pearlId: pearlId, leadId: leadId) }
+
+    private enum CodingKeys: String, CodingKey {
+        case rowID = "rowId", pearlId, leadId, status, attemptCount, nextAttemptAt, queuedAt, lastError, problem
+        case attempts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rowID = try c.decode(Int64.self, forKey: .rowID)
+        pearlId = try c.decode(String.self, forKey: .pearlId)
+        leadId = try c.decode(String.self, forKey: .leadId)
+        status = try c.decode(LeadStatus.self, forKey: .status)
+        attemptCount = try c.decode(Int.self, forKey: .attemptCount)
+        nextAttemptAt = try c.decodeISO8601IfPresent(forKey: .nextAttemptAt)
+        queuedAt = try c.decodeISO8601(forKey: .queuedAt)
+        lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
+        problem = try c.decodeIfPresent(String.self, forKey: .problem)
+        attempts = try c.decode([Journal.Attempt].self, forKey: .attempts)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rowID, forKey: .rowID)
+        try c.encode(pearlId, forKey: .pearlId)
+        try c.encode(leadId, forKey: .leadId)
+        try c.encode(status, forKey: .status)
+        try c.encode(attemptCount, forKey: .attemptCount)
+        try c.encodeIfPresent(nextAttemptAt.map(Timestamp.iso8601), forKey: .nextAttemptAt)
+        try c.encode(Timestamp.iso8601(queuedAt), forKey: .queuedAt)
+        try c.encodeIfPresent(lastError, forKey: .lastError)
+        try c.encodeIfPresent(problem, forKey: .problem)
+        try c.encode(attempts, forKey: .attempts)
+    }
+}

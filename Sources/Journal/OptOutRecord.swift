@@ -1,0 +1,107 @@
+import Foundation
+import OptOutCore
+
+/// The journal's record of one opt-out: where it came from, what it resolved to, and how far it got.
+///
+/// Its JSON form (``Codable``) uses camelCase keys and ISO-8601 UTC dates with milliseconds whatever
+/// the encoder's date strategy, and leaves out absent optional fields:
+/// `{"id":"op_01JD…","source":"hubspot","keys":["hubspot:1"],"receivedAt":"2024-11-29T01:53:07.123Z",…}`.
+public struct OptOutRecord: Sendable, Codable, Hashable {
+    /// `op_` followed by a 26-character ULID, so ids sort by creation time.
+    public var id: String
+    /// The sender's name, or `api` for `POST /v1/opt-outs`.
+    public var source: String
+    /// The sender's event id or the API's `Idempotency-Key`; unique per source.
+    public var idempotencyKey: String?
+    /// The contact keys the event carried (`email:…`, `hubspot:…`).
+    public var keys: [String]
+    /// The `X-Request-Id` of the request that brought the opt-out.
+    public var requestId: String?
+    /// When the bridge received the opt-out.
+    public var receivedAt: Date
+    /// When the record last changed (creation, an outcome, a retry).
+    public var updatedAt: Date
+    /// Why the opt-out has no leads, such as `unmapped` or `not an opt-out`.
+    public var reason: String?
+    /// The aggregate of the leads' statuses (``OptOutStatus/aggregate(_:)``); `ignored` without leads.
+    public var status: OptOutStatus
+    /// The leads, in the order they were given.
+    public var leads: [LeadRecord]
+
+    /// Creates a record; the journal makes these, this is for tests and decoding.
+    public init(
+        id: String, source: String, idempotencyKey: String? = nil, keys: [String], requestId: String? = nil,
+        receivedAt: Date, updatedAt: Date, reason: String? = nil, status: OptOutStatus, leads: [LeadRecord]
+    ) {
+        self.id = id
+        self.source = source
+        self.idempotencyKey = idempotencyKey
+        self.keys = keys
+        self.requestId = requestId
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.reason = reason
+        self.status = status
+        self.leads = leads
+    }
+
+    /// The leads of this record that are still waiting for delivery, ready for the dispatcher.
+    public var pendingLeads: [Journal.PendingLead] {
+        leads.filter { $0.status == .pending }.map {
+            Journal.PendingLead(
+                leadRowID: $0.rowID, optOutID: id, lead: Lead(pearlId: $0.pearlId, leadId: $0.leadId),
+                attemptCount: $0.attemptCount, nextAttemptAt: $0.nextAttemptAt, receivedAt: receivedAt,
+                queuedAt: $0.queuedAt)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, source, idempotencyKey, keys, requestId, receivedAt, updatedAt, reason, status, leads
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        source = try c.decode(String.self, forKey: .source)
+        idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        keys = try c.decode([String].self, forKey: .keys)
+        requestId = try c.decodeIfPresent(String.self, forKey: .requestId)
+        receivedAt = try c.decodeISO8601(forKey: .receivedAt)
+        updatedAt = try c.decodeISO8601(forKey: .updatedAt)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        status = try c.decode(OptOutStatus.self, forKey: .status)
+        leads = try c.decode([LeadRecord].self, forKey: .leads)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(source, forKey: .source)
+        try c.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try c.encode(keys, forKey: .keys)
+        try c.encodeIfPresent(requestId, forKey: .requestId)
+        try c.encode(Timestamp.iso8601(receivedAt), forKey: .receivedAt)
+        try c.encode(Timestamp.iso8601(updatedAt), forKey: .updatedAt)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(status, forKey: .status)
+        try c.encode(leads, forKey: .leads)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes an ISO-8601 string into a `Date`, whatever the decoder's date strategy.
+    func decodeISO8601(forKey key: Key) throws -> Date {
+        let text = try decode(String.self, forKey: key)
+        guard let date = Timestamp.parseISO8601(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "expected an ISO-8601 date, got \(text)")
+        }
+        return date
+    }
+
+    /// Decodes an optional ISO-8601 string into a `Date`.
+    func decodeISO8601IfPresent(forKey key: Key) throws -> Date? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeISO8601(forKey: key)
+    }
+}

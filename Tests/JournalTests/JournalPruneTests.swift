@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import OptOutCore
+import Testing
+
+@testable import Journal
+
+@Suite("Pruning")
+struct JournalPruneTests {
+    @Test("Prune deletes finished opt-outs with their leads and attempts, and keeps pending work")
+    func pruneKeepsPending() async throws {
+        try await withJournal { journal, _ in
+            let done = try await journal.append(sampleOptOut(key: "done", leads: 2)).record
+            let pending = try await journal.append(sampleOptOut(key: "pending", leads: 2, prefix: "P")).record
+            let ignored = try await journal.append(Journal.NewOptOut(source: "api", leads: [], reason: "unmapped"))
+                .record
+            try await journal.recordOutcomes(
+                done.leads.map {
+                    .init(leadRowID: $0.rowID, attempt: .init(at: Date(), outcome: "deleted"), newStatus: .deleted)
+                } + [
+                    .init(
+                        leadRowID: pending.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"),
+                        newStatus: .deleted)
+                ])
+
+            // Nothing is older than an hour ago.
+            #expect(try await journal.prune(olderThan: Date() - 3600) == 0)
+            #expect(try journal.list().count == 3)
+
+            let deleted = try await journal.prune(olderThan: Date() + 3600)
+            #expect(deleted == 2)
+            #expect(try journal.record(id: done.id) == nil)
+            #expect(try journal.record(id: ignored.id) == nil)
+            let kept = try #require(try journal.record(id: pending.id))
+            #expect(kept.leads.count == 2)
+            #expect(kept.leads[0].attempts.count == 1)
+            #expect(try journal.pendingLeads().map(\.leadRowID) == [pending.leads[1].rowID])
+            let orphans = try await journal.pool.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT COUNT(*) FROM leads WHERE opt_out_id NOT IN (SELECT id FROM opt_outs))
+                             + (SELECT COUNT(*) FROM attempts WHERE lead_row_id NOT IN (SELECT id FROM leads))
+                        """)
+            }
+            #expect(orphans == 0)
+            // A pruned idempotency key is forgotten: that is how retention bounds duplicate detection.
+            #expect(try await journal.append(sampleOptOut(key: "done")).isDuplicate == false)
+            #expect(try await journal.append(sampleOptOut(key: "pending")).isDuplicate)
+        }
+    }
+
+    @Test("Prune works through more opt-outs than one chunk")
+    func pruneInChunks() async throws {
+        try await withJournal { journal, _ in
+            let count = Journal.pruneChunk + 7
+            _ = try await journal.append((0..<count).map { _ in sampleOptOut(status: .dryRun) })
+            let before = journal.statistics.transactions
+            #expect(try await journal.prune(olderThan: Date() + 60) == count)
+            #expect(journal.statistics.transactions - before == 2)
+            #expect(try journal.list(limit: 10).isEmpty)
+        }
+    }
+}
