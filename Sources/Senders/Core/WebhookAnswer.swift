@@ -1,0 +1,50 @@
+import MicroHTTP
+import OptOutCore
+
+/// What the bridge has to tell a sender about its webhook, before the sender's dialect shapes it (SPEC §6).
+public enum WebhookAnswer: Sendable {
+    /// Journaled (or ignored); `status` aggregates the events' outcomes; `ids` are the journal's opt-out ids.
+    case handled(status: OptOutStatus, ids: [String], duplicate: Bool)
+    /// No lead is mapped and `unmapped` is `reject`: 404.
+    case unmapped(ids: [String])
+    /// Not finished and the sender must try again (sync ack mode, journal not writable, shutting down): 503.
+    case retryLater(seconds: Int, problem: Problem)
+    /// Authentication failed (401) or the payload is malformed (400).
+    case refused(WebhookError)
+
+    /// The HTTP status for JSON senders.
+    public var jsonStatus: Int {
+        switch self {
+        case .handled(let status, _, _): status == .queued ? 202 : 200
+        case .unmapped: 404
+        case .retryLater: 503
+        case .refused(let error): error.status
+        }
+    }
+
+    /// The plain JSON dialect: a small status object, or a problem.
+    public func jsonResponse(retryStatus: Int = 503) -> HTTPResponse {
+        switch self {
+        case .handled(let status, let ids, let duplicate):
+            var body = Array("{\"status\":\"\(status.rawValue)\",\"ids\":[".utf8)
+            for (index, id) in ids.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                JSONValue.appendQuoted(id, to: &body)
+            }
+            body += Array("]\(duplicate ? ",\"duplicate\":true" : "")}".utf8)
+            return .json(jsonStatus, body)
+        case .unmapped(let ids):
+            let problem = Problem(
+                "unmapped", title: "Not Found", status: 404,
+                detail: "No NLPearl lead is mapped to this contact; journaled as \(ids.joined(separator: ", ")).")
+            return .json(404, problem.json, contentType: "application/problem+json")
+        case .retryLater(let seconds, var problem):
+            problem.status = retryStatus
+            var response = HTTPResponse.json(retryStatus, problem.json, contentType: "application/problem+json")
+            response.headers.replace(name: "Retry-After", value: String(seconds))
+            return response
+        case .refused(let error):
+            return .json(error.status, error.problem.json, contentType: "application/problem+json")
+        }
+    }
+}

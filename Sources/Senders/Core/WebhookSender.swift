@@ -1,0 +1,77 @@
+import Foundation
+import MicroHTTP
+import OptOutCore
+
+/// One CRM sender type: how it authenticates, what its payloads mean, and how it wants to be answered.
+///
+/// Each type is one file in `Types/`. `authenticate` and `decode` are pure functions of the request (method, raw
+/// target, headers, raw body bytes) and the time, so they are tested and fuzzed without sockets. Signatures are
+/// always checked over ``MicroHTTP/HTTPRequest/body`` exactly as received, never over a re-serialised body.
+public protocol WebhookSender: Sendable {
+    /// The `type` in the configuration, e.g. `hubspot`.
+    static var type: String { get }
+
+    /// The configured name: the path segment of `/hooks/{name}` and the namespace of this sender's CRM ids.
+    var name: String { get }
+
+    /// Reads this type's keys from the sender's configuration entry; unknown keys are errors.
+    init(name: String, options: SenderOptions) throws(SenderConfigurationError)
+
+    /// Methods served at `/hooks/{name}`: `POST`, plus `GET`/`HEAD` where the sender validates its URL that way.
+    var allowedMethods: [String] { get }
+
+    /// The answer to a validation request (a `GET` the sender makes when the webhook is set up), if this type has
+    /// one. Called after ``authenticate(_:now:)`` succeeded.
+    func validationResponse(to request: HTTPRequest) -> HTTPResponse?
+
+    /// Checks the request's signature, token or credentials.
+    ///
+    /// - Throws: ``WebhookError`` with code `unauthorized` (answered 401); the message never contains a secret.
+    func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError)
+
+    /// The opt-out events in the payload; an empty array means nothing in it is an opt-out (answered `ignored`).
+    ///
+    /// - Throws: ``WebhookError`` with code `badRequest` when the payload is malformed or lacks identifiers.
+    func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent]
+
+    /// The answer in this sender's dialect.
+    func respond(_ answer: WebhookAnswer) -> HTTPResponse
+
+    /// What a person needs to send `body` as this sender would: headers to add and the URL to post to.
+    ///
+    /// Used by `optout-bridge sign`, so a curl test can be signed by hand. `url` is where the request goes (the
+    /// configured `publicURL` by default). Types that sign with the vendor's private key (SendGrid, GoHighLevel)
+    /// need `privateKeyPEM`, the private half of a key pair whose public half is configured; others ignore it.
+    func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError) -> SignedRequest
+}
+
+extension WebhookSender {
+    public var allowedMethods: [String] { ["POST"] }
+
+    public func validationResponse(to request: HTTPRequest) -> HTTPResponse? { nil }
+
+    public func respond(_ answer: WebhookAnswer) -> HTTPResponse {
+        answer.jsonResponse()
+    }
+}
+
+/// Headers and URL for a hand-made request.
+public struct SignedRequest: Sendable, Equatable {
+    public var url: String
+    public var headers: [Header]
+
+    public struct Header: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(url: String, headers: [Header]) {
+        self.url = url
+        self.headers = headers
+    }
+}

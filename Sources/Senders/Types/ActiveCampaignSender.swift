@@ -1,0 +1,75 @@
+import Foundation
+import MicroHTTP
+import OptOutCore
+
+/// ActiveCampaign webhooks: form-encoded bodies, of which `type=unsubscribe` is the opt-out.
+///
+/// ActiveCampaign signs nothing, so the webhook's URL carries a secret `?token=`. It never retries a delivery and
+/// deactivates a webhook answered 410, so the bridge must journal before it answers (it does) and never answer 410.
+/// The payload has no event id; `contact[id]` (or the address) and `date_time` together name the unsubscription,
+/// so a repeat of the same delivery is a duplicate.
+public struct ActiveCampaignSender: WebhookSender {
+    public static let type = "activecampaign"
+
+    public let name: String
+    private let token: Secret
+    private let defaultCountryCode: String?
+
+    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+        let token = options.secret("token")
+        try options.finish(known: ["token"])
+        self.name = name
+        self.token = token ?? Secret("")
+        self.defaultCountryCode = options.defaultCountryCode
+    }
+
+    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
+        guard let given = request.queryItems.first(where: { $0.name == "token" })?.value else {
+            throw .unauthorized("the URL has no token parameter; add ?token=… to the webhook's URL")
+        }
+        guard token.matches(given) else { throw .unauthorized("the URL's token parameter does not match") }
+    }
+
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+        let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
+        func field(_ name: String) -> String? {
+            guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
+            return value
+        }
+        guard let type = field("type") else {
+            throw .badRequest("expected a form-encoded ActiveCampaign webhook with a 'type' field")
+        }
+        guard type == "unsubscribe" else { return [] }
+        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+        keys.crmId(field("contact[id]"))
+        keys.email(field("contact[email]"))
+        keys.phone(field("contact[phone]"))
+        let dateTime = field("date_time")
+        var eventId: String?
+        if let contact = field("contact[id]") ?? field("contact[email]"), let dateTime {
+            eventId = "unsubscribe-\(contact)-\(dateTime)"
+        }
+        let occurredAt = dateTime.flatMap { try? Date($0, strategy: .iso8601) }
+        return [try keys.event(eventId: eventId, occurredAt: occurredAt)]
+    }
+
+    /// The URL with `?token=`; ActiveCampaign sends no signature headers.
+    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
+        -> SignedRequest
+    {
+        var encoded = ""
+        for byte in token.reveal().utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += "%" + Signatures.hex([byte]).uppercased()
+            }
+        }
+        return SignedRequest(
+            url: url + (url.contains("?") ? "&" : "?") + "token=" + encoded,
+            headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
+    }
+}

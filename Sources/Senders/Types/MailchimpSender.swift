@@ -1,0 +1,91 @@
+import Foundation
+import MicroHTTP
+import OptOutCore
+
+/// Mailchimp audience webhooks: form-encoded `type=unsubscribe` (unsubscribed or deleted members) and
+/// `type=cleaned` (addresses that bounced) are opt-outs; `subscribe`, `profile`, `upemail` and `campaign` are not.
+///
+/// Mailchimp signs nothing, so the webhook's URL carries a secret `?token=`, checked for the `GET` that Mailchimp
+/// sends when the webhook is saved as well as for deliveries; that `GET` is answered 200. The event id joins the
+/// type, `data[id]` (or, for `cleaned`, which has none, the address) and `fired_at`.
+public struct MailchimpSender: WebhookSender {
+    public static let type = "mailchimp"
+
+    public let name: String
+    private let token: Secret
+    private let defaultCountryCode: String?
+
+    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+        let token = options.secret("token")
+        try options.finish(known: ["token"])
+        self.name = name
+        self.token = token ?? Secret("")
+        self.defaultCountryCode = options.defaultCountryCode
+    }
+
+    public var allowedMethods: [String] { ["POST", "GET", "HEAD"] }
+
+    /// Mailchimp checks the URL with a `GET` (without a body) when the webhook is created and wants a 200.
+    public func validationResponse(to request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        return .json(200, Array(#"{"status":"ok"}"#.utf8))
+    }
+
+    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
+        guard let given = request.queryItems.first(where: { $0.name == "token" })?.value else {
+            throw .unauthorized("the URL has no token parameter; add ?token=… to the webhook's URL")
+        }
+        guard token.matches(given) else { throw .unauthorized("the URL's token parameter does not match") }
+    }
+
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+        // The validation request carries nothing to decode.
+        if request.method == "GET" || request.method == "HEAD" { return [] }
+        let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
+        func field(_ name: String) -> String? {
+            guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
+            return value
+        }
+        guard let type = field("type") else {
+            throw .badRequest("expected a form-encoded Mailchimp webhook with a 'type' field")
+        }
+        guard type == "unsubscribe" || type == "cleaned" else { return [] }
+        let email = field("data[email]")
+        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+        keys.crmId(field("data[id]"))
+        keys.email(email)
+        keys.phone(field("data[merges][PHONE]"))
+        keys.phone(field("data[merges][SMSPHONE]"))
+        let firedAt = field("fired_at")
+        var eventId: String?
+        if let member = field("data[id]") ?? email, let firedAt {
+            eventId = "\(type)-\(member)-\(firedAt)"
+        }
+        return [try keys.event(eventId: eventId, occurredAt: firedAt.flatMap(Self.date))]
+    }
+
+    /// `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC.
+    private static func date(_ text: String) -> Date? {
+        try? Date(text.replacingOccurrences(of: " ", with: "T") + "Z", strategy: .iso8601)
+    }
+
+    /// The URL with `?token=`; Mailchimp sends no signature headers.
+    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
+        -> SignedRequest
+    {
+        var encoded = ""
+        for byte in token.reveal().utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += "%" + Signatures.hex([byte]).uppercased()
+            }
+        }
+        return SignedRequest(
+            url: url + (url.contains("?") ? "&" : "?") + "token=" + encoded,
+            headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
+    }
+}

@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+import MicroHTTP
+import OptOutCore
+
+/// SendGrid Event Webhook: a JSON array of email events, signed with ECDSA P-256.
+///
+/// `X-Twilio-Email-Event-Webhook-Signature` is the base64 DER ECDSA signature (SHA-256) over
+/// `X-Twilio-Email-Event-Webhook-Timestamp` followed by the raw body; the timestamp (Unix seconds) must be within
+/// 5 minutes of the server's clock. `publicKey` is the verification key SendGrid shows when signing is enabled:
+/// base64 DER (a PEM block is accepted too).
+///
+/// `unsubscribe`, `group_unsubscribe` and `spamreport` events are opt-outs, one event each, keyed by `email`;
+/// the event id is `sg_event_id`, which SendGrid keeps across retries. Other events (delivered, open, bounce, …) are
+/// ignored, so a batch of only those is answered `ignored`.
+public struct SendGridSender: WebhookSender {
+    public static let type = "sendgrid"
+
+    static let optOutEvents: Set<String> = ["unsubscribe", "group_unsubscribe", "spamreport"]
+
+    public let name: String
+    /// The key's raw representation: Crypto's key type is not `Sendable`, and rebuilding it costs little next to
+    /// the verification.
+    private let publicKeyBytes: [UInt8]
+    private let defaultCountryCode: String?
+
+    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+        let text = options.string("publicKey", required: true)
+        var key: P256.Signing.PublicKey?
+        if let text {
+            key = Self.publicKey(text)
+            if key == nil {
+                options.error(
+                    "'publicKey' must be the P-256 verification key SendGrid shows for signed event webhooks "
+                        + "(base64 DER, or PEM)",
+                    at: options.value("publicKey")?.position)
+            }
+        }
+        try options.finish(known: ["publicKey"])
+        // A missing or unreadable key was recorded above, so `finish` has thrown already.
+        guard let key else { throw SenderConfigurationError(diagnostics: options.diagnostics) }
+        self.name = name
+        self.publicKeyBytes = Array(key.rawRepresentation)
+        self.defaultCountryCode = options.defaultCountryCode
+    }
+
+    static func publicKey(_ text: String) -> P256.Signing.PublicKey? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("-----BEGIN") { return try? P256.Signing.PublicKey(pemRepresentation: trimmed) }
+        guard let der = Signatures.unbase64(trimmed) else { return nil }
+        return try? P256.Signing.PublicKey(derRepresentation: der)
+    }
+
+    // MARK: Authentication
+
+    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
+        guard let signature = request.headers["X-Twilio-Email-Event-Webhook-Signature"] else {
+            throw .unauthorized("X-Twilio-Email-Event-Webhook-Signature is missing")
+        }
+        guard let timestamp = request.headers["X-Twilio-Email-Event-Webhook-Timestamp"] else {
+            throw .unauthorized("X-Twilio-Email-Event-Webhook-Timestamp is missing")
+        }
+        guard let seconds = Int64(timestamp), Signatures.isFresh(TimeInterval(seconds), now: now) else {
+            throw .unauthorized(
+                "X-Twilio-Email-Event-Webhook-Timestamp is not a time in Unix seconds within 5 minutes of the "
+                    + "server's clock")
+        }
+        guard let der = Signatures.unbase64(signature.trimmingCharacters(in: .whitespaces)),
+            let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: der)
+        else {
+            throw .unauthorized("X-Twilio-Email-Event-Webhook-Signature is not a base64 DER ECDSA signature")
+        }
+        guard let publicKey = try? P256.Signing.PublicKey(rawRepresentation: publicKeyBytes),
+            publicKey.isValidSignature(ecdsa, for: Array(timestamp.utf8) + request.body)
+        else {
+            throw .unauthorized(
+                "X-Twilio-Email-Event-Webhook-Signature does not match; check that publicKey is the webhook's "
+                    + "verification key")
+        }
+    }
+
+    // MARK: Decoding
+
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(request.body)
+        } catch {
+            throw .badRequest("the body is not valid JSON: \(error)")
+        }
+        guard let items = root.asArray else {
+            throw .badRequest("expected a SendGrid event batch: a JSON array of events")
+        }
+        var events: [OptOutEvent] = []
+        for (index, item) in items.enumerated() {
+            guard item.asObject != nil, let kind = item["event"]?.asString else {
+                throw .badRequest("event \(index) is not an object with an 'event' name")
+            }
+            guard Self.optOutEvents.contains(kind) else { continue }
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.email(item["email"]?.asString)
+            let occurredAt = item["timestamp"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
+            events.append(try keys.event(eventId: item["sg_event_id"]?.asString, occurredAt: occurredAt))
+        }
+        return events
+    }
+
+    // MARK: Signing
+
+    /// The two headers, signed with `privateKeyPEM`, the P-256 private key whose public half is `publicKey`.
+    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
+        -> SignedRequest
+    {
+        guard let privateKeyPEM else {
+            throw .badRequest(
+                "SendGrid signs with its own private key: give the P-256 private key (PEM) whose public half is "
+                    + "the configured publicKey")
+        }
+        guard let privateKey = try? P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM) else {
+            throw .badRequest("the private key is not a P-256 private key in PEM")
+        }
+        guard Array(privateKey.publicKey.rawRepresentation) == publicKeyBytes else {
+            throw .badRequest("the private key is not the pair of the configured publicKey")
+        }
+        let timestamp = String(Int64(now.timeIntervalSince1970.rounded(.down)))
+        guard let signature = try? privateKey.signature(for: Array(timestamp.utf8) + body) else {
+            throw .badRequest("signing with the P-256 private key failed")
+        }
+        return SignedRequest(
+            url: url,
+            headers: [
+                .init("Content-Type", "application/json"),
+                .init("X-Twilio-Email-Event-Webhook-Signature", Signatures.base64(signature.derRepresentation)),
+                .init("X-Twilio-Email-Event-Webhook-Timestamp", timestamp),
+            ])
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import MicroHTTP
+import OptOutCore
+
+/// Zoho CRM notifications (the Notifications API's channels), authenticated by the channel's `token`, which Zoho
+/// echoes in every body.
+///
+/// An `affected_values` entry whose `values` have one of `optOutFields` true is an opt-out of that record; the
+/// channel must be watched with `return_affected_field_values: true` and the opt-out fields in its `fields`, or
+/// Zoho sends no values to judge. A `delete` of Contacts or Leads is an opt-out of every id in `ids`. The event id
+/// is `channel_id-server_time-record_id`.
+public struct ZohoSender: WebhookSender {
+    public static let type = "zoho"
+
+    public let name: String
+    private let token: Secret
+    private let optOutFields: [String]
+    private let defaultCountryCode: String?
+
+    /// Modules whose records are people, so that deleting one is an opt-out.
+    private static let personModules: Set<String> = ["Contacts", "Leads"]
+
+    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+        let token = options.secret("token")
+        let fields = options.strings("optOutFields") ?? ["Email_Opt_Out"]
+        if fields.isEmpty {
+            options.error("'optOutFields' must name at least one field", at: options.value("optOutFields")?.position)
+        }
+        try options.finish(known: ["token", "optOutFields"])
+        self.name = name
+        self.token = token ?? Secret("")
+        self.optOutFields = fields
+        self.defaultCountryCode = options.defaultCountryCode
+    }
+
+    // MARK: Authentication
+
+    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
+        let root = try Self.parse(request.body)
+        guard let given = root["token"]?.asString else {
+            throw .unauthorized("the notification carries no token; set the channel's token to this sender's token")
+        }
+        guard token.matches(given) else { throw .unauthorized("the notification's token does not match") }
+    }
+
+    // MARK: Decoding
+
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+        let root = try Self.parse(request.body)
+        let channel = Self.idText(root["channel_id"]) ?? ""
+        let serverTime = Self.idText(root["server_time"])
+        let occurredAt = root["server_time"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
+        let eventId = { (record: String) -> String? in serverTime.map { "\(channel)-\($0)-\(record)" } }
+
+        if root["operation"]?.asString?.lowercased() == "delete" {
+            guard let module = root["module"]?.asString, Self.personModules.contains(module) else { return [] }
+            guard let ids = root["ids"]?.asArray else { throw .badRequest("a delete notification must list 'ids'") }
+            var events: [OptOutEvent] = []
+            for (index, element) in ids.enumerated() {
+                guard let id = Self.idText(element) else { throw .badRequest("ids[\(index)] is not a record id") }
+                var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+                keys.crmId(id)
+                events.append(try keys.event(eventId: eventId(id), occurredAt: occurredAt))
+            }
+            return events
+        }
+
+        guard let affected = root["affected_values"] else { return [] }
+        guard let entries = affected.asArray else { throw .badRequest("'affected_values' must be an array") }
+        var events: [OptOutEvent] = []
+        for (index, entry) in entries.enumerated() {
+            guard let values = entry["values"], values.asObject != nil else {
+                throw .badRequest("affected_values[\(index)] has no 'values' object")
+            }
+            guard optOutFields.contains(where: { Self.isTrue(values[$0]) }) else { continue }
+            let record = Self.idText(entry["record_id"])
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.crmId(record)
+            keys.email(values["Email"]?.asString)
+            keys.phone(values["Phone"]?.asString)
+            keys.phone(values["Mobile"]?.asString)
+            events.append(try keys.event(eventId: record.flatMap(eventId), occurredAt: occurredAt))
+        }
+        return events
+    }
+
+    private static func parse(_ body: [UInt8]) throws(WebhookError) -> JSONValue {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(body)
+        } catch {
+            throw .badRequest("the body is not valid JSON: \(error)")
+        }
+        guard root.asObject != nil else { throw .badRequest("expected a Zoho CRM notification object") }
+        return root
+    }
+
+    /// Zoho's Boolean fields are JSON Booleans; a string `"true"` is taken too.
+    private static func isTrue(_ value: JSONValue?) -> Bool {
+        guard let value else { return false }
+        if let flag = value.asBool { return flag }
+        return value.asString?.lowercased() == "true"
+    }
+
+    private static func idText(_ value: JSONValue?) -> String? {
+        guard let value else { return nil }
+        if let text = value.asString { return text.isEmpty ? nil : text }
+        if let number = value.intValue { return String(number) }
+        return value.numberLiteral
+    }
+
+    // MARK: Signing
+
+    /// Zoho carries its token in the body, not in a header: checks that `body` has the right `token`.
+    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
+        -> SignedRequest
+    {
+        let root = try Self.parse(body)
+        guard let given = root["token"]?.asString, token.matches(given) else {
+            throw .badRequest(
+                "a Zoho notification carries the token in its body: set its \"token\" member to the token")
+        }
+        return SignedRequest(url: url, headers: [.init("Content-Type", "application/json")])
+    }
+}

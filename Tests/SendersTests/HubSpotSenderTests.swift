@@ -1,0 +1,232 @@
+import Foundation
+import MicroHTTP
+import OptOutCore
+import Senders
+import Testing
+
+@Suite("HubSpot sender")
+struct HubSpotSenderTests {
+    // Expected signatures were computed once with Python's hmac/hashlib over the fixture files, not with the code
+    // under test.
+    private let secret = "hubspot-client-secret-1234"
+    private let publicURL = "https://bridge.example.com/hooks/hubspot"
+    private static let timestamp = "1700000000000"
+    private let signedAt = Date(timeIntervalSince1970: 1_700_000_000)
+
+    private func fixture(_ name: String) throws -> [UInt8] {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
+        return Array(try Data(contentsOf: url))
+    }
+
+    private func sender(_ extra: String = "") throws -> HubSpotSender {
+        try HubSpotSender(
+            name: "hubspot",
+            options: SenderOptions(#"{"secret": "\#(secret)", "publicURL": "\#(publicURL)"\#(extra)}"#))
+    }
+
+    private func request(
+        _ body: [UInt8], query: String? = nil, headers: HTTPHeaders, method: String = "POST"
+    ) -> HTTPRequest {
+        HTTPRequest(
+            method: method, path: "/hooks/hubspot", rawURI: "/hooks/hubspot" + (query.map { "?" + $0 } ?? ""),
+            headers: headers, body: body)
+    }
+
+    /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.
+    private func refusal(_ work: () throws -> Void) -> Int? {
+        do {
+            try work()
+            return nil
+        } catch let error as WebhookError {
+            return error.status
+        } catch {
+            return 0
+        }
+    }
+
+    private func v3(_ signature: String, timestamp: String = Self.timestamp) -> HTTPHeaders {
+        ["X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp, "Host": "evil.example"]
+    }
+
+    @Test("the documented example, signed v3 over publicURL and a query with escapes, is one opt-out")
+    func documentedExample() throws {
+        let body = try fixture("hubspot-property-change.json")
+        // The query's %2F and %3F are decoded before signing, %3D and %26 are not.
+        let query = "portal=33&next=%2Fback%3Fa%3D1%26b%3D2"
+        let signed = request(body, query: query, headers: v3("6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="))
+        let hubspot = try sender()
+        try hubspot.authenticate(signed, now: signedAt)
+        let events = try hubspot.decode(signed)
+        #expect(events.count == 1)
+        #expect(events.first?.keys.map(\.description) == ["hubspot:1246965"])
+        #expect(events.first?.eventId == "3816279340-1462216307945-1246965")
+        #expect(events.first?.occurredAt == Date(timeIntervalSince1970: 1_462_216_307.945))
+    }
+
+    @Test("a batch yields one event per opt-out, deletion and privacy deletion, and skips the rest")
+    func batch() throws {
+        let body = try fixture("hubspot-batch.json")
+        let signed = request(body, headers: v3("TaB4ZJIGm9Tw00XQtuR9qbVoh10h8J9SPrcUBy/wuvk="))
+        let hubspot = try sender()
+        try hubspot.authenticate(signed, now: signedAt)
+        let events = try hubspot.decode(signed)
+        #expect(
+            events.map { $0.keys.map(\.description) } == [
+                ["hubspot:101"], ["hubspot:104"], ["hubspot:105"], ["hubspot:107"], ["hubspot:109"],
+            ])
+        #expect(
+            events.map(\.eventId) == [
+                "1-1700000000001-101", "4-1700000000004-104", "5-1700000000005-105", "7-1700000000007-107",
+                "9-1700000000009-109",
+            ])
+    }
+
+    @Test("optOutProperties replaces the default property")
+    func customProperties() throws {
+        let hubspot = try sender(#", "optOutProperties": ["do_not_call"]"#)
+        let body = Array(
+            #"""
+            [{"objectId":1,"propertyName":"hs_email_optout","propertyValue":"true","eventId":1,"occurredAt":2,
+              "subscriptionType":"contact.propertyChange"},
+             {"objectId":2,"propertyName":"do_not_call","propertyValue":"true","eventId":3,"occurredAt":4,
+              "subscriptionType":"contact.propertyChange"}]
+            """#.utf8)
+        let events = try hubspot.decode(request(body, headers: [:]))
+        #expect(events.map { $0.keys.map(\.description) } == [["hubspot:2"]])
+    }
+
+    @Test(
+        "bad v3 signatures are refused",
+        arguments: [
+            ("wrong signature", "TaB4ZJIGm9Tw00XQtuR9qbVoh10h8J9SPrcUBy/wuvk=", HubSpotSenderTests.timestamp, 0.0),
+            ("not base64", "%%%", HubSpotSenderTests.timestamp, 0.0),
+            ("stale timestamp", "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0=", HubSpotSenderTests.timestamp, 301.0),
+            ("future timestamp", "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0=", HubSpotSenderTests.timestamp, -301.0),
+            ("timestamp in seconds", "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0=", "1700000000", 0.0),
+        ])
+    func badSignature(_ label: String, _ signature: String, _ stamp: String, _ skew: Double) throws {
+        let body = try fixture("hubspot-property-change.json")
+        let signed = request(
+            body, query: "portal=33&next=%2Fback%3Fa%3D1%26b%3D2", headers: v3(signature, timestamp: stamp))
+        let hubspot = try sender()
+        #expect(refusal { try hubspot.authenticate(signed, now: signedAt.addingTimeInterval(skew)) } == 401, "\(label)")
+    }
+
+    @Test("a tampered body, a changed query, a missing header or another publicURL fail v3")
+    func tampering() throws {
+        var body = try fixture("hubspot-property-change.json")
+        let good = v3("6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0=")
+        let query = "portal=33&next=%2Fback%3Fa%3D1%26b%3D2"
+        let hubspot = try sender()
+        try hubspot.authenticate(request(body, query: query, headers: good), now: signedAt)
+        #expect(throws: WebhookError.unauthorized("X-HubSpot-Signature-v3 is missing")) {
+            try hubspot.authenticate(request(body, query: query, headers: [:]), now: signedAt)
+        }
+        let noTimestamp: HTTPHeaders = ["X-HubSpot-Signature-v3": "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="]
+        #expect(
+            refusal { try hubspot.authenticate(request(body, query: query, headers: noTimestamp), now: signedAt) }
+                == 401)
+        #expect(
+            refusal { try hubspot.authenticate(request(body, query: "portal=34", headers: good), now: signedAt) } == 401
+        )
+        let other = try HubSpotSender(
+            name: "hubspot",
+            options: SenderOptions(#"{"secret": "\#(secret)", "publicURL": "https://other.example.com/hooks/hubspot"}"#)
+        )
+        #expect(refusal { try other.authenticate(request(body, query: query, headers: good), now: signedAt) } == 401)
+        body[body.count / 2] ^= 0x01
+        #expect(refusal { try hubspot.authenticate(request(body, query: query, headers: good), now: signedAt) } == 401)
+    }
+
+    @Test("v1 and v2 signatures of a workflow webhook are accepted")
+    func legacySignatures() throws {
+        let body = try fixture("hubspot-workflow.json")
+        let hubspot = try sender()
+        let v1: HTTPHeaders = [
+            "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3",
+            "X-HubSpot-Signature-Version": "v1",
+        ]
+        try hubspot.authenticate(request(body, headers: v1), now: signedAt)
+        let v2: HTTPHeaders = [
+            "X-HubSpot-Signature": "10CDB0059BAC573B33D87BE034C0A31CF679FF8EBCAA76A2E5C209F0DD06BC6E",
+            "X-HubSpot-Signature-Version": "v2",
+        ]
+        try hubspot.authenticate(request(body, headers: v2), now: signedAt)
+        let swapped: HTTPHeaders = [
+            "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3",
+            "X-HubSpot-Signature-Version": "v2",
+        ]
+        #expect(refusal { try hubspot.authenticate(request(body, headers: swapped), now: signedAt) } == 401)
+        let unversioned: HTTPHeaders = [
+            "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3"
+        ]
+        #expect(refusal { try hubspot.authenticate(request(body, headers: unversioned), now: signedAt) } == 401)
+        #expect(refusal { try hubspot.authenticate(request(body + [0x20], headers: v1), now: signedAt) } == 401)
+    }
+
+    @Test("a workflow webhook with an opt-out property yields the contact's id, email and phone")
+    func workflow() throws {
+        let hubspot = try sender()
+        let events = try hubspot.decode(request(try fixture("hubspot-workflow.json"), headers: [:]))
+        #expect(events.count == 1)
+        #expect(
+            events.first?.keys.map(\.description)
+                == ["hubspot:3234574", "email:jane.doe@example.com", "phone:+15551234567"])
+        #expect(try hubspot.decode(request(try fixture("hubspot-workflow-not-opted-out.json"), headers: [:])).isEmpty)
+    }
+
+    @Test(
+        "malformed payloads are bad requests",
+        arguments: [
+            "not json", "\"a string\"", "[1, 2]", #"[{"objectId": 1}]"#,
+            #"[{"subscriptionType":"contact.deletion","eventId":1,"occurredAt":2}]"#,
+        ])
+    func malformed(_ body: String) throws {
+        let hubspot = try sender()
+        #expect(refusal { _ = try hubspot.decode(request(Array(body.utf8), headers: [:])) } == 400)
+    }
+
+    @Test("sign produces headers that authenticate, for a local URL with a query too")
+    func signRoundTrip() throws {
+        let hubspot = try sender()
+        let body = try fixture("hubspot-batch.json")
+        let now = Date(timeIntervalSince1970: 1_750_000_000.5)
+        let signed = try hubspot.sign(
+            body: body, url: "http://127.0.0.1:8080/hooks/hubspot?a=%3A1", now: now, privateKeyPEM: nil)
+        #expect(signed.url == "http://127.0.0.1:8080/hooks/hubspot?a=%3A1")
+        var headers = HTTPHeaders()
+        for header in signed.headers { headers.add(name: header.name, value: header.value) }
+        #expect(headers["X-HubSpot-Request-Timestamp"] == "1750000000500")
+        try hubspot.authenticate(request(body, query: "a=%3A1", headers: headers), now: now)
+        #expect(refusal { try hubspot.authenticate(request(body, query: "a=%3A2", headers: headers), now: now) } == 401)
+    }
+
+    @Test(
+        "configuration errors name the key",
+        arguments: [
+            (#"{"publicURL": "https://x.example/hooks/h"}"#, "missing required key 'secret'"),
+            (#"{"secret": "s"}"#, "missing required key 'publicURL'"),
+            (#"{"secret": "s", "publicURL": "https://x.example/h?x=1"}"#, "'publicURL' must be"),
+            (
+                #"{"secret": "s", "publicURL": "https://x.example/h", "optOutProperty": ["a"]}"#,
+                "unknown key 'optOutProperty'; did you mean 'optOutProperties'?"
+            ),
+            (#"{"secret": "env:HUBSPOT_TEST_UNSET", "publicURL": "https://x.example/h"}"#, "HUBSPOT_TEST_UNSET"),
+        ])
+    func configurationErrors(_ json: String, _ message: String) {
+        do {
+            _ = try HubSpotSender(name: "hubspot", options: SenderOptions(json))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
+        }
+    }
+
+    @Test("the type name is hubspot and the dialect is plain JSON")
+    func typeAndDialect() throws {
+        #expect(HubSpotSender.type == "hubspot")
+        let response = try sender().respond(.refused(.unauthorized("no")))
+        #expect(response.status == 401)
+        #expect(try sender().allowedMethods == ["POST"])
+    }
+}
