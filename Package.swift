@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C glue: libmicrohttpd from Debian's libmicrohttpd-dev, with shims for what Swift cannot call.
@@ -34,6 +35,15 @@ let package = Package(
             name: "NLPearl",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
+        // One file per CRM sender type: authenticate over the raw bytes, decode to events, answer in its dialect.
+        .target(
+            name: "Senders",
+            dependencies: [
+                "OptOutCore", "MicroHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // The SQLite outbox and audit trail.
         .target(
             name: "Journal",
@@ -43,7 +53,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "MicroHTTP", "OptOutCore", "Config", "NLPearl", "Journal",
+                "MicroHTTP", "OptOutCore", "Config", "NLPearl", "Journal", "Senders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -53,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "optout-bridge",
             dependencies: [
-                "Bridge", "Config", "OptOutCore", "Journal", "NLPearl",
+                "Bridge", "Config", "OptOutCore", "Journal", "NLPearl", "Senders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,14 +72,27 @@ let package = Package(
             name: "fake-nlpearl",
             dependencies: ["FakeNLPearl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"]),
+        // Shared by the test targets: a raw HTTP/1.1 client for tests that need the bytes on the wire.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP", "TestSupport"]),
         .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"]),
         .testTarget(
+            name: "SendersTests",
+            dependencies: [
+                "Senders", "MicroHTTP", "OptOutCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "BridgeTests",
-            dependencies: ["Bridge", "FakeNLPearl", "optout-bridge"]
+            dependencies: [
+                "Bridge", "Config", "FakeNLPearl", "Journal", "NLPearl", "OptOutCore", "TestSupport", "optout-bridge",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

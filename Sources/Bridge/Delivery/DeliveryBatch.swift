@@ -1,0 +1,23 @@
+/// The leads of one NLPearl call: one `pearlId`, distinct lead ids, and the journal rows behind them.
+///
+/// Two opt-outs may name the same lead; it is sent once and its outcome applies to both rows.
+struct DeliveryBatch: Sendable {
+    let pearlId: String
+    let items: [DeliveryItem]
+    let leadIds: [String]
+
+    init(pearlId: String, items: [DeliveryItem]) {
+        self.pearlId = pearlId
+        self.items = items
+        var seen = Set<String>()
+        leadIds = items.map(\.lead.leadId).filter { seen.insert($0).inserted }
+    }
+
+    /// Halves by distinct lead id, so that bisection finds the leads NLPearl objects to.
+    func split() -> (DeliveryBatch, DeliveryBatch) {
+        let firstHalf = Set(leadIds.prefix(leadIds.count / 2))
+        let first = items.filter { firstHalf.contains($0.lead.leadId) }
+        let second = items.filter { !firstHalf.contains($0.lead.leadId) }
+        return (DeliveryBatch(pearlId: pearlId, items: first), DeliveryBatch(pearlId: pearlId, items: second))
+    }
+}

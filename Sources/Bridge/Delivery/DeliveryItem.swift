@@ -1,0 +1,41 @@
+import Foundation
+import OptOutCore
+
+/// One journaled lead on its way to NLPearl.
+public struct DeliveryItem: Sendable, Hashable {
+    /// The lead's row in the journal: the identity of this piece of work.
+    public var rowID: Int64
+    public var optOutID: String
+    public var lead: Lead
+    /// Attempts made so far.
+    public var attemptCount: Int
+    /// When the current delivery effort began (arrival, or the last `journal retry`); retries stop `giveUpAfter` later.
+    public var queuedAt: Date
+    /// Not to be sent before this (a retry's backoff).
+    public var notBefore: ContinuousClock.Instant?
+
+    public init(
+        rowID: Int64, optOutID: String, lead: Lead, attemptCount: Int = 0, queuedAt: Date,
+        notBefore: ContinuousClock.Instant? = nil
+    ) {
+        self.rowID = rowID
+        self.optOutID = optOutID
+        self.lead = lead
+        self.attemptCount = attemptCount
+        self.queuedAt = queuedAt
+        self.notBefore = notBefore
+    }
+}
+
+/// What became of one lead after an attempt, as a waiting request needs to know it.
+public enum DeliveryResult: Sendable, Equatable {
+    case deleted
+    /// NLPearl answered `false` for this lead alone.
+    case notDeleted
+    /// NLPearl answered 400 for this lead alone; the problem as NLPearl sent it.
+    case rejected
+    /// The attempt failed in a way worth retrying; the journal keeps the lead and delivery goes on.
+    case retrying
+    /// Given up after `giveUpAfterHours`.
+    case failed
+}

@@ -1,0 +1,385 @@
+import Foundation
+import Journal
+import Logging
+import NLPearl
+import OptOutCore
+
+/// Sends journaled leads to NLPearl: natural batching per `pearlId`, bounded concurrency, splitting, retries.
+///
+/// A `pearlId`'s leads go out as soon as a call slot is free, so a lone opt-out waits for nothing; leads that arrive
+/// while all `maxConcurrentRequests` slots are busy gather and leave together in the next call, up to
+/// `maxLeadsPerRequest`. A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are
+/// alone. Transient failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+///
+/// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
+public actor Dispatcher {
+    public struct Configuration: Sendable {
+        public var maxLeadsPerRequest: Int
+        public var maxConcurrentRequests: Int
+        /// Extra time a `pearlId`'s first lead waits for others to join its call.
+        public var batchWindow: Duration
+        public var retry: RetryPolicy
+        /// How long delivery is held after NLPearl rejected the token, before one probing call.
+        public var authorizationProbeInterval: Duration
+
+        public init(
+            maxLeadsPerRequest: Int = 100, maxConcurrentRequests: Int = 8, batchWindow: Duration = .zero,
+            retry: RetryPolicy = RetryPolicy(giveUpAfter: .seconds(72 * 3600)),
+            authorizationProbeInterval: Duration = .seconds(60)
+        ) {
+            self.maxLeadsPerRequest = maxLeadsPerRequest
+            self.maxConcurrentRequests = maxConcurrentRequests
+            self.batchWindow = batchWindow
+            self.retry = retry
+            self.authorizationProbeInterval = authorizationProbeInterval
+        }
+    }
+
+    /// Deletes leads of one campaign; in production ``NLPearlClient/deleteLeads(pearlId:leadIds:)``.
+    public typealias DeleteLeads = @Sendable (_ pearlId: String, _ leadIds: [String]) async -> DeleteLeadsOutcome
+
+    private let configuration: Configuration
+    private let deleteLeads: DeleteLeads
+    private let journal: Journal
+    private let metrics: BridgeMetrics
+    private let logger: Logger
+    private let clock = ContinuousClock()
+
+    private var queues = DeliveryQueues()
+    private var callsInFlight = 0
+    /// Rows in memory (queued, waiting for a retry, or in a call), so a journal rescan adds no duplicates.
+    private var known: Set<Int64> = []
+    private var waiters: [Int64: [ResultWaiter]] = [:]
+    private var waitersByID: [Int: ResultWaiter] = [:]
+    private var nextWaiterID = 0
+    /// Delivery pauses until then: NLPearl's `Retry-After` on 429, or the token probe interval after 401/403.
+    private var pausedUntil: ContinuousClock.Instant?
+    private var wakeTask: Task<Void, Never>?
+    private var wakeAt: ContinuousClock.Instant?
+    private var lastAuthorizationLog: ContinuousClock.Instant?
+    /// The state of the token as NLPearl last judged it, for `/readyz`.
+    public private(set) var tokenRejected = false
+
+    public init(
+        configuration: Configuration, journal: Journal, metrics: BridgeMetrics, logger: Logger,
+        deleteLeads: @escaping DeleteLeads
+    ) {
+        self.configuration = configuration
+        self.journal = journal
+        self.metrics = metrics
+        self.logger = logger
+        self.deleteLeads = deleteLeads
+    }
+
+    /// Queues journaled leads for delivery.
+    public func submit(_ items: [DeliveryItem]) {
+        enqueue(items)
+        pump()
+    }
+
+    /// Queues journaled leads and waits until each has an outcome or a first retryable failure, or `timeout` passes.
+    ///
+    /// - Returns: the result of each row that has one; rows missing from it are still on their way.
+    public func submitAndWait(_ items: [DeliveryItem], timeout: Duration) async -> [Int64: DeliveryResult] {
+        guard !items.isEmpty else { return [:] }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let waiter = ResultWaiter(id: id, rows: Set(items.map(\.rowID)))
+        return await withCheckedContinuation { continuation in
+            waiter.continuation = continuation
+            waitersByID[id] = waiter
+            for row in waiter.remaining {
+                waiters[row, default: []].append(waiter)
+            }
+            enqueue(items)
+            pump()
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.expire(waiterID: id)
+            }
+        }
+    }
+
+    /// Adds the journal's pending leads that are not in memory yet: on start, and after `journal retry`.
+    public func resume(_ pending: [Journal.PendingLead]) {
+        let now = Date()
+        let items = pending.filter { !known.contains($0.leadRowID) }.map { lead in
+            DeliveryItem(
+                rowID: lead.leadRowID, optOutID: lead.optOutID, lead: lead.lead, attemptCount: lead.attemptCount,
+                queuedAt: lead.queuedAt,
+                notBefore: lead.nextAttemptAt.flatMap { next in
+                    next > now ? clock.now.advanced(by: .seconds(next.timeIntervalSince(now))) : nil
+                })
+        }
+        submit(items)
+    }
+
+    /// Leads queued or in flight right now.
+    public var backlog: Int { known.count }
+
+    // MARK: - Queueing
+
+    private func enqueue(_ items: [DeliveryItem]) {
+        let now = clock.now
+        let windowEnd = configuration.batchWindow > .zero ? now.advanced(by: configuration.batchWindow) : nil
+        for item in items where known.insert(item.rowID).inserted {
+            queues.add(item, now: now, windowEnd: windowEnd)
+        }
+    }
+
+    /// Starts calls while slots are free and work is due; then sleeps until the next work is due.
+    private func pump() {
+        let now = clock.now
+        if let pausedUntil, pausedUntil > now {
+            scheduleWake(at: pausedUntil)
+            return
+        }
+        pausedUntil = nil
+        while callsInFlight < configuration.maxConcurrentRequests,
+            let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest)
+        {
+            callsInFlight += 1
+            Task { await self.send(batch) }
+        }
+        if let next = queues.nextDueTime(after: now) {
+            scheduleWake(at: next)
+        }
+    }
+
+    private func scheduleWake(at instant: ContinuousClock.Instant) {
+        if let wakeAt, wakeAt <= instant, wakeTask != nil { return }
+        wakeTask?.cancel()
+        wakeAt = instant
+        wakeTask = Task { [weak self, clock] in
+            try? await Task.sleep(until: instant, clock: clock)
+            guard !Task.isCancelled else { return }
+            await self?.woke()
+        }
+    }
+
+    private func woke() {
+        wakeTask = nil
+        wakeAt = nil
+        pump()
+    }
+
+    // MARK: - Calls
+
+    private nonisolated func send(_ batch: DeliveryBatch) async {
+        let start = ContinuousClock.now
+        let outcome = await deleteLeads(batch.pearlId, batch.leadIds)
+        let elapsed = ContinuousClock.now - start
+        metrics.recordCall(outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
+        let settlement = await settle(batch, outcome: outcome)
+        do {
+            try await journal.recordOutcomes(settlement.outcomes)
+        } catch {
+            // The leads stay pending in the journal and are sent again after a restart; NLPearl's delete is
+            // idempotent, so the only cost is a repeated call.
+            logger.error(
+                "journal could not record delivery outcomes",
+                metadata: ["error": "\(error)", "leads": "\(batch.leadIds.count)"])
+        }
+        await notify(settlement.results)
+    }
+
+    /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
+    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome) -> Settlement {
+        callsInFlight -= 1
+        defer { pump() }
+        let now = Date()
+        var settlement = Settlement()
+        let attempt = { (label: String, detail: String?) in
+            Journal.Attempt(at: now, outcome: label, httpStatus: outcome.httpStatus, detail: detail)
+        }
+
+        if case .unauthorized = outcome {
+            tokenRejected = true
+            pausedUntil = clock.now.advanced(by: configuration.authorizationProbeInterval)
+            logUnauthorized(outcome)
+        } else if outcome.httpStatus != nil {
+            tokenRejected = false
+        }
+
+        switch outcome {
+        case .deleted:
+            for item in batch.items {
+                settlement.finish(item, .deleted, attempt("deleted", nil), status: .deleted)
+            }
+            forget(batch.items)
+        case .notDeleted, .invalid:
+            let isFalse = outcome == .notDeleted
+            if batch.leadIds.count > 1 {
+                let halves = batch.split()
+                queues.addSplit(halves.0)
+                queues.addSplit(halves.1)
+                for item in batch.items {
+                    settlement.outcomes.append(
+                        Journal.LeadOutcome(
+                            leadRowID: item.rowID,
+                            attempt: attempt(isFalse ? "not_deleted_split" : "rejected_split", problemText(outcome)),
+                            newStatus: .pending, nextAttemptAt: nil, problem: nil))
+                }
+            } else {
+                for item in batch.items {
+                    settlement.finish(
+                        item, isFalse ? .notDeleted : .rejected,
+                        attempt(isFalse ? "not_deleted" : "rejected", problemText(outcome)),
+                        status: isFalse ? .notDeleted : .rejected, problem: problemText(outcome))
+                }
+                forget(batch.items)
+            }
+        case .unauthorized, .rateLimited, .unavailable, .timedOut, .connectionFailed, .unexpected:
+            if case .rateLimited(let retryAfter) = outcome, let retryAfter {
+                let until = clock.now.advanced(by: retryAfter)
+                pausedUntil = max(pausedUntil ?? until, until)
+            }
+            retryOrGiveUp(batch, outcome: outcome, attempt: attempt(label(outcome), detail(outcome)), into: &settlement)
+        }
+        return settlement
+    }
+
+    private func retryOrGiveUp(
+        _ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, attempt: Journal.Attempt, into settlement: inout Settlement
+    ) {
+        let retryable = outcome.isRetryable
+        for var item in batch.items {
+            item.attemptCount += 1
+            let age = Duration.seconds(attempt.at.timeIntervalSince(item.queuedAt))
+            guard retryable, !configuration.retry.shouldGiveUp(age: age) else {
+                settlement.finish(item, .failed, attempt, status: .failed)
+                forget([item])
+                continue
+            }
+            let delay: Duration
+            if case .unauthorized = outcome {
+                delay = configuration.authorizationProbeInterval
+            } else {
+                delay = configuration.retry.delay(afterAttempt: item.attemptCount, retryAfter: outcome.retryAfter)
+            }
+            item.notBefore = clock.now.advanced(by: delay)
+            queues.add(item, now: clock.now, windowEnd: nil)
+            settlement.outcomes.append(
+                Journal.LeadOutcome(
+                    leadRowID: item.rowID, attempt: attempt, newStatus: .pending,
+                    nextAttemptAt: attempt.at.addingTimeInterval(delay.seconds), problem: nil))
+            settlement.results.append((item.rowID, .retrying))
+        }
+    }
+
+    private func forget(_ items: [DeliveryItem]) {
+        for item in items {
+            known.remove(item.rowID)
+        }
+    }
+
+    private func notify(_ results: [(Int64, DeliveryResult)]) {
+        for (row, result) in results {
+            guard let rowWaiters = waiters.removeValue(forKey: row) else { continue }
+            for waiter in rowWaiters where waiter.record(row, result) {
+                waitersByID[waiter.id] = nil
+            }
+        }
+    }
+
+    private func expire(waiterID: Int) {
+        guard let waiter = waitersByID.removeValue(forKey: waiterID) else { return }
+        for row in waiter.remaining {
+            waiters[row]?.removeAll { $0 === waiter }
+            if waiters[row]?.isEmpty == true { waiters[row] = nil }
+        }
+        waiter.finish()
+    }
+
+    private func logUnauthorized(_ outcome: DeleteLeadsOutcome) {
+        let now = clock.now
+        if let last = lastAuthorizationLog, now - last < .seconds(60) { return }
+        lastAuthorizationLog = now
+        logger.error(
+            "NLPearl rejected the API token; deliveries are held until it is fixed",
+            metadata: [
+                "status": "\(outcome.httpStatus ?? 0)",
+                "fix": "set NLPEARL_API_TOKEN (or nlpearl.token) to AccountId:SecretKey and restart",
+            ])
+    }
+
+    private func label(_ outcome: DeleteLeadsOutcome) -> String {
+        switch outcome {
+        case .deleted: "deleted"
+        case .notDeleted: "not_deleted"
+        case .invalid: "rejected"
+        case .unauthorized: "unauthorized"
+        case .rateLimited: "rate_limited"
+        case .unavailable: "unavailable"
+        case .timedOut: "timed_out"
+        case .connectionFailed: "connection_failed"
+        case .unexpected: "unexpected"
+        }
+    }
+
+    private func detail(_ outcome: DeleteLeadsOutcome) -> String? {
+        switch outcome {
+        case .connectionFailed(let message): message
+        case .unexpected(_, let detail): detail
+        default: nil
+        }
+    }
+
+    private func problemText(_ outcome: DeleteLeadsOutcome) -> String? {
+        guard case .invalid(let problem) = outcome,
+            let data = try? JSONEncoder().encode(problem)
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// What one call came to: journal rows to write, then results to tell waiting requests.
+private struct Settlement {
+    var outcomes: [Journal.LeadOutcome] = []
+    var results: [(Int64, DeliveryResult)] = []
+
+    mutating func finish(
+        _ item: DeliveryItem, _ result: DeliveryResult, _ attempt: Journal.Attempt, status: LeadStatus,
+        problem: String? = nil
+    ) {
+        outcomes.append(
+            Journal.LeadOutcome(
+                leadRowID: item.rowID, attempt: attempt, newStatus: status, nextAttemptAt: nil, problem: problem))
+        results.append((item.rowID, result))
+    }
+}
+
+/// A request waiting for the results of its rows. Lives inside the ``Dispatcher`` actor.
+final class ResultWaiter {
+    let id: Int
+    var remaining: Set<Int64>
+    var results: [Int64: DeliveryResult] = [:]
+    var continuation: CheckedContinuation<[Int64: DeliveryResult], Never>?
+
+    init(id: Int, rows: Set<Int64>) {
+        self.id = id
+        remaining = rows
+    }
+
+    /// Records one row's result; true when that was the last row awaited.
+    func record(_ row: Int64, _ result: DeliveryResult) -> Bool {
+        guard remaining.remove(row) != nil else { return false }
+        results[row] = result
+        guard remaining.isEmpty else { return false }
+        finish()
+        return true
+    }
+
+    func finish() {
+        continuation?.resume(returning: results)
+        continuation = nil
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

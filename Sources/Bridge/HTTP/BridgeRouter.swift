@@ -1,0 +1,120 @@
+import Config
+import Foundation
+import Logging
+import MicroHTTP
+import OptOutCore
+import Senders
+
+/// Routes requests to the endpoints of SPEC §5 and does what every answer needs: `X-Request-Id`, metrics, a log line.
+public struct BridgeRouter: Sendable {
+    public struct Settings: Sendable {
+        public var apiTokens: [Secret]
+        public var ackMode: BridgeConfiguration.AckMode
+        public var unmapped: BridgeConfiguration.UnmappedPolicy
+        public var defaultCountryCode: String?
+
+        public init(
+            apiTokens: [Secret], ackMode: BridgeConfiguration.AckMode = .durable,
+            unmapped: BridgeConfiguration.UnmappedPolicy = .ignore, defaultCountryCode: String? = nil
+        ) {
+            self.apiTokens = apiTokens
+            self.ackMode = ackMode
+            self.unmapped = unmapped
+            self.defaultCountryCode = defaultCountryCode
+        }
+    }
+
+    let settings: Settings
+    let optOuts: OptOutsEndpoint
+    let webhooks: WebhookEndpoint
+    let health: HealthEndpoints
+    let metrics: BridgeMetrics
+    let logger: Logger
+
+    public init(
+        settings: Settings, senders: [any WebhookSender] = [], intake: Intake, readiness: Readiness,
+        metrics: BridgeMetrics, logger: Logger
+    ) {
+        self.settings = settings
+        self.optOuts = OptOutsEndpoint(settings: settings, intake: intake, journal: readiness.journal, metrics: metrics)
+        self.webhooks = WebhookEndpoint(
+            senders: Dictionary(uniqueKeysWithValues: senders.map { ($0.name, $0) }), intake: intake,
+            ackMode: settings.ackMode, unmapped: settings.unmapped, metrics: metrics)
+        self.health = HealthEndpoints(readiness: readiness, metrics: metrics)
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let requestId = Self.requestId(from: request)
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = .string(requestId)
+        let (route, response) = await route(request, requestId: requestId, logger: logger)
+        var answered = response
+        answered.headers.replace(name: "X-Request-Id", value: requestId)
+        if request.method == "HEAD" {
+            answered.body = []
+        }
+        metrics.recordRequest(route: route, status: answered.status)
+        logger.log(
+            level: answered.status >= 500 ? .warning : .info, "request",
+            metadata: [
+                "method": .string(request.method), "path": .string(request.path), "status": "\(answered.status)",
+            ])
+        return answered
+    }
+
+    private func route(_ request: HTTPRequest, requestId: String, logger: Logger) async -> (String, HTTPResponse) {
+        let path = request.path
+        switch path {
+        case "/v1/opt-outs":
+            guard request.method == "POST" else { return ("api", Self.notAllowed(request, ["POST"])) }
+            return ("api", await optOuts.submit(request, requestId: requestId, logger: logger))
+        case "/healthz":
+            guard Self.isRead(request) else { return ("healthz", Self.notAllowed(request, ["GET", "HEAD"])) }
+            return ("healthz", health.healthz())
+        case "/readyz":
+            guard Self.isRead(request) else { return ("readyz", Self.notAllowed(request, ["GET", "HEAD"])) }
+            return ("readyz", await health.readyz())
+        case "/metrics":
+            guard Self.isRead(request) else { return ("metrics", Self.notAllowed(request, ["GET", "HEAD"])) }
+            return ("metrics", await health.metrics())
+        case "/openapi.json":
+            guard Self.isRead(request) else { return ("openapi", Self.notAllowed(request, ["GET", "HEAD"])) }
+            return ("openapi", .json(200, OpenAPIDocument.json))
+        default:
+            if path.hasPrefix("/v1/opt-outs/") {
+                guard Self.isRead(request) else { return ("api", Self.notAllowed(request, ["GET", "HEAD"])) }
+                let id = String(path.dropFirst("/v1/opt-outs/".count))
+                return ("api", optOuts.show(id: id, request: request))
+            }
+            if path.hasPrefix("/hooks/") {
+                let name = String(path.dropFirst("/hooks/".count))
+                let route = webhooks.senders[name] == nil ? "unknown" : name
+                return (route, await webhooks.handle(request, name: name, requestId: requestId, logger: logger))
+            }
+            return ("unknown", Problem.notFound("Nothing is served at \(path).").response)
+        }
+    }
+
+    private static func isRead(_ request: HTTPRequest) -> Bool {
+        request.method == "GET" || request.method == "HEAD"
+    }
+
+    private static func notAllowed(_ request: HTTPRequest, _ allowed: [String]) -> HTTPResponse {
+        var response = Problem.methodNotAllowed(request.method, allowed: allowed).response
+        response.headers.replace(name: "Allow", value: allowed.joined(separator: ", "))
+        return response
+    }
+
+    /// The caller's `X-Request-Id` when it is a sane token, else a new one.
+    static func requestId(from request: HTTPRequest) -> String {
+        if let given = request.headers["X-Request-Id"], (1...128).contains(given.utf8.count),
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return given
+        }
+        var generator = SystemRandomNumberGenerator()
+        return "req_" + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt32, radix: 36)
+    }
+}

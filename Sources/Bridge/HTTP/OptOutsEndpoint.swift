@@ -1,0 +1,267 @@
+import Foundation
+import Journal
+import Logging
+import MicroHTTP
+import OptOutCore
+
+/// `POST /v1/opt-outs` and `GET /v1/opt-outs/{id}`: the API and manual trigger.
+struct OptOutsEndpoint: Sendable {
+    static let maximumItems = 1000
+
+    let settings: BridgeRouter.Settings
+    let intake: Intake
+    let journal: Journal
+    let metrics: BridgeMetrics
+
+    func submit(_ request: HTTPRequest, requestId: String, logger: Logger) async -> HTTPResponse {
+        if let refusal = authenticate(request) { return refusal }
+        let parsed: [Parsed]
+        let isArray: Bool
+        switch parse(request) {
+        case .failed(let problem):
+            return problem.response
+        case .parsed(let items, let array):
+            (parsed, isArray) = (items, array)
+        }
+        let submissions = parsed.compactMap { item -> OptOutSubmission? in
+            guard case .valid(var submission) = item else { return nil }
+            submission.requestId = requestId
+            return submission
+        }
+        let outcomes: [Intake.Outcome]
+        do {
+            outcomes = try await intake.submit(submissions)
+        } catch {
+            logger.error("journal append failed; answering 503", metadata: ["error": "\(error)"])
+            var response = Problem.journalUnavailable().response
+            response.headers.replace(name: "Retry-After", value: "30")
+            return response
+        }
+        var answers: [Answer] = []
+        var next = outcomes.makeIterator()
+        for item in parsed {
+            switch item {
+            case .invalid(let problem):
+                answers.append(Answer(status: problem.status, body: problem.json, retryAfter: nil, isProblem: true))
+            case .valid:
+                let outcome = next.next()!
+                metrics.recordOptOut(
+                    source: "api", status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
+                answers.append(translate(outcome))
+            }
+        }
+        guard isArray else { return answers[0].response }
+        var body = Array("{\"results\":[".utf8)
+        for (index, answer) in answers.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body += answer.resultJSON
+        }
+        body += Array("]}".utf8)
+        return .json(200, body)
+    }
+
+    func show(id: String, request: HTTPRequest) -> HTTPResponse {
+        if let refusal = authenticate(request) { return refusal }
+        do {
+            guard let record = try journal.record(id: id) else {
+                return Problem.notFound("No opt-out with id '\(id)' is in the journal.").response
+            }
+            return .json(200, Array(OptOutView(record: record, duplicate: false, detailed: true).json.utf8))
+        } catch {
+            var response = Problem.journalUnavailable().response
+            response.headers.replace(name: "Retry-After", value: "30")
+            return response
+        }
+    }
+
+    // MARK: - Authentication
+
+    private func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
+        guard !settings.apiTokens.isEmpty else {
+            return Problem.unauthorized("No API token is configured: add one to api.tokens (e.g. \"env:API_TOKEN\").")
+                .response
+        }
+        guard let header = request.headers["Authorization"], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else {
+            var response = Problem.unauthorized("Send 'Authorization: Bearer <api token>'.").response
+            response.headers.replace(name: "WWW-Authenticate", value: "Bearer")
+            return response
+        }
+        let token = header.dropFirst(7)
+        // Every token is compared, in constant time, so timing tells nothing about which one nearly matched.
+        let matched = settings.apiTokens.reduce(false) { $0 || $1.matches(token) }
+        guard matched else {
+            var response = Problem.unauthorized("The API token is not valid.").response
+            response.headers.replace(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"")
+            return response
+        }
+        return nil
+    }
+
+    // MARK: - Parsing
+
+    private enum Parsed {
+        case valid(OptOutSubmission)
+        case invalid(Problem)
+    }
+
+    private enum ParsedBody {
+        case parsed([Parsed], isArray: Bool)
+        case failed(Problem)
+    }
+
+    private func parse(_ request: HTTPRequest) -> ParsedBody {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(request.body, maximumDepth: 32)
+        } catch {
+            return .failed(.badRequest("The body is not valid JSON: \(error)"))
+        }
+        let headerKey = request.headers["Idempotency-Key"]
+        if let items = value.asArray {
+            guard !items.isEmpty, items.count <= Self.maximumItems else {
+                return .failed(.badRequest("Send between 1 and \(Self.maximumItems) opt-outs in one array."))
+            }
+            let parsed = items.enumerated().map { index, item in
+                parseItem(item, pointer: "/\(index)", idempotencyKey: headerKey.map { "\($0)#\(index)" })
+            }
+            return .parsed(parsed, isArray: true)
+        }
+        let single = parseItem(value, pointer: "", idempotencyKey: headerKey)
+        if case .invalid(let problem) = single { return .failed(problem) }
+        return .parsed([single], isArray: false)
+    }
+
+    private func parseItem(_ value: JSONValue, pointer: String, idempotencyKey headerKey: String?) -> Parsed {
+        guard let members = value.asObject else {
+            return .invalid(
+                .badRequest(
+                    "An opt-out is a JSON object with keys and/or leads.", errors: [pointer: ["expected an object"]]))
+        }
+        var errors: [String: [String]] = [:]
+        var keys: [ContactKey] = []
+        var leads: [Lead] = []
+        var idempotencyKey = headerKey
+        for member in members {
+            let at = "\(pointer)/\(member.key)"
+            switch member.key {
+            case "keys":
+                guard let array = member.value.asArray else {
+                    errors[at, default: []].append("expected an array of strings such as \"email:jane@example.com\"")
+                    continue
+                }
+                for (index, element) in array.enumerated() {
+                    guard let text = element.asString else {
+                        errors["\(at)/\(index)", default: []].append("expected a string")
+                        continue
+                    }
+                    do {
+                        keys.append(try ContactKey.parse(text, defaultCountryCode: settings.defaultCountryCode))
+                    } catch {
+                        errors["\(at)/\(index)", default: []].append(error.message)
+                    }
+                }
+            case "leads":
+                guard let array = member.value.asArray else {
+                    errors[at, default: []].append("expected an array of {\"pearlId\", \"leadId\"} objects")
+                    continue
+                }
+                for (index, element) in array.enumerated() {
+                    guard let pearlId = element["pearlId"]?.asString, !pearlId.isEmpty,
+                        let leadId = element["leadId"]?.asString, !leadId.isEmpty,
+                        element.asObject?.count == 2
+                    else {
+                        errors["\(at)/\(index)", default: []].append(
+                            "expected an object with exactly a non-empty pearlId and leadId")
+                        continue
+                    }
+                    leads.append(Lead(pearlId: pearlId, leadId: leadId))
+                }
+            case "idempotencyKey":
+                guard let text = member.value.asString, (1...200).contains(text.utf8.count) else {
+                    errors[at, default: []].append("expected a string of 1 to 200 bytes")
+                    continue
+                }
+                idempotencyKey = text
+            default:
+                errors[at, default: []].append("unknown member; expected keys, leads or idempotencyKey")
+            }
+        }
+        if errors.isEmpty, keys.isEmpty, leads.isEmpty {
+            errors[pointer.isEmpty ? "/" : pointer, default: []].append("give at least one of keys or leads")
+        }
+        guard errors.isEmpty else {
+            return .invalid(.badRequest("The opt-out is not valid; see errors.", errors: errors))
+        }
+        return .valid(OptOutSubmission(source: "api", idempotencyKey: idempotencyKey, keys: keys, leads: leads))
+    }
+
+    // MARK: - Translation (SPEC §6, /v1/opt-outs column)
+
+    private struct Answer {
+        var status: Int
+        var body: [UInt8]
+        var retryAfter: Int?
+        var isProblem: Bool
+
+        var response: HTTPResponse {
+            var response = HTTPResponse.json(
+                status, body, contentType: isProblem ? "application/problem+json" : "application/json")
+            if let retryAfter { response.headers.replace(name: "Retry-After", value: String(retryAfter)) }
+            return response
+        }
+
+        /// One entry of an array answer: the record, or `{"status", "problem"}` where the item failed.
+        var resultJSON: [UInt8] {
+            guard isProblem else { return body }
+            let status = status == 400 ? "invalid" : "error"
+            return Array("{\"status\":\"\(status)\",\"httpStatus\":\(self.status),\"problem\":".utf8) + body + [
+                UInt8(ascii: "}")
+            ]
+        }
+    }
+
+    private func translate(_ outcome: Intake.Outcome) -> Answer {
+        let view = OptOutView(record: outcome.record, duplicate: outcome.duplicate, detailed: false)
+        let record = outcome.record
+        switch record.status {
+        case .deleted, .dryRun:
+            return Answer(status: 200, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+        case .ignored:
+            var problem = Problem(
+                "unmapped", title: "Not Found", status: 404,
+                detail: "No NLPearl lead is mapped to these keys; nothing was deleted. The opt-out is journaled as "
+                    + "\(record.id).")
+            problem.extensions = [("optOut", view.json)]
+            return Answer(status: 404, body: problem.json, retryAfter: nil, isProblem: true)
+        case .queued:
+            switch settings.ackMode {
+            case .durable:
+                return Answer(status: 202, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+            case .sync:
+                var problem = Problem(
+                    "delivery-pending", title: "Service Unavailable", status: 503,
+                    detail: "The opt-out is journaled as \(record.id) and will be delivered; NLPearl has not "
+                        + "confirmed it yet. Send it again (same idempotency key) to learn the outcome.")
+                problem.extensions = [("optOut", view.json)]
+                return Answer(status: 503, body: problem.json, retryAfter: retryAfter(record), isProblem: true)
+            }
+        case .notDeleted, .failed:
+            return Answer(status: 422, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+        case .rejected:
+            var problem = Problem(
+                "rejected", title: "Unprocessable Content", status: 422,
+                detail: "NLPearl rejected the deletion of some leads (400); see errors.", errors: view.nlpearlErrors)
+            problem.extensions = [("optOut", view.json)]
+            return Answer(status: 422, body: problem.json, retryAfter: nil, isProblem: true)
+        }
+    }
+
+    /// Seconds until the next attempt of the opt-out's first pending lead, at least 1.
+    private func retryAfter(_ record: OptOutRecord) -> Int {
+        let next = record.leads.compactMap(\.nextAttemptAt).min()
+        let seconds = next.map { Int($0.timeIntervalSinceNow.rounded(.up)) } ?? 1
+        return max(1, seconds)
+    }
+}

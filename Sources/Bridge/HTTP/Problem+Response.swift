@@ -1,0 +1,9 @@
+import MicroHTTP
+import OptOutCore
+
+extension Problem {
+    /// The problem as an `application/problem+json` answer.
+    public var response: HTTPResponse {
+        HTTPResponse.json(status, json, contentType: "application/problem+json")
+    }
+}

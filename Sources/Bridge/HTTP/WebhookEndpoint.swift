@@ -1,0 +1,87 @@
+import Config
+import Foundation
+import Logging
+import MicroHTTP
+import OptOutCore
+import Senders
+
+/// `/hooks/{name}`: authenticate, decode, journal and answer in the sender's dialect (SPEC §6, `/hooks/*` column).
+struct WebhookEndpoint: Sendable {
+    let senders: [String: any WebhookSender]
+    let intake: Intake
+    let ackMode: BridgeConfiguration.AckMode
+    let unmapped: BridgeConfiguration.UnmappedPolicy
+    let metrics: BridgeMetrics
+
+    func handle(_ request: HTTPRequest, name: String, requestId: String, logger: Logger) async -> HTTPResponse {
+        guard let sender = senders[name] else {
+            return Problem.notFound("No sender named '\(name)' is configured.").response
+        }
+        guard sender.allowedMethods.contains(request.method) else {
+            var response = Problem.methodNotAllowed(request.method, allowed: sender.allowedMethods).response
+            response.headers.replace(name: "Allow", value: sender.allowedMethods.joined(separator: ", "))
+            return response
+        }
+        do {
+            try sender.authenticate(request, now: Date())
+        } catch {
+            if error.code == .unauthorized { metrics.recordSignatureFailure(sender: name) }
+            logger.warning("webhook refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
+            return sender.respond(.refused(error))
+        }
+        if request.method != "POST", let validation = sender.validationResponse(to: request) {
+            return validation
+        }
+        let events: [OptOutEvent]
+        do {
+            events = try sender.decode(request)
+        } catch {
+            logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
+            return sender.respond(.refused(error))
+        }
+        guard !events.isEmpty else {
+            metrics.recordOptOut(source: name, status: OptOutStatus.ignored.rawValue, duplicate: false)
+            return sender.respond(.handled(status: .ignored, ids: [], duplicate: false))
+        }
+        let submissions = events.map {
+            OptOutSubmission(source: name, idempotencyKey: $0.eventId, keys: $0.keys, requestId: requestId)
+        }
+        let outcomes: [Intake.Outcome]
+        do {
+            outcomes = try await intake.submit(submissions)
+        } catch {
+            logger.error("journal append failed; asking the sender to retry", metadata: ["error": "\(error)"])
+            return sender.respond(.retryLater(seconds: 30, problem: .journalUnavailable()))
+        }
+        for outcome in outcomes {
+            metrics.recordOptOut(source: name, status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
+        }
+        return sender.respond(answer(for: outcomes))
+    }
+
+    /// One answer for all the events of a webhook: the least settled outcome speaks for the batch.
+    private func answer(for outcomes: [Intake.Outcome]) -> WebhookAnswer {
+        let ids = outcomes.map(\.record.id)
+        let status = OptOutStatus.combined(outcomes.map(\.record.status))
+        let duplicate = outcomes.allSatisfy(\.duplicate)
+        if unmapped == .reject, outcomes.allSatisfy({ $0.record.reason == "unmapped" }) {
+            return .unmapped(ids: ids)
+        }
+        if status == .queued, ackMode == .sync {
+            var problem = Problem(
+                "delivery-pending", title: "Service Unavailable", status: 503,
+                detail: "Journaled as \(ids.joined(separator: ", ")); NLPearl has not confirmed the deletion yet.")
+            problem.errors = nil
+            return .retryLater(seconds: 5, problem: problem)
+        }
+        return .handled(status: status, ids: ids, duplicate: duplicate)
+    }
+}
+
+extension OptOutStatus {
+    /// The status that speaks for several opt-outs: the least settled one (queued before failed, … before ignored).
+    static func combined(_ statuses: [OptOutStatus]) -> OptOutStatus {
+        let order: [OptOutStatus] = [.queued, .failed, .rejected, .notDeleted, .deleted, .dryRun, .ignored]
+        return order.first { statuses.contains($0) } ?? .ignored
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Journal
+import OptOutCore
+
+/// From submission to outcome: resolve the keys, journal, hand over to delivery, and wait as the ack mode says.
+///
+/// Nothing is acknowledged before ``Journal/append(_:)-(Array)`` has committed: if the journal fails, the error
+/// reaches the caller, who answers 503 so the sender tries again.
+public final class Intake: Sendable {
+    public struct Outcome: Sendable {
+        /// The journal's record, as current as delivery made it before the answer.
+        public var record: OptOutRecord
+        /// An earlier delivery of the same event; nothing was journaled or sent this time.
+        public var duplicate: Bool
+    }
+
+    private let journal: Journal
+    private let dispatcher: Dispatcher
+    private let mappings: MappingStore
+    private let dryRun: Bool
+    private let syncWait: Duration
+
+    public init(journal: Journal, dispatcher: Dispatcher, mappings: MappingStore, dryRun: Bool, syncWait: Duration) {
+        self.journal = journal
+        self.dispatcher = dispatcher
+        self.mappings = mappings
+        self.dryRun = dryRun
+        self.syncWait = syncWait
+    }
+
+    /// Journals the submissions in one transaction and waits up to `syncWaitMilliseconds` for their deliveries.
+    ///
+    /// - Throws: the journal's error when the submissions could not be committed; nothing was acknowledged then.
+    public func submit(_ submissions: [OptOutSubmission]) async throws -> [Outcome] {
+        let mapping = mappings.current
+        let now = Date()
+        let newOptOuts = submissions.map { submission in
+            var leads = mapping.leads(for: submission.keys)
+            for lead in submission.leads where !leads.contains(lead) {
+                leads.append(lead)
+            }
+            return Journal.NewOptOut(
+                source: submission.source, idempotencyKey: submission.idempotencyKey,
+                keys: submission.keys.map(\.description), leads: leads, initialStatus: dryRun ? .dryRun : .pending,
+                reason: leads.isEmpty ? "unmapped" : nil, requestId: submission.requestId, receivedAt: now)
+        }
+        let appended = try await journal.append(newOptOuts)
+
+        let items = appended.filter { !$0.isDuplicate }.flatMap { result in
+            result.record.leads.filter { $0.status == .pending }.map { lead in
+                DeliveryItem(
+                    rowID: lead.rowID, optOutID: result.record.id,
+                    lead: lead.lead, queuedAt: lead.queuedAt)
+            }
+        }
+        guard !items.isEmpty else {
+            return appended.map { Outcome(record: $0.record, duplicate: $0.isDuplicate) }
+        }
+        _ = await dispatcher.submitAndWait(items, timeout: syncWait)
+        // Outcomes are journaled before waiters hear of them, so reading the records back shows them.
+        let touched = Set(items.map(\.optOutID))
+        return appended.map { result in
+            guard touched.contains(result.record.id), let current = try? journal.record(id: result.record.id) else {
+                return Outcome(record: result.record, duplicate: result.isDuplicate)
+            }
+            return Outcome(record: current, duplicate: result.isDuplicate)
+        }
+    }
+}

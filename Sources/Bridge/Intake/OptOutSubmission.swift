@@ -1,0 +1,25 @@
+import OptOutCore
+
+/// One opt-out as it arrives, from a webhook or the API, before it is journaled.
+public struct OptOutSubmission: Sendable, Hashable {
+    /// The sender's name, or `api`.
+    public var source: String
+    /// The sender's event id or the caller's `Idempotency-Key`; unique per source within the retention.
+    public var idempotencyKey: String?
+    /// Keys resolved through the mapping.
+    public var keys: [ContactKey]
+    /// Leads named directly (API only), deleted as given.
+    public var leads: [Lead]
+    public var requestId: String?
+
+    public init(
+        source: String, idempotencyKey: String? = nil, keys: [ContactKey] = [], leads: [Lead] = [],
+        requestId: String? = nil
+    ) {
+        self.source = source
+        self.idempotencyKey = idempotencyKey
+        self.keys = keys
+        self.leads = leads
+        self.requestId = requestId
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import OptOutCore
+import Synchronization
+
+/// The mapping in service, swapped whole on reload so a request always sees one consistent mapping.
+///
+/// A reload happens when the file changes (checked every `reloadIntervalSeconds`) or on demand (SIGHUP). A file that
+/// fails to load leaves the last good mapping in service; the failure is logged, exported as a metric and shown by
+/// `/readyz` until a good file replaces it.
+public final class MappingStore: Sendable {
+    /// What `/readyz` and the metrics report about the mapping.
+    public struct Status: Sendable {
+        public var loaded: Bool
+        public var contacts: Int
+        public var loadedAt: Date?
+        /// The problems of the last load when it failed, while the previous mapping stays in service.
+        public var lastFailure: [Diagnostic]?
+    }
+
+    private struct State {
+        var mapping: Mapping
+        var status: Status
+        var fileIdentity: FileIdentity?
+    }
+
+    public let file: String
+    private let defaultCountryCode: String?
+    private let logger: Logger
+    private let metrics: BridgeMetrics
+    private let state: Mutex<State>
+    private let watcher = Mutex<Task<Void, Never>?>(nil)
+
+    public init(file: String, defaultCountryCode: String?, logger: Logger, metrics: BridgeMetrics) {
+        self.file = file
+        self.defaultCountryCode = defaultCountryCode
+        self.logger = logger
+        self.metrics = metrics
+        state = Mutex(
+            State(mapping: .empty, status: Status(loaded: false, contacts: 0, loadedAt: nil, lastFailure: nil)))
+    }
+
+    /// The mapping in service.
+    public var current: Mapping { state.withLock { $0.mapping } }
+
+    public var status: Status { state.withLock { $0.status } }
+
+    /// Loads the file; on failure the previous mapping stays in service.
+    ///
+    /// - Returns: the problems when the file could not be loaded, else nil.
+    @discardableResult
+    public func reload() -> [Diagnostic]? {
+        let identity = FileIdentity(path: file)
+        do {
+            let mapping = try Mapping.load(file: file, defaultCountryCode: defaultCountryCode)
+            let contacts = mapping.statistics.contacts
+            state.withLock {
+                $0.mapping = mapping
+                $0.status = Status(loaded: true, contacts: contacts, loadedAt: Date(), lastFailure: nil)
+                $0.fileIdentity = identity
+            }
+            metrics.recordMappingLoad(contacts: contacts, at: Date().timeIntervalSince1970)
+            for warning in mapping.warnings.prefix(20) {
+                logger.warning("\(warning)")
+            }
+            logger.info(
+                "mapping loaded",
+                metadata: [
+                    "file": "\(file)", "contacts": "\(contacts)", "keys": "\(mapping.statistics.keys)",
+                    "leads": "\(mapping.statistics.leads)",
+                ])
+            return nil
+        } catch {
+            let keptPrevious = state.withLock { state in
+                state.status.lastFailure = error.diagnostics
+                state.fileIdentity = identity
+                return state.status.loaded
+            }
+            metrics.recordMappingLoad(contacts: nil, at: Date().timeIntervalSince1970)
+            logger.error(
+                keptPrevious
+                    ? "mapping reload failed; the last good mapping stays in service" : "mapping failed to load",
+                metadata: [
+                    "file": "\(file)",
+                    "problems": .array(error.diagnostics.prefix(20).map { .string($0.description) }),
+                ])
+            return error.diagnostics
+        }
+    }
+
+    /// Reloads when the file's identity (inode, size, modification time) changed since the last load.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        let identity = FileIdentity(path: file)
+        guard state.withLock({ $0.fileIdentity != identity }) else { return false }
+        reload()
+        return true
+    }
+
+    /// Checks the file every `interval` until ``stopWatching()``.
+    public func startWatching(every interval: Duration) {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                self.reloadIfChanged()
+            }
+        }
+        watcher.withLock { $0 = task }
+    }
+
+    public func stopWatching() {
+        watcher.withLock { $0?.cancel() }
+    }
+}
+
+/// Enough of a file's `stat` to notice a change: an editor's rename-over, an in-place write, a ConfigMap swap.
+struct FileIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+}

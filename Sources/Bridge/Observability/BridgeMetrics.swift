@@ -1,0 +1,117 @@
+import NLPearl
+import OptOutCore
+import Prometheus
+
+/// The service's Prometheus metrics (SPEC §8), named in Prometheus conventions under `optout_bridge_`.
+public final class BridgeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let nlpearlLatency: DurationHistogram
+    private let leadsPerCall: ValueHistogram
+    private let pendingLeads: Gauge
+    private let failedLeads: Gauge
+    private let mappingContacts: Gauge
+    private let mappingReloadSuccess: Gauge
+    private let mappingReloadTimestamp: Gauge
+    private let tokenRejected: Gauge
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        nlpearlLatency = registry.makeDurationHistogram(
+            name: "optout_bridge_nlpearl_call_duration_seconds",
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            ],
+            help: "Duration of NLPearl DELETE /v2/Outbound/{pearlId}/Leads calls.")
+        leadsPerCall = registry.makeValueHistogram(
+            name: "optout_bridge_nlpearl_leads_per_call", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+            help: "Distinct leads sent in one NLPearl call.")
+        pendingLeads = registry.makeGauge(
+            name: "optout_bridge_journal_pending_leads", help: "Leads journaled and not yet delivered.")
+        failedLeads = registry.makeGauge(
+            name: "optout_bridge_journal_failed_leads", help: "Leads given up after giveUpAfterHours.")
+        mappingContacts = registry.makeGauge(
+            name: "optout_bridge_mapping_contacts", help: "Contacts in the mapping in service.")
+        mappingReloadSuccess = registry.makeGauge(
+            name: "optout_bridge_mapping_last_reload_success",
+            help: "1 if the last mapping load succeeded, 0 if the last good mapping is kept after a failure.")
+        mappingReloadTimestamp = registry.makeGauge(
+            name: "optout_bridge_mapping_last_reload_timestamp_seconds",
+            help: "Unix time of the last mapping load that succeeded.")
+        tokenRejected = registry.makeGauge(
+            name: "optout_bridge_nlpearl_token_rejected", help: "1 while NLPearl answers 401/403 to the token.")
+    }
+
+    /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
+    public func recordRequest(route: String, status: Int) {
+        registry.makeCounter(
+            name: "optout_bridge_http_requests_total", labels: [("route", route), ("status", String(status))],
+            help: "HTTP requests answered, by route and status."
+        ).increment()
+    }
+
+    /// One opt-out's outcome as answered, by source (sender name or `api`).
+    public func recordOptOut(source: String, status: String, duplicate: Bool) {
+        registry.makeCounter(
+            name: "optout_bridge_optouts_total",
+            labels: [("source", source), ("status", status), ("duplicate", duplicate ? "true" : "false")],
+            help: "Opt-outs answered, by source and translated status."
+        ).increment()
+    }
+
+    public func recordCall(outcome: DeleteLeadsOutcome, duration: Duration, leads: Int) {
+        registry.makeCounter(
+            name: "optout_bridge_nlpearl_calls_total", labels: [("result", Self.result(outcome))],
+            help: "NLPearl delete calls, by result."
+        ).increment()
+        nlpearlLatency.record(duration)
+        leadsPerCall.record(Double(leads))
+        tokenRejected.set(to: Self.isUnauthorized(outcome) ? 1 : 0)
+    }
+
+    public func recordSignatureFailure(sender: String) {
+        registry.makeCounter(
+            name: "optout_bridge_signature_failures_total", labels: [("sender", sender)],
+            help: "Webhooks refused for a bad or missing signature, token or timestamp."
+        ).increment()
+    }
+
+    public func setJournalCounts(pending: Int, failed: Int) {
+        pendingLeads.set(to: Double(pending))
+        failedLeads.set(to: Double(failed))
+    }
+
+    public func recordMappingLoad(contacts: Int?, at time: Double) {
+        if let contacts {
+            mappingContacts.set(to: Double(contacts))
+            mappingReloadSuccess.set(to: 1)
+            mappingReloadTimestamp.set(to: time)
+        } else {
+            mappingReloadSuccess.set(to: 0)
+        }
+    }
+
+    /// The text exposition format, version 0.0.4.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+
+    private static func isUnauthorized(_ outcome: DeleteLeadsOutcome) -> Bool {
+        if case .unauthorized = outcome { return true }
+        return false
+    }
+
+    private static func result(_ outcome: DeleteLeadsOutcome) -> String {
+        switch outcome {
+        case .deleted: "deleted"
+        case .notDeleted: "not_deleted"
+        case .invalid: "rejected"
+        case .unauthorized: "unauthorized"
+        case .rateLimited: "rate_limited"
+        case .unavailable: "unavailable"
+        case .timedOut: "timed_out"
+        case .connectionFailed: "connection_failed"
+        case .unexpected: "unexpected"
+        }
+    }
+}

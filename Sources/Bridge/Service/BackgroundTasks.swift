@@ -1,0 +1,25 @@
+import Synchronization
+
+/// Periodic chores of the service, cancelled together at shutdown.
+final class BackgroundTasks: Sendable {
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    func every(_ period: Duration, immediately: Bool = false, _ work: @escaping @Sendable () async -> Void) {
+        let task = Task {
+            if immediately { await work() }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                guard !Task.isCancelled else { return }
+                await work()
+            }
+        }
+        tasks.withLock { $0.append(task) }
+    }
+
+    func cancelAll() {
+        tasks.withLock { tasks in
+            for task in tasks { task.cancel() }
+            tasks.removeAll()
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Config
+import Foundation
+import Journal
+import Logging
+import MicroHTTP
+import OptOutCore
+import Senders
+
+/// The running service: listener, mapping, journal, dispatcher and NLPearl client, wired together.
+///
+/// The only place that knows every part: decoders know nothing of SQLite, the journal nothing of HTTP.
+public final class BridgeService: Sendable {
+    public let configuration: BridgeConfiguration
+    public let journal: Journal
+    public let mappings: MappingStore
+    public let dispatcher: Dispatcher
+    public let metrics: BridgeMetrics
+    private let server: HTTPServer
+    private let logger: Logger
+    private let background = BackgroundTasks()
+
+    /// Opens the journal and loads the mapping; nothing listens yet.
+    ///
+    /// - Throws: ``BridgeStartupError`` when the journal cannot be opened, the mapping cannot be loaded, the TLS
+    ///   files cannot be read, or no NLPearl token is set outside dry-run mode.
+    public init(configuration: BridgeConfiguration, logger: Logger, metrics: BridgeMetrics = BridgeMetrics())
+        throws(BridgeStartupError)
+    {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        let pipeline = try DeliveryPipeline(configuration: configuration, logger: logger, metrics: metrics)
+        journal = pipeline.journal
+        mappings = pipeline.mappings
+        dispatcher = pipeline.dispatcher
+        let intake = pipeline.intake
+        let delivery = configuration.delivery
+        let senders: [any WebhookSender]
+        do {
+            senders = try configuration.makeSenders()
+        } catch {
+            throw BridgeStartupError.senders(error.diagnostics)
+        }
+        let readiness = Readiness(journal: journal, mappings: mappings, dispatcher: dispatcher)
+        let router = BridgeRouter(
+            settings: BridgeRouter.Settings(
+                apiTokens: configuration.api.tokens, ackMode: delivery.ackMode, unmapped: configuration.unmapped,
+                defaultCountryCode: configuration.mapping.defaultCountryCode),
+            senders: senders, intake: intake, readiness: readiness, metrics: metrics, logger: logger)
+
+        let listen = configuration.listen
+        var tls: HTTPServer.Configuration.TLS?
+        if let certificateFile = listen.tls.certificateFile, let keyFile = listen.tls.keyFile {
+            do {
+                tls = HTTPServer.Configuration.TLS(
+                    certificatePEM: try String(contentsOfFile: certificateFile, encoding: .utf8),
+                    keyPEM: try String(contentsOfFile: keyFile, encoding: .utf8))
+            } catch {
+                throw BridgeStartupError.tls(reason: "cannot read \(certificateFile) or \(keyFile): \(error)")
+            }
+        }
+        server = HTTPServer(
+            configuration: HTTPServer.Configuration(
+                host: listen.host, port: listen.port, threads: listen.threads, maxBodyBytes: listen.maxBodyBytes,
+                connectionLimit: listen.connectionLimit, perIPConnectionLimit: listen.perIPConnectionLimit,
+                idleTimeoutSeconds: listen.idleTimeoutSeconds,
+                // Past syncWait the answer is 202 or 503 anyway; this only guards against a stuck handler.
+                requestTimeout: .milliseconds(delivery.syncWaitMilliseconds) + .seconds(10),
+                tls: tls),
+            handler: { request in await router.handle(request) })
+    }
+
+    /// The port the listener is bound to, once started.
+    public var port: Int { server.port }
+
+    /// Starts listening, resumes the journal's pending work, and starts the reload, rescan and prune loops.
+    public func start() async throws {
+        do {
+            try server.start()
+        } catch {
+            throw BridgeStartupError.listen(reason: error.description)
+        }
+        let pending = (try? journal.pendingLeads()) ?? []
+        if !configuration.dryRun {
+            await dispatcher.resume(pending)
+        }
+        logger.info(
+            "optout-bridge listening",
+            metadata: [
+                "port": "\(server.port)", "host": "\(configuration.listen.host)",
+                "pending_resumed": "\(configuration.dryRun ? 0 : pending.count)",
+                "dry_run": "\(configuration.dryRun)", "tls": "\(configuration.listen.tls.certificateFile != nil)",
+            ])
+        mappings.startWatching(every: .seconds(max(1, configuration.mapping.reloadIntervalSeconds)))
+        let journal = self.journal
+        let dispatcher = self.dispatcher
+        let dryRun = configuration.dryRun
+        // `journal retry` from the command line flips rows back to pending: pick them up.
+        background.every(.seconds(30)) {
+            guard !dryRun, let pending = try? journal.pendingLeads() else { return }
+            await dispatcher.resume(pending)
+        }
+        let retention = TimeInterval(configuration.journal.retentionDays) * 86_400
+        let logger = self.logger
+        background.every(.seconds(3600), immediately: true) {
+            if let pruned = try? await journal.prune(olderThan: Date().addingTimeInterval(-retention)), pruned > 0 {
+                logger.info("journal pruned", metadata: ["opt_outs": "\(pruned)"])
+            }
+        }
+    }
+
+    /// Reloads the mapping now (SIGHUP).
+    public func reloadMapping() {
+        mappings.reload()
+    }
+
+    /// Stops accepting, answers in-flight requests within `gracePeriod`, and stops the loops.
+    ///
+    /// Work that is journaled but not delivered stays in the journal and resumes at the next start.
+    public func shutdown(gracePeriod: Duration = .seconds(8)) async {
+        logger.info("shutting down")
+        await server.shutdown(gracePeriod: gracePeriod)
+        mappings.stopWatching()
+        background.cancelAll()
+        logger.info("stopped", metadata: ["pending_leads": "\((try? journal.counts().pending) ?? -1)"])
+    }
+}

@@ -1,0 +1,60 @@
+import Config
+import Foundation
+import Journal
+import Logging
+import NLPearl
+import OptOutCore
+
+/// Journal, mapping, dispatcher and intake, built from the configuration: what `serve` runs behind its listener
+/// and what `optout-bridge delete` uses for one deletion, so both take the same path.
+public struct DeliveryPipeline: Sendable {
+    public let journal: Journal
+    public let mappings: MappingStore
+    public let dispatcher: Dispatcher
+    public let intake: Intake
+
+    /// - Parameter loadMapping: whether to load the mapping file now (`delete` names its leads and needs none).
+    public init(configuration: BridgeConfiguration, logger: Logger, metrics: BridgeMetrics, loadMapping: Bool = true)
+        throws(BridgeStartupError)
+    {
+        let dryRun = configuration.dryRun
+        guard dryRun || configuration.nlpearl.token != nil else { throw .missingToken }
+        do {
+            journal = try Journal(path: configuration.journal.file)
+        } catch {
+            throw .journal(path: configuration.journal.file, reason: "\(error)")
+        }
+        mappings = MappingStore(
+            file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode,
+            logger: logger, metrics: metrics)
+        if loadMapping, let problems = mappings.reload() {
+            throw .mapping(problems)
+        }
+
+        let deleteLeads: Dispatcher.DeleteLeads
+        if let token = configuration.nlpearl.token, !dryRun {
+            let client = NLPearlClient(
+                configuration: NLPearlClient.Configuration(
+                    baseURL: configuration.nlpearl.baseURL, token: token.reveal(),
+                    timeout: .seconds(configuration.nlpearl.timeoutSeconds)))
+            deleteLeads = { pearlId, leadIds in await client.deleteLeads(pearlId: pearlId, leadIds: leadIds) }
+        } else {
+            // Dry run: opt-outs are journaled as dry_run and never reach the dispatcher.
+            deleteLeads = { _, _ in .unexpected(status: 0, detail: "dry run: no call is made") }
+        }
+        let delivery = configuration.delivery
+        dispatcher = Dispatcher(
+            configuration: Dispatcher.Configuration(
+                maxLeadsPerRequest: configuration.nlpearl.maxLeadsPerRequest,
+                maxConcurrentRequests: configuration.nlpearl.maxConcurrentRequests,
+                batchWindow: .milliseconds(delivery.batchWindowMilliseconds),
+                retry: RetryPolicy(
+                    initialDelay: .seconds(delivery.retry.initialSeconds),
+                    maximumDelay: .seconds(delivery.retry.maxSeconds),
+                    giveUpAfter: .seconds(delivery.retry.giveUpAfterHours * 3600))),
+            journal: journal, metrics: metrics, logger: logger, deleteLeads: deleteLeads)
+        intake = Intake(
+            journal: journal, dispatcher: dispatcher, mappings: mappings, dryRun: dryRun,
+            syncWait: .milliseconds(delivery.syncWaitMilliseconds))
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Bridge
+import Config
+import Foundation
+import OptOutCore
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validates the configuration and the mapping file.",
+        discussion: "Prints counts and every problem as FILE:LINE:COLUMN: message; exits 1 on any error.")
+
+    @OptionGroup var config: ConfigurationOptions
+
+    func run() throws {
+        let configuration = try config.load()
+        do {
+            _ = try configuration.makeSenders()
+        } catch {
+            for diagnostic in error.diagnostics {
+                print(diagnostic)
+            }
+            throw CLIError.user("the senders are not configured correctly")
+        }
+        let mapping: Mapping
+        do {
+            mapping = try Mapping.load(
+                file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode)
+        } catch {
+            for diagnostic in error.diagnostics {
+                print(diagnostic)
+            }
+            throw CLIError.user("the mapping file \(configuration.mapping.file) has errors")
+        }
+        for warning in mapping.warnings {
+            print(warning)
+        }
+        let statistics = mapping.statistics
+        print(
+            "configuration: ok (\(configuration.senders.count) senders, \(configuration.api.tokens.count) API tokens)")
+        print(
+            "mapping \(configuration.mapping.file): \(statistics.contacts) contacts, \(statistics.keys) keys, "
+                + "\(statistics.leads) leads, \(statistics.pearlIds) pearlIds")
+        if configuration.nlpearl.token == nil, !configuration.dryRun {
+            print("note: no NLPearl token is set; `serve` needs NLPEARL_API_TOKEN (or --dry-run)")
+        }
+    }
+}
+
+struct LookupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lookup", abstract: "Prints the leads that keys such as email:jane@example.com resolve to.")
+
+    @OptionGroup var config: ConfigurationOptions
+
+    @Argument(help: "Keys: email:ADDRESS, phone:NUMBER, or SENDER:ID.")
+    var keys: [String]
+
+    func run() throws {
+        let configuration = try config.load()
+        do {
+            _ = try configuration.makeSenders()
+        } catch {
+            for diagnostic in error.diagnostics {
+                print(diagnostic)
+            }
+            throw CLIError.user("the senders are not configured correctly")
+        }
+        let mapping: Mapping
+        do {
+            mapping = try Mapping.load(
+                file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode)
+        } catch {
+            throw CLIError.user(
+                "the mapping file has errors:\n" + error.diagnostics.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        for raw in keys {
+            let key: ContactKey
+            do {
+                key = try ContactKey.parse(raw, defaultCountryCode: configuration.mapping.defaultCountryCode)
+            } catch {
+                throw CLIError.user("\(raw): \(error.message)")
+            }
+            let leads = mapping.leads(for: [key])
+            if leads.isEmpty {
+                print("\(key)\tno leads")
+            }
+            for lead in leads {
+                print("\(key)\t\(lead.pearlId)\t\(lead.leadId)")
+            }
+        }
+    }
+}

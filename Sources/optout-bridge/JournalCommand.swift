@@ -1,0 +1,132 @@
+import ArgumentParser
+import Bridge
+import Foundation
+import Journal
+import OptOutCore
+
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Inspects and replays the journal; export is the audit trail.",
+        subcommands: [List.self, Show.self, Retry.self, Export.self])
+
+    /// Opens the journal named by the configuration.
+    static func open(_ options: ConfigurationOptions) throws -> Journal {
+        let configuration = try options.load()
+        guard FileManager.default.fileExists(atPath: configuration.journal.file) else {
+            throw CLIError.user("no journal at \(configuration.journal.file) (journal.file); has serve run here?")
+        }
+        do {
+            return try Journal(path: configuration.journal.file)
+        } catch {
+            throw CLIError.runtime("cannot open the journal \(configuration.journal.file): \(error)")
+        }
+    }
+
+    /// Parses `2026-11-29` or `2026-11-29T10:00:00Z`.
+    static func date(_ text: String) throws -> Date {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
+        throw ValidationError("'\(text)' is not a date; use YYYY-MM-DD or an ISO 8601 time")
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists opt-outs, newest first.")
+
+        @OptionGroup var config: ConfigurationOptions
+
+        @Option(help: "Only this status: deleted, queued, ignored, not_deleted, rejected, dry_run, failed.")
+        var status: String?
+
+        @Option(help: "Only opt-outs received since this date (YYYY-MM-DD or ISO 8601).")
+        var since: String?
+
+        @Option(help: "At most this many.")
+        var limit = 100
+
+        func run() throws {
+            let filter = try status.map { text in
+                guard let status = OptOutStatus(rawValue: text) else {
+                    throw CLIError.user(
+                        "unknown status '\(text)'; use one of "
+                            + OptOutStatus.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return status
+            }
+            let sinceDate = try since.map(JournalCommand.date)
+            let journal = try JournalCommand.open(config)
+            let records = try journal.list(status: filter, since: sinceDate, limit: limit)
+            print("ID\tRECEIVED\tSOURCE\tSTATUS\tLEADS\tKEYS")
+            for record in records {
+                print(
+                    "\(record.id)\t\(OptOutView.timestamp(record.receivedAt))\t\(record.source)\t"
+                        + "\(record.status.rawValue)\t\(record.leads.count)\t\(record.keys.joined(separator: ","))")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Shows one opt-out with every attempt, as JSON.")
+
+        @OptionGroup var config: ConfigurationOptions
+
+        @Argument(help: "The opt-out id (op_…).")
+        var id: String
+
+        func run() throws {
+            let journal = try JournalCommand.open(config)
+            guard let record = try journal.record(id: id) else {
+                throw CLIError.user("no opt-out with id \(id)")
+            }
+            print(OptOutView(record: record, detailed: true).json)
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Puts failed leads back in the queue; a running serve picks them up within 30 s.")
+
+        @OptionGroup var config: ConfigurationOptions
+
+        @Argument(help: "The opt-out id to retry.")
+        var id: String?
+
+        @Flag(help: "Retry every failed opt-out.")
+        var allFailed = false
+
+        func validate() throws {
+            guard (id != nil) != allFailed else { throw ValidationError("give an opt-out id or --all-failed") }
+        }
+
+        func run() async throws {
+            let journal = try JournalCommand.open(config)
+            let leads = try await (allFailed ? journal.retryAllFailed() : journal.retry(id: id!))
+            print("\(leads.count) leads queued again")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes the audit trail: every opt-out, its leads and attempts, as JSON lines or CSV.")
+
+        @OptionGroup var config: ConfigurationOptions
+
+        @Option(help: "Only opt-outs received since this date.")
+        var since: String?
+
+        @Option(help: "jsonl or csv.")
+        var format = "jsonl"
+
+        func run() throws {
+            guard let exportFormat = Journal.ExportFormat(rawValue: format) else {
+                throw CLIError.user("unknown format '\(format)'; use jsonl or csv")
+            }
+            let sinceDate = try since.map(JournalCommand.date)
+            let journal = try JournalCommand.open(config)
+            let output = FileHandle.standardOutput
+            try journal.export(since: sinceDate, format: exportFormat) { text in
+                output.write(Data(text.utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import FakeNLPearl
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The executable as operators use it: exit codes (SPEC §2), signals, and crash recovery.
+@Suite struct CommandLineTests {
+    /// A folder with a configuration and mapping pointing at `fakeURL`.
+    private func workspace(fakeURL: String = "http://127.0.0.1:9", overrides: [String: Any] = [:]) throws -> URL {
+        let directory = try makeTemporaryDirectory("cli")
+        try defaultMapping.write(
+            to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        try writeConfiguration(in: directory, nlpearlURL: fakeURL, overrides: overrides)
+        return directory
+    }
+
+    @Test func serveRefusesToStartWithoutATokenAndSaysHowToSetOne() async throws {
+        let directory = try workspace()
+        var environment = ProcessInfo.processInfo.environment
+        environment["NLPEARL_API_TOKEN"] = nil
+        let configuration = directory.appendingPathComponent("optout-bridge.json").path
+        // Without the variable, "env:NLPEARL_API_TOKEN" resolves to nothing.
+        let process = Process()
+        process.executableURL = BridgeExecutable.url
+        process.arguments = ["serve", "--config", configuration]
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = try await blocking {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("NLPEARL_API_TOKEN"))
+        #expect(stderr.contains("--dry-run"))
+    }
+
+    @Test func sigtermDrainsInFlightWorkAndExitsZero() async throws {
+        let fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        fake.behaviour = .delay(.milliseconds(700), then: .succeed)
+        let directory = try workspace(fakeURL: fake.baseURL, overrides: ["delivery": ["syncWaitMilliseconds": 5000]])
+        let serve = try ServeProcess(
+            configuration: directory.appendingPathComponent("optout-bridge.json"),
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        try await serve.waitUntilListening()
+        let port = serve.port
+        let inFlight = Task {
+            try await blocking {
+                try RawHTTPConnection(port: port).request(
+                    "POST", "/v1/opt-outs", headers: [("Authorization", "Bearer \(BridgeHarness.apiToken)")],
+                    body: Array(#"{"keys": ["email:jane.doe@example.com"]}"#.utf8))
+            }
+        }
+        #expect(await fake.waitForCalls(count: 1, timeout: .seconds(10)))
+        let start = ContinuousClock.now
+        serve.signal(SIGTERM)
+        let status = try await serve.waitForExit(timeout: .seconds(10))
+        #expect(status == 0)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        let response = try await inFlight.value
+        #expect(response.status == 200)
+        #expect(serve.log.contains { $0.contains("shutting down") })
+        await fake.stop()
+        serve.killHard()
+    }
+
+    @Test func queuedWorkSurvivesKill9AndIsDeliveredExactlyOnceAfterRestart() async throws {
+        let fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        fake.behaviour = .status(503, retryAfter: nil)
+        let directory = try workspace(fakeURL: fake.baseURL)
+        let configuration = directory.appendingPathComponent("optout-bridge.json")
+        let environment = ["NLPEARL_API_TOKEN": "acct:secret"]
+
+        let first = try ServeProcess(configuration: configuration, environment: environment)
+        try await first.waitUntilListening()
+        let port = first.port
+        var acknowledged: [String] = []
+        for email in ["jane.doe@example.com", "john@example.com"] {
+            let response = try await blocking {
+                try RawHTTPConnection(port: port).request(
+                    "POST", "/v1/opt-outs", headers: [("Authorization", "Bearer \(BridgeHarness.apiToken)")],
+                    body: Array(#"{"keys": ["email:\#(email)"]}"#.utf8))
+            }
+            #expect(response.status == 202)
+            acknowledged.append(try #require((response.json as? [String: Any])?["id"] as? String))
+        }
+        first.killHard()
+
+        fake.behaviour = .succeed
+        let second = try ServeProcess(configuration: configuration, environment: environment)
+        try await second.waitUntilListening()
+        try await waitUntil(timeout: .seconds(15)) {
+            fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 3
+        }
+        // Give any duplicate delivery a chance to show up, then count successful calls per lead.
+        try await Task.sleep(for: .milliseconds(500))
+        let delivered = fake.calls.filter { $0.status == 200 }.flatMap { $0.leadIds ?? [] }
+        #expect(delivered.sorted() == ["lead-jane", "lead-john-1", "lead-john-2"])
+        let secondPort = second.port
+        for id in acknowledged {
+            let record = try await blocking {
+                try RawHTTPConnection(port: secondPort).request(
+                    "GET", "/v1/opt-outs/\(id)", headers: [("Authorization", "Bearer \(BridgeHarness.apiToken)")])
+            }
+            #expect((record.json as? [String: Any])?["status"] as? String == "deleted")
+        }
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(timeout: .seconds(10)) == 0)
+        await fake.stop()
+    }
+
+    @Test func checkPrintsCountsAndExitsZero() async throws {
+        let directory = try workspace()
+        let result = try await BridgeExecutable.run(
+            ["check", "--config", directory.appendingPathComponent("optout-bridge.json").path],
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("3 contacts"))
+        #expect(result.stdout.contains("4 leads"))
+        #expect(result.stdout.contains("2 pearlIds"))
+    }
+
+    @Test func checkReportsEveryProblemWithItsPlaceAndExitsOne() async throws {
+        let directory = try workspace()
+        try """
+        {"version": 1, "contacts": [
+          {"keys": ["email:nope"], "leads": [{"pearlId": "p", "leadId": "l"}]}
+        ]}
+        """.write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        let result = try await BridgeExecutable.run(
+            ["check", "--config", directory.appendingPathComponent("optout-bridge.json").path],
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("mapping.json:2:13: "))
+    }
+
+    @Test func anUnknownConfigurationKeyIsAUserError() async throws {
+        let directory = try workspace(overrides: ["listen": ["prot": 8080]])
+        let result = try await BridgeExecutable.run(
+            ["check", "--config", directory.appendingPathComponent("optout-bridge.json").path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("listen.prot"))
+        #expect(result.stderr.contains("listen.port"))
+    }
+
+    @Test func lookupPrintsTheLeadsOfAKey() async throws {
+        let directory = try workspace()
+        let result = try await BridgeExecutable.run(
+            [
+                "lookup", "--config", directory.appendingPathComponent("optout-bridge.json").path,
+                "email:JOHN@example.com", "phone:+15551234567", "email:nobody@example.com",
+            ])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("email:john@example.com\t\(examplePearl)\tlead-john-1"))
+        #expect(result.stdout.contains("phone:+15551234567\t\(examplePearl)\tlead-jane"))
+        #expect(result.stdout.contains("email:nobody@example.com\tno leads"))
+    }
+
+    @Test func deleteJournalsOneDeletionAndTheJournalCommandsShowIt() async throws {
+        let fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        let directory = try workspace(fakeURL: fake.baseURL)
+        let config = directory.appendingPathComponent("optout-bridge.json").path
+        let environment = ["NLPEARL_API_TOKEN": "acct:secret"]
+        let delete = try await BridgeExecutable.run(
+            ["delete", "--config", config, "--pearl-id", "p-1", "--lead-id", "l-1", "l-2"], environment: environment)
+        #expect(delete.status == 0, "\(delete.stderr)")
+        #expect(fake.deletedLeads == ["p-1": ["l-1", "l-2"]])
+        let record = try #require(
+            try JSONSerialization.jsonObject(with: Data(delete.stdout.utf8)) as? [String: Any])
+        let id = try #require(record["id"] as? String)
+        #expect(record["status"] as? String == "deleted")
+
+        let list = try await BridgeExecutable.run(["journal", "list", "--config", config, "--status", "deleted"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains(id))
+        let show = try await BridgeExecutable.run(["journal", "show", "--config", config, id])
+        #expect(show.stdout.contains("\"attempts\""))
+        let csv = try await BridgeExecutable.run(["journal", "export", "--config", config, "--format", "csv"])
+        #expect(csv.stdout.split(whereSeparator: \.isNewline).count == 3)
+        let jsonl = try await BridgeExecutable.run(["journal", "export", "--config", config])
+        #expect(jsonl.stdout.contains(id))
+        await fake.stop()
+    }
+
+    @Test func deleteExits2WhenNLPearlCannotBeReachedAndKeepsTheWork() async throws {
+        let directory = try workspace(overrides: ["nlpearl": ["timeoutSeconds": 1]])
+        let config = directory.appendingPathComponent("optout-bridge.json").path
+        let result = try await BridgeExecutable.run(
+            ["delete", "--config", config, "--pearl-id", "p-1", "--lead-id", "l-1"],
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("queued"))
+        let list = try await BridgeExecutable.run(["journal", "list", "--config", config, "--status", "queued"])
+        #expect(list.stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test(arguments: [["frobnicate"], ["delete", "--pearl-id", "p"], ["journal", "list", "--status", "bogus"]])
+    func badArgumentsExitOne(arguments: [String]) async throws {
+        let directory = try workspace()
+        let result = try await BridgeExecutable.run(arguments, directory: directory)
+        #expect(result.status == 1)
+    }
+
+    @Test func versionPrintsTheVersion() async throws {
+        let result = try await BridgeExecutable.run(["version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("optout-bridge "))
+    }
+}

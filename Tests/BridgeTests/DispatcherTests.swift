@@ -1,0 +1,198 @@
+import FakeNLPearl
+import Foundation
+import Journal
+import Logging
+import NLPearl
+import OptOutCore
+import Testing
+
+@testable import Bridge
+
+/// A dispatcher on a real journal file, talking to a real fake NLPearl through the real client.
+final class DeliveryRig: Sendable {
+    let directory: URL
+    let journal: Journal
+    let fake: FakeNLPearl
+    let dispatcher: Dispatcher
+
+    init(configuration: Dispatcher.Configuration = .init(), behaviour: FakeNLPearl.Behaviour = .succeed) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatcher-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        journal = try Journal(path: directory.appendingPathComponent("journal.sqlite").path)
+        fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        fake.behaviour = behaviour
+        let client = NLPearlClient(
+            configuration: NLPearlClient.Configuration(
+                baseURL: fake.baseURL, token: "acct:secret", timeout: .seconds(2)))
+        dispatcher = Dispatcher(
+            configuration: configuration, journal: journal, metrics: BridgeMetrics(),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            deleteLeads: { await client.deleteLeads(pearlId: $0, leadIds: $1) })
+    }
+
+    /// Journals one opt-out per lead and returns the delivery items for them.
+    func journalLeads(_ leads: [Lead]) async throws -> [DeliveryItem] {
+        let appended = try await journal.append(
+            leads.map {
+                Journal.NewOptOut(
+                    source: "test", idempotencyKey: nil, keys: [], leads: [$0], initialStatus: .pending, reason: nil,
+                    requestId: nil, receivedAt: Date())
+            })
+        return appended.flatMap { result in
+            result.record.leads.map {
+                DeliveryItem(
+                    rowID: $0.rowID, optOutID: result.record.id, lead: $0.lead, queuedAt: $0.queuedAt)
+            }
+        }
+    }
+
+    func status(of item: DeliveryItem) throws -> LeadStatus? {
+        try journal.record(id: item.optOutID)?.leads.first?.status
+    }
+
+    func stop() async {
+        await fake.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: String = "lead") -> [Lead] {
+    (0..<count).map { Lead(pearlId: pearl, leadId: "\(prefix)-\($0)") }
+}
+
+@Suite struct DispatcherTests {
+    @Test func aLoneOptOutIsDeletedAndJournaled() async throws {
+        let rig = try DeliveryRig()
+        let items = try await rig.journalLeads(leads(1))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        #expect(results[items[0].rowID] == .deleted)
+        #expect(try rig.status(of: items[0]) == .deleted)
+        #expect(rig.fake.calls.map(\.leadIds) == [["lead-0"]])
+        #expect(rig.fake.violations.isEmpty)
+        await rig.stop()
+    }
+
+    /// 300 concurrent opt-outs, NLPearl answering in 50 ms, two call slots: at most a fifth as many calls.
+    @Test func aBurstIsBatchedIntoFewCalls() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(maxLeadsPerRequest: 100, maxConcurrentRequests: 2),
+            behaviour: .delay(.milliseconds(50), then: .succeed))
+        let items = try await rig.journalLeads(leads(300))
+        let results = try await withThrowingTaskGroup(of: [Int64: DeliveryResult].self) { group in
+            for item in items {
+                group.addTask { await rig.dispatcher.submitAndWait([item], timeout: .seconds(20)) }
+            }
+            return try await group.reduce(into: [:]) { $0.merge($1) { a, _ in a } }
+        }
+        #expect(results.count == 300)
+        #expect(results.values.allSatisfy { $0 == .deleted })
+        #expect(rig.fake.callCount <= 60)
+        #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 300)
+        #expect(rig.fake.violations.isEmpty)
+        await rig.stop()
+    }
+
+    @Test func aBatchWithOneBadLeadStillDeletesTheOthers() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(maxConcurrentRequests: 1), behaviour: .rejectLeads(["lead-5"]))
+        let items = try await rig.journalLeads(leads(8))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(10))
+        #expect(results.count == 8)
+        for item in items {
+            let expected: DeliveryResult = item.lead.leadId == "lead-5" ? .rejected : .deleted
+            #expect(results[item.rowID] == expected)
+            #expect(try rig.status(of: item) == (expected == .rejected ? .rejected : .deleted))
+        }
+        let record = try #require(try rig.journal.record(id: items[5].optOutID))
+        #expect(record.leads[0].problem?.contains("lead-5") == true)
+        #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 7)
+        await rig.stop()
+    }
+
+    @Test func falseIsSplitDownToTheLeadAtFault() async throws {
+        let rig = try DeliveryRig(behaviour: .falseForLeads(["lead-2"]))
+        let items = try await rig.journalLeads(leads(4))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(10))
+        #expect(results[items[2].rowID] == .notDeleted)
+        #expect([0, 1, 3].allSatisfy { results[items[$0].rowID] == .deleted })
+        await rig.stop()
+    }
+
+    @Test func aTransientFailureIsRetriedUntilDelivered() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(50), giveUpAfter: .seconds(3600))),
+            behaviour: .script([.status(503, retryAfter: nil), .status(502, retryAfter: nil), .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        #expect(first[items[0].rowID] == .retrying)
+        #expect(try rig.status(of: items[0]) == .pending)
+        #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(10)))
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        let record = try #require(try rig.journal.record(id: items[0].optOutID))
+        #expect(record.leads[0].attempts.map(\.httpStatus) == [503, 502, 200])
+        await rig.stop()
+    }
+
+    @Test func retryAfterOfA429IsHonoured() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .seconds(3600))),
+            behaviour: .script([.rateLimited(retryAfterSeconds: 1), .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(10)))
+        let calls = rig.fake.calls
+        #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        await rig.stop()
+    }
+
+    @Test func givesUpAfterTheConfiguredAge() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .zero)),
+            behaviour: .status(500, retryAfter: nil))
+        let items = try await rig.journalLeads(leads(1))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        #expect(results[items[0].rowID] == .failed)
+        #expect(try rig.status(of: items[0]) == .failed)
+        #expect(try rig.journal.counts().failed == 1)
+        await rig.stop()
+    }
+
+    @Test func aRejectedTokenHoldsDeliveryAndIsReported() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(authorizationProbeInterval: .milliseconds(300)),
+            behaviour: .script([.status(401, retryAfter: nil), .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        #expect(results[items[0].rowID] == .retrying)
+        #expect(await rig.dispatcher.tokenRejected)
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        #expect(await !rig.dispatcher.tokenRejected)
+        await rig.stop()
+    }
+
+    @Test func resumesPendingWorkFromTheJournal() async throws {
+        let rig = try DeliveryRig()
+        let items = try await rig.journalLeads(leads(3))
+        await rig.dispatcher.resume(try rig.journal.pendingLeads())
+        try await waitUntil { try items.allSatisfy { try rig.status(of: $0) == .deleted } }
+        // A second rescan adds nothing that is already done or in memory.
+        await rig.dispatcher.resume(try rig.journal.pendingLeads())
+        #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 3)
+        await rig.stop()
+    }
+}
+
+/// Polls `condition` every 20 ms for up to `timeout`; fails the test if it never holds.
+func waitUntil(
+    timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition not met within \(timeout)", sourceLocation: sourceLocation)
+}

@@ -1,0 +1,97 @@
+import FakeNLPearl
+import Foundation
+import TestSupport
+import Testing
+
+/// Health, readiness, metrics, the OpenAPI document, mapping reloads and journal failure, through the real server.
+@Suite struct OperationsEndToEndTests {
+    @Test func healthzAndReadyzAnswerWhileAllIsWell() async throws {
+        let bridge = try await BridgeHarness()
+        #expect(try await bridge.request("GET", "/healthz").status == 200)
+        let ready = try await bridge.request("GET", "/readyz")
+        #expect(ready.status == 200)
+        let checks = try #require((ready.json as? [String: Any])?["checks"] as? [String: [String: Any]])
+        #expect(checks["mapping"]?["contacts"] as? Int == 3)
+        #expect(checks["journal"]?["ok"] as? Bool == true)
+        #expect(try await bridge.request("HEAD", "/healthz").status == 200)
+        await bridge.stop()
+    }
+
+    @Test func aRejectedTokenFailsReadiness() async throws {
+        let bridge = try await BridgeHarness(behaviour: .status(401, retryAfter: nil))
+        let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        #expect(response.status == 202)
+        let ready = try await bridge.request("GET", "/readyz")
+        #expect(ready.status == 503)
+        #expect(ready.text.contains("NLPearl rejects the API token"))
+        await bridge.stop()
+    }
+
+    @Test func metricsCountRequestsOutcomesAndCalls() async throws {
+        let bridge = try await BridgeHarness()
+        _ = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        _ = try await bridge.optOut(#"{"keys": ["email:john@example.com"]}"#)
+        _ = try await bridge.optOut(#"{"keys": ["email:nobody@example.com"]}"#)
+        let text = try await bridge.request("GET", "/metrics").text
+        #expect(text.contains(#"optout_bridge_http_requests_total{route="api",status="200"} 2"#))
+        #expect(text.contains(#"optout_bridge_http_requests_total{route="api",status="404"} 1"#))
+        #expect(text.contains(#"optout_bridge_optouts_total{source="api",status="deleted",duplicate="false"} 2"#))
+        #expect(text.contains(#"optout_bridge_nlpearl_calls_total{result="deleted"} 3"#))
+        #expect(text.contains("optout_bridge_nlpearl_call_duration_seconds_count 3"))
+        #expect(text.contains("optout_bridge_mapping_contacts 3"))
+        #expect(text.contains("optout_bridge_journal_pending_leads 0"))
+        await bridge.stop()
+    }
+
+    @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {
+        let bridge = try await BridgeHarness()
+        let response = try await bridge.request("GET", "/openapi.json")
+        #expect(response.status == 200)
+        let document = try #require(response.json as? [String: Any])
+        #expect((document["openapi"] as? String)?.hasPrefix("3.") == true)
+        let paths = try #require(document["paths"] as? [String: Any])
+        #expect(
+            Set(paths.keys) == [
+                "/v1/opt-outs", "/v1/opt-outs/{id}", "/hooks/{sender}", "/healthz", "/readyz", "/metrics",
+                "/openapi.json",
+            ])
+        await bridge.stop()
+    }
+
+    @Test func theMappingReloadsWhenItsFileChangesAndKeepsTheLastGoodOne() async throws {
+        let bridge = try await BridgeHarness()
+        let file = bridge.directory.appendingPathComponent("mapping.json")
+        #expect(try await bridge.optOut(#"{"keys": ["email:new@example.com"]}"#).status == 404)
+
+        let updated = defaultMapping.replacingOccurrences(of: "email:john@example.com", with: "email:new@example.com")
+        try updated.write(to: file, atomically: true, encoding: .utf8)
+        try await waitUntil { try await bridge.optOut(#"{"keys": ["email:new@example.com"]}"#).status == 200 }
+
+        try #"{"version": 1, "contacts": [ {"keys": ["email:x@example.com"], "leads": [}] }"#.write(
+            to: file, atomically: true, encoding: .utf8)
+        try await waitUntil {
+            let checks = (try await bridge.request("GET", "/readyz").json as? [String: Any])?["checks"]
+            return ((checks as? [String: [String: Any]])?["mapping"]?["lastReloadFailed"] as? Bool) == true
+        }
+        // The last good mapping is still in service.
+        #expect(try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#).status == 200)
+        #expect(
+            try await bridge.request("GET", "/metrics").text.contains("optout_bridge_mapping_last_reload_success 0"))
+        await bridge.stop()
+    }
+
+    @Test func aJournalThatCannotBeWrittenAnswers503AndNeverAcknowledges() async throws {
+        let bridge = try await BridgeHarness()
+        #expect(try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#).status == 200)
+        // The volume under the journal goes away: the journal refuses to write into a deleted file.
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(at: bridge.directory.appendingPathComponent("journal.sqlite\(suffix)"))
+        }
+        let response = try await bridge.optOut(#"{"keys": ["email:john@example.com"]}"#)
+        #expect(response.status == 503)
+        #expect(response.header("Retry-After") != nil)
+        #expect(bridge.fake.deletedLeads[examplePearl] == ["lead-jane"])
+        #expect(try await bridge.request("GET", "/readyz").status == 503)
+        await bridge.stop()
+    }
+}
