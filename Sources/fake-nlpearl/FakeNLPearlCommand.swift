@@ -1,5 +1,6 @@
 import ArgumentParser
 import FakeNLPearl
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -41,6 +42,9 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
     @Flag(help: "Print nothing per call (for benchmarks).")
     var quiet = false
 
+    @Flag(help: "Print each call as one JSON object (pearlId, leadIds, status, answer), with every lead id.")
+    var json = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard latencyMilliseconds >= 0 else { throw ValidationError("--latency-ms must not be negative.") }
@@ -51,7 +55,9 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
 
     func run() async throws {
         var printLine: (@Sendable (FakeNLPearl.Call) -> Void)?
-        if !quiet {
+        if json {
+            printLine = { call in Output.line(Self.jsonLine(call)) }
+        } else if !quiet {
             printLine = { call in Output.line(call.logLine) }
         }
         let fake = FakeNLPearl(
@@ -77,5 +83,15 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
             "fake-nlpearl: \(signal), stopping after \(fake.callCount) calls, "
                 + "\(fake.violations.count) contract violations")
         await fake.stop()
+    }
+
+    /// A call as one JSON line, for scripts that count what reached NLPearl.
+    static func jsonLine(_ call: FakeNLPearl.Call) -> String {
+        let object: [String: Any] = [
+            "pearlId": call.pearlId ?? NSNull(), "leadIds": call.leadIds ?? [], "status": call.status,
+            "answer": call.answer, "at": call.receivedAt.timeIntervalSince1970,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 }
