@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Senders",
             dependencies: [
-                "OptOutCore", "MicroHTTP",
+                "OptOutCore", "MicroHTTP", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "SendersTests",
             dependencies: [
-                "Senders", "MicroHTTP", "OptOutCore",
+                "Senders", "MicroHTTP", "OptOutCore", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -91,8 +91,10 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Config", "FakeNLPearl", "Journal", "NLPearl", "OptOutCore", "TestSupport", "optout-bridge",
-            ]
+                "Bridge", "Config", "FakeNLPearl", "Journal", "NLPearl", "OptOutCore", "Senders", "TestSupport",
+                "optout-bridge",
+            ],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -102,7 +102,7 @@ func makeTemporaryDirectory(_ prefix: String) throws -> URL {
 func writeConfiguration(in directory: URL, nlpearlURL: String, overrides: [String: Any] = [:]) throws -> URL {
     var configuration: [String: Any] = [
         "listen": ["host": "127.0.0.1", "port": 0, "threads": 2],
-        "nlpearl": ["baseURL": nlpearlURL, "token": "env:NLPEARL_API_TOKEN", "timeoutSeconds": 2],
+        "nlpearl": ["baseURL": nlpearlURL, "token": "env:NLPEARL_API_TOKEN", "timeoutSeconds": 5],
         "mapping": ["file": "mapping.json", "reloadIntervalSeconds": 1, "defaultCountryCode": "+1"],
         "journal": ["file": "journal.sqlite"],
         "delivery": [

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import OptOutCore
 
@@ -142,6 +143,14 @@ public final class SenderOptions {
                 "unknown key '\(member.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
                 at: member.keyPosition)
         }
+    }
+
+    /// Throws every problem found so far, unknown keys included.
+    ///
+    /// The keys a type reads are those of ``Config/SenderConfiguration/knownTypes``: one table describes the
+    /// configuration file, and the configuration loader reports a typo there already, with its full path.
+    public func finish(type: String) throws(SenderConfigurationError) {
+        try finish(known: SenderConfiguration.knownTypes[type] ?? [])
     }
 
     /// Throws every problem found so far.

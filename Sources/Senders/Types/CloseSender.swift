@@ -33,7 +33,7 @@ public struct CloseSender: WebhookSender {
                 "'signatureKey' must be the hex signature_key Close returned for the subscription",
                 at: options.value("signatureKey")?.position)
         }
-        try options.finish(known: ["signatureKey"])
+        try options.finish(type: Self.type)
         self.name = name
         self.signatureKey = key ?? Secret("")
         self.defaultCountryCode = options.defaultCountryCode

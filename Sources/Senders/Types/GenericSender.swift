@@ -77,7 +77,7 @@ public struct GenericSender: WebhookSender {
                     + #"({"header": "X-Signature"}) with its 'secret'"#)
         }
         let mapping = FieldMapping(options: options)
-        try options.finish(known: ["bearer", "hmac", "secret"] + FieldMapping.keys)
+        try options.finish(type: Self.type)
         self.name = name
         self.check = check ?? .bearer(Secret(""))
         self.mapping = mapping

@@ -71,7 +71,7 @@ public struct GoHighLevelSender: WebhookSender {
                 }
             }
         }
-        try options.finish(known: ["publicKey"])
+        try options.finish(type: Self.type)
         self.name = name
         self.rsaKey = rsaKey
         self.ed25519Key = ed25519Key

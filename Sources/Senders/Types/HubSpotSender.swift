@@ -39,7 +39,7 @@ public struct HubSpotSender: WebhookSender {
                 "'optOutProperties' must name at least one contact property",
                 at: options.value("optOutProperties")?.position)
         }
-        try options.finish(known: ["secret", "publicURL", "optOutProperties"])
+        try options.finish(type: Self.type)
         self.name = name
         self.secret = secret ?? Secret("")
         self.publicURL = publicURL ?? ""

@@ -21,7 +21,7 @@ public struct KlaviyoSender: WebhookSender {
 
     public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
         let secret = options.secret("secret")
-        try options.finish(known: ["secret"])
+        try options.finish(type: Self.type)
         self.name = name
         self.secret = secret ?? Secret("")
         self.defaultCountryCode = options.defaultCountryCode

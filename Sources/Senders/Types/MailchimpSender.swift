@@ -17,7 +17,7 @@ public struct MailchimpSender: WebhookSender {
 
     public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
         let token = options.secret("token")
-        try options.finish(known: ["token"])
+        try options.finish(type: Self.type)
         self.name = name
         self.token = token ?? Secret("")
         self.defaultCountryCode = options.defaultCountryCode

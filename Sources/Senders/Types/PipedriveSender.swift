@@ -32,7 +32,7 @@ public struct PipedriveSender: WebhookSender {
         }
         let password = options.secret("password")
         let fields = options.strings("optOutFields") ?? []
-        try options.finish(known: ["username", "password", "optOutFields"])
+        try options.finish(type: Self.type)
         self.name = name
         self.credentials = Secret((username ?? "") + ":" + (password?.reveal() ?? ""))
         self.optOutFields = fields

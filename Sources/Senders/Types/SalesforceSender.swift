@@ -52,7 +52,7 @@ public struct SalesforceSender: WebhookSender {
                 at: options.value("organizationIds")?.position)
         }
         let token = options.secret("token", required: false)
-        try options.finish(known: ["organizationIds", "token"])
+        try options.finish(type: Self.type)
         self.name = name
         self.organizationIds = accepted
         self.token = token

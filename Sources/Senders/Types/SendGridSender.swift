@@ -36,7 +36,7 @@ public struct SendGridSender: WebhookSender {
                     at: options.value("publicKey")?.position)
             }
         }
-        try options.finish(known: ["publicKey"])
+        try options.finish(type: Self.type)
         // A missing or unreadable key was recorded above, so `finish` has thrown already.
         guard let key else { throw SenderConfigurationError(diagnostics: options.diagnostics) }
         self.name = name

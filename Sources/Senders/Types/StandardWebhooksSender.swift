@@ -40,7 +40,7 @@ public struct StandardWebhooksSender: WebhookSender {
             }
         }
         let mapping = FieldMapping(options: options)
-        try options.finish(known: ["secrets"] + FieldMapping.keys)
+        try options.finish(type: Self.type)
         self.name = name
         self.keys = keys
         self.mapping = mapping

@@ -35,7 +35,7 @@ public struct TwilioSender: WebhookSender {
                     + "e.g. https://bridge.example.com/hooks/\(name)",
                 at: options.value("publicURL")?.position)
         }
-        try options.finish(known: ["authToken", "publicURL"])
+        try options.finish(type: Self.type)
         self.name = name
         self.authToken = authToken ?? Secret("")
         self.publicURL = publicURL ?? ""
@@ -154,11 +154,19 @@ public struct TwilioSender: WebhookSender {
     // MARK: Signing
 
     /// `X-Twilio-Signature` for a form-encoded `body` posted to `url`.
+    ///
+    /// The URL signed is `publicURL` with `url`'s query, as ``authenticate(_:now:)`` checks it: Twilio signs the
+    /// public URL, so a request sent straight to the bridge (past the proxy that `publicURL` names) must carry the
+    /// signature of the public URL, not of the address it was sent to.
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
+        var signedURL = publicURL
+        if let mark = url.firstIndex(of: "?") {
+            signedURL += "?" + String(url[url.index(after: mark)...].prefix { $0 != "#" })
+        }
         let signature = Signatures.hmacSHA1(
-            key: Array(authToken.reveal().utf8), Array(url.utf8), Self.signedParameters(body))
+            key: Array(authToken.reveal().utf8), Array(signedURL.utf8), Self.signedParameters(body))
         return SignedRequest(
             url: url,
             headers: [

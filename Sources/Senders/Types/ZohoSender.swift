@@ -26,7 +26,7 @@ public struct ZohoSender: WebhookSender {
         if fields.isEmpty {
             options.error("'optOutFields' must name at least one field", at: options.value("optOutFields")?.position)
         }
-        try options.finish(known: ["token", "optOutFields"])
+        try options.finish(type: Self.type)
         self.name = name
         self.token = token ?? Secret("")
         self.optOutFields = fields
