@@ -17,52 +17,70 @@ public final class BridgeMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         nlpearlLatency = registry.makeDurationHistogram(
-            name: "optout_bridge_nlpearl_call_duration_seconds",
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_call_duration_seconds", unitName: "",
+                helpText: "Duration of NLPearl DELETE /v2/Outbound/{pearlId}/Leads calls."),
             buckets: [
                 .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
-            ],
-            help: "Duration of NLPearl DELETE /v2/Outbound/{pearlId}/Leads calls.")
+            ])
         leadsPerCall = registry.makeValueHistogram(
-            name: "optout_bridge_nlpearl_leads_per_call", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-            help: "Distinct leads sent in one NLPearl call.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_leads_per_call", unitName: "",
+                helpText: "Distinct leads sent in one NLPearl call."
+            ), buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
         pendingLeads = registry.makeGauge(
-            name: "optout_bridge_journal_pending_leads", help: "Leads journaled and not yet delivered.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_journal_pending_leads", unitName: "",
+                helpText: "Leads journaled and not yet delivered."))
         failedLeads = registry.makeGauge(
-            name: "optout_bridge_journal_failed_leads", help: "Leads given up after giveUpAfterHours.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_journal_failed_leads", unitName: "",
+                helpText: "Leads given up after giveUpAfterHours."))
         mappingContacts = registry.makeGauge(
-            name: "optout_bridge_mapping_contacts", help: "Contacts in the mapping in service.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_mapping_contacts", unitName: "",
+                helpText: "Contacts in the mapping in service."))
         mappingReloadSuccess = registry.makeGauge(
-            name: "optout_bridge_mapping_last_reload_success",
-            help: "1 if the last mapping load succeeded, 0 if the last good mapping is kept after a failure.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_mapping_last_reload_success", unitName: "",
+                helpText: "1 if the last mapping load succeeded, 0 if the last good mapping is kept after a failure."))
         mappingReloadTimestamp = registry.makeGauge(
-            name: "optout_bridge_mapping_last_reload_timestamp_seconds",
-            help: "Unix time of the last mapping load that succeeded.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_mapping_last_reload_timestamp_seconds", unitName: "",
+                helpText: "Unix time of the last mapping load that succeeded."))
         tokenRejected = registry.makeGauge(
-            name: "optout_bridge_nlpearl_token_rejected", help: "1 while NLPearl answers 401/403 to the token.")
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_token_rejected", unitName: "",
+                helpText: "1 while NLPearl answers 401/403 to the token."))
     }
 
     /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
     public func recordRequest(route: String, status: Int) {
         registry.makeCounter(
-            name: "optout_bridge_http_requests_total", labels: [("route", route), ("status", String(status))],
-            help: "HTTP requests answered, by route and status."
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_http_requests_total", unitName: "",
+                helpText: "HTTP requests answered, by route and status."),
+            labels: [("route", route), ("status", String(status))]
         ).increment()
     }
 
     /// One opt-out's outcome as answered, by source (sender name or `api`).
     public func recordOptOut(source: String, status: String, duplicate: Bool) {
         registry.makeCounter(
-            name: "optout_bridge_optouts_total",
-            labels: [("source", source), ("status", status), ("duplicate", duplicate ? "true" : "false")],
-            help: "Opt-outs answered, by source and translated status."
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_optouts_total", unitName: "",
+                helpText: "Opt-outs answered, by source and translated status."),
+            labels: [("source", source), ("status", status), ("duplicate", duplicate ? "true" : "false")]
         ).increment()
     }
 
     public func recordCall(outcome: DeleteLeadsOutcome, duration: Duration, leads: Int) {
         registry.makeCounter(
-            name: "optout_bridge_nlpearl_calls_total", labels: [("result", Self.result(outcome))],
-            help: "NLPearl delete calls, by result."
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_calls_total", unitName: "",
+                helpText: "NLPearl delete calls, by result."),
+            labels: [("result", Self.result(outcome))]
         ).increment()
         nlpearlLatency.record(duration)
         leadsPerCall.record(Double(leads))
@@ -71,8 +89,10 @@ public final class BridgeMetrics: Sendable {
 
     public func recordSignatureFailure(sender: String) {
         registry.makeCounter(
-            name: "optout_bridge_signature_failures_total", labels: [("sender", sender)],
-            help: "Webhooks refused for a bad or missing signature, token or timestamp."
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_signature_failures_total", unitName: "",
+                helpText: "Webhooks refused for a bad or missing signature, token or timestamp."),
+            labels: [("sender", sender)]
         ).increment()
     }
 

@@ -43,7 +43,7 @@ public struct JSONLogHandler: LogHandler {
         if let extra = event.metadata {
             merged.merge(extra) { _, new in new }
         }
-        let timestamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let timestamp = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         let line: String
         switch format {
         case .json:
