@@ -118,6 +118,36 @@ import Testing
         await fake.stop()
     }
 
+    @Test func sighupReloadsTheMappingWithoutARestart() async throws {
+        let fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        // A long interval, so only the signal can explain the reload.
+        let directory = try workspace(
+            fakeURL: fake.baseURL, overrides: ["mapping": ["reloadIntervalSeconds": 3600]])
+        let serve = try ServeProcess(
+            configuration: directory.appendingPathComponent("optout-bridge.json"),
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        try await serve.waitUntilListening()
+        let port = serve.port
+        let send = { @Sendable () async throws -> Int in
+            try await blocking {
+                try RawHTTPConnection(port: port).request(
+                    "POST", "/v1/opt-outs", headers: [("Authorization", "Bearer \(BridgeHarness.apiToken)")],
+                    body: Array(#"{"keys": ["email:new@example.com"]}"#.utf8)
+                ).status
+            }
+        }
+        #expect(try await send() == 404)
+        try defaultMapping.replacingOccurrences(of: "email:john@example.com", with: "email:new@example.com")
+            .write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        serve.signal(SIGHUP)
+        try await waitUntil { try await send() == 200 }
+        #expect(serve.process.isRunning)
+        serve.signal(SIGTERM)
+        #expect(try await serve.waitForExit(timeout: .seconds(10)) == 0)
+        await fake.stop()
+    }
+
     @Test func checkPrintsCountsAndExitsZero() async throws {
         let directory = try workspace()
         let result = try await BridgeExecutable.run(
