@@ -27,10 +27,18 @@ public final class HTTPServer: Sendable {
         core = ServerCore(configuration: configuration, handler: handler)
     }
 
+    /// A server dropped without ``shutdown(gracePeriod:)`` still stops cleanly: MHD_stop_daemon aborts the process
+    /// while a connection is suspended, so every handler still running is answered 503 first.
     deinit {
-        if let handle = daemon.withLock({ $0.take() }) {
-            MHD_stop_daemon(handle.pointer)
+        guard let handle = daemon.withLock({ $0.take() }) else { return }
+        core.draining.store(true, ordering: .releasing)
+        core.answerAllHandling(with: ServerCore.shuttingDownResponse)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(1))
+        while core.activeRequests.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
+            usleep(2_000)
         }
+        core.stopDeadlineSweeper()
+        MHD_stop_daemon(handle.pointer)
     }
 
     public var configuration: Configuration { core.configuration }
@@ -82,14 +90,15 @@ public final class HTTPServer: Sendable {
         core.startDeadlineSweeper()
     }
 
-    /// Stops accepting, lets in-flight handlers finish within `gracePeriod`, answers the rest 503, and stops.
+    /// Answers new requests 503, lets in-flight handlers finish within `gracePeriod`, answers the rest 503, and stops.
     ///
-    /// Requests that arrive meanwhile on open keep-alive connections are answered 503 with `Connection: close`.
+    /// Requests that arrive meanwhile are answered 503 with `Retry-After` and `Connection: close`.
     public func shutdown(gracePeriod: Duration = .seconds(8)) async {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
+        // New requests, on new or kept-alive connections, are answered 503 with `Connection: close` from here on.
+        // The listening socket stays open until MHD_stop_daemon: MHD_quiesce_daemon races with a worker that drops
+        // the socket from its epoll set at the connection limit, and libmicrohttpd 0.9.75 aborts the process then.
         core.draining.store(true, ordering: .releasing)
-        let listener = MHD_quiesce_daemon(handle.pointer)
-        if listener >= 0 { close(listener) }
 
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)

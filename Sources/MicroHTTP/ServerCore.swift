@@ -35,9 +35,11 @@ final class ServerCore: Sendable {
     func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) {
         let handle = ConnectionHandle(pointer: connection)
         context.outcome.withLock { $0 = .handling(connection: handle) }
-        handling.withLock { $0[ObjectIdentifier(context)] = (context, .now) }
+        // Suspend before the context becomes visible to the deadline sweep and to shutdown: resuming a connection
+        // that is not suspended yet would leave it suspended for ever.
         suspended.add(1, ordering: .relaxed)
         MHD_suspend_connection(connection)
+        handling.withLock { $0[ObjectIdentifier(context)] = (context, .now) }
         let handler = self.handler
         Task {
             let response = await handler(request)

@@ -32,7 +32,7 @@ enum BridgeExecutable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try process.runSerialized()
         let (stdout, stderr) = try await blocking {
             let stdout = out.fileHandleForReading.readDataToEndOfFile()
             let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -60,7 +60,7 @@ final class ServeProcess: @unchecked Sendable {
         output.fileHandleForReading.readabilityHandler = { handle in
             lines.append(handle.availableData)
         }
-        try process.run()
+        try process.runSerialized()
     }
 
     /// Waits for the "listening" line and reads the port from it.

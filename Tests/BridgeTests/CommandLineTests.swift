@@ -31,7 +31,7 @@ import Testing
         let err = Pipe()
         process.standardError = err
         process.standardOutput = Pipe()
-        try process.run()
+        try process.runSerialized()
         let stderr = try await blocking {
             let data = err.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()

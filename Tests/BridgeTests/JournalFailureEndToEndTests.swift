@@ -41,7 +41,7 @@ struct Tmpfs {
         process.arguments = Array(arguments.dropFirst())
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return -1 }
+        guard (try? process.runSerialized()) != nil else { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
     }

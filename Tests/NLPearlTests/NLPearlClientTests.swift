@@ -122,7 +122,9 @@ struct NLPearlClientTests {
                 pearlId: "P", leadIds: ["L1"])
             let elapsed = clock.now - start
             #expect(outcome == .timedOut)
-            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+            // Far below the fake's 30 s: the client gave up on its own deadline. The margin is wide because the
+            // whole suite runs in parallel on two cores.
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(15))
         }
     }
 

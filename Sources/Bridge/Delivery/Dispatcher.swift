@@ -180,7 +180,7 @@ public actor Dispatcher {
                 "journal could not record delivery outcomes",
                 metadata: ["error": "\(error)", "leads": "\(batch.leadIds.count)"])
         }
-        await notify(settlement.results)
+        await notify(settlement.results, finished: settlement.finished)
     }
 
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
@@ -206,7 +206,6 @@ public actor Dispatcher {
             for item in batch.items {
                 settlement.finish(item, .deleted, attempt("deleted", nil), status: .deleted)
             }
-            forget(batch.items)
         case .notDeleted, .invalid:
             let isFalse = outcome == .notDeleted
             if batch.leadIds.count > 1 {
@@ -227,7 +226,6 @@ public actor Dispatcher {
                         attempt(isFalse ? "not_deleted" : "rejected", problemText(outcome)),
                         status: isFalse ? .notDeleted : .rejected, problem: problemText(outcome))
                 }
-                forget(batch.items)
             }
         case .unauthorized, .rateLimited, .unavailable, .timedOut, .connectionFailed, .unexpected:
             if case .rateLimited(let retryAfter) = outcome, let retryAfter {
@@ -248,7 +246,6 @@ public actor Dispatcher {
             let age = Duration.seconds(attempt.at.timeIntervalSince(item.queuedAt))
             guard retryable, !configuration.retry.shouldGiveUp(age: age) else {
                 settlement.finish(item, .failed, attempt, status: .failed)
-                forget([item])
                 continue
             }
             let delay: Duration
@@ -267,13 +264,12 @@ public actor Dispatcher {
         }
     }
 
-    private func forget(_ items: [DeliveryItem]) {
-        for item in items {
-            known.remove(item.rowID)
+    /// Tells waiting requests, and forgets rows that are done: only now, after their outcome is in the journal, so
+    /// that a journal rescan in between cannot queue a delivered lead again.
+    private func notify(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
+        for row in finished {
+            known.remove(row)
         }
-    }
-
-    private func notify(_ results: [(Int64, DeliveryResult)]) {
         for (row, result) in results {
             guard let rowWaiters = waiters.removeValue(forKey: row) else { continue }
             for waiter in rowWaiters where waiter.record(row, result) {
@@ -337,6 +333,8 @@ public actor Dispatcher {
 private struct Settlement {
     var outcomes: [Journal.LeadOutcome] = []
     var results: [(Int64, DeliveryResult)] = []
+    /// Rows with a final outcome.
+    var finished: [Int64] = []
 
     mutating func finish(
         _ item: DeliveryItem, _ result: DeliveryResult, _ attempt: Journal.Attempt, status: LeadStatus,
@@ -346,6 +344,7 @@ private struct Settlement {
             Journal.LeadOutcome(
                 leadRowID: item.rowID, attempt: attempt, newStatus: status, nextAttemptAt: nil, problem: problem))
         results.append((item.rowID, result))
+        finished.append(item.rowID)
     }
 }
 

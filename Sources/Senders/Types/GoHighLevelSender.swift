@@ -59,7 +59,9 @@ public struct GoHighLevelSender: WebhookSender {
                     "'publicKey' must be HighLevel's public key in PEM (-----BEGIN PUBLIC KEY-----)", at: position)
             }
             for block in blocks {
-                if let key = try? _RSA.Signing.PublicKey(pemRepresentation: block.text) {
+                if Self.isRSAKey(block.der, pkcs1: false),
+                    let key = try? _RSA.Signing.PublicKey(pemRepresentation: block.text)
+                {
                     rsaKey = key
                 } else if let key = Self.ed25519PublicKey(block.der) {
                     ed25519Key = key
@@ -96,6 +98,30 @@ public struct GoHighLevelSender: WebhookSender {
             }
         }
         return blocks
+    }
+
+    /// The DER of the rsaEncryption algorithm identifier, 1.2.840.113549.1.1.1.
+    static let rsaEncryptionOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
+
+    /// Whether `der` is one whole DER SEQUENCE that names RSA (or, for PKCS #1, is a bare RSA key).
+    ///
+    /// swift-crypto 3.12.3's `_RSA` keys free their BoringSSL key twice when the DER does not parse, which aborts the
+    /// process (BoringSSL's reference count check); so only what is an RSA key by its shape may reach them. An
+    /// Ed25519 block or a corrupt one never does.
+    static func isRSAKey(_ der: [UInt8], pkcs1: Bool) -> Bool {
+        guard der.count > 2, der[0] == 0x30 else { return false }
+        var length = Int(der[1])
+        var header = 2
+        if length & 0x80 != 0 {
+            let count = length & 0x7F
+            guard (1...3).contains(count), der.count > 2 + count else { return false }
+            length = der[2..<(2 + count)].reduce(0) { $0 << 8 | Int($1) }
+            header += count
+        }
+        guard header + length == der.count else { return false }
+        if pkcs1 { return true }
+        let oid = rsaEncryptionOID
+        return (0...(der.count - oid.count)).contains { der[$0..<($0 + oid.count)].elementsEqual(oid) }
     }
 
     static func ed25519PublicKey(_ der: [UInt8]) -> [UInt8]? {
@@ -211,7 +237,10 @@ public struct GoHighLevelSender: WebhookSender {
                     + "half is configured as publicKey")
         }
         let header: SignedRequest.Header
-        if let privateKey = try? _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM) {
+        if let block = Self.pemBlocks(privateKeyPEM).first,
+            Self.isRSAKey(block.der, pkcs1: block.text.hasPrefix("-----BEGIN RSA PRIVATE KEY-----")),
+            let privateKey = try? _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+        {
             guard let rsaKey, privateKey.publicKey.derRepresentation == rsaKey.derRepresentation else {
                 throw .badRequest("the RSA private key is not the pair of the configured publicKey")
             }
