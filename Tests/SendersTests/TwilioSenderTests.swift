@@ -184,6 +184,24 @@ struct TwilioSenderTests {
         #expect(refusal { try twilio.authenticate(request(body, signature: header), now: Date()) } == nil)
     }
 
+    @Test("sign for a local URL signs publicURL with that URL's query, as Twilio would and authenticate checks")
+    func signForALocalURLSignsThePublicURL() throws {
+        let twilio = try sender()
+        let body = try fixture("twilio-stop.txt")
+        let signed = try twilio.sign(
+            body: body, url: "http://127.0.0.1:8080/hooks/twilio?x=1", now: Date(), privateKeyPEM: nil)
+        #expect(signed.url == "http://127.0.0.1:8080/hooks/twilio?x=1")
+        let header = try #require(signed.headers.first { $0.name == "X-Twilio-Signature" }?.value)
+        let source =
+            publicURL + "?x=1" + "AccountSidAC0001BodySTOPFrom+15551234567MessageSidSM0001MessagingServiceSidMG0001"
+            + "NumMedia0OptOutTypeSTOPTo+15557654321"
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(
+            for: Array(source.utf8), using: SymmetricKey(data: Array(authToken.utf8)))
+        #expect(header == Data(mac).base64EncodedString())
+        let sent = request(body, signature: header, target: "/hooks/twilio?x=1")
+        #expect(refusal { try twilio.authenticate(sent, now: Date()) } == nil)
+    }
+
     @Test(
         "configuration errors name the key",
         arguments: [

@@ -1,0 +1,169 @@
+import FakeNLPearl
+import Foundation
+import TestSupport
+import Testing
+
+/// SPEC §3 and §6, `/hooks/*` column: every sender type through the real server, journal and fake NLPearl, with
+/// its documented payload signed as the vendor signs it, and with each kind of bad request.
+///
+/// Serialized: one bridge at a time keeps the suite to a few seconds without starving the timing-sensitive tests of
+/// other suites, which run alongside it, of this machine's two cores.
+@Suite(.serialized) struct WebhooksEndToEndTests {
+    @Test(arguments: WebhookSenderCase.all)
+    func theDocumentedPayloadDeletesTheMappedLeadOnceAndItsRedeliveryIsADuplicate(_ sender: WebhookSenderCase)
+        async throws
+    {
+        try await sender.withBridge { bridge in
+            let request = try sender.signed(try sender.body("optout"), port: bridge.port)
+
+            let first = try await WebhookSenderCase.send(request, port: bridge.port)
+            try expectAccepted(first, sender, status: "deleted", duplicate: false)
+            #expect(bridge.fake.deletedLeads == [examplePearl: [sender.leadId]])
+            #expect(bridge.fake.violations.isEmpty)
+            // The events of one payload may share a call or not; a single event is one call.
+            let calls = bridge.fake.callCount
+            #expect(sender.events == 1 ? calls == 1 : calls >= 1)
+
+            let second = try await WebhookSenderCase.send(request, port: bridge.port)
+            try expectAccepted(second, sender, status: "deleted", duplicate: true)
+            #expect(bridge.fake.callCount == calls)
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(
+                metrics.contains(
+                    #"optout_bridge_optouts_total{source="\#(sender.type)",status="deleted",duplicate="true"} "#
+                        + "\(sender.events)"))
+            #expect(!metrics.contains(#"optout_bridge_signature_failures_total{sender="\#(sender.type)"}"#))
+        }
+    }
+
+    @Test(arguments: WebhookSenderCase.all)
+    func aPayloadThatIsNotAnOptOutIsIgnoredAndSendsNothing(_ sender: WebhookSenderCase) async throws {
+        try await sender.withBridge { bridge in
+            let request = try sender.signed(try sender.body("other"), port: bridge.port)
+            let response = try await WebhookSenderCase.send(request, port: bridge.port)
+            try expectAccepted(response, sender, status: "ignored", duplicate: false)
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(
+                metrics.contains(
+                    #"optout_bridge_optouts_total{source="\#(sender.type)",status="ignored",duplicate="false"} 1"#))
+            #expect(bridge.fake.callCount == 0)
+        }
+    }
+
+    @Test(arguments: WebhookSenderCase.all)
+    func everyBadSignatureTokenOrTimestampIs401AndCountedAndAMalformedBodyIs400(_ sender: WebhookSenderCase)
+        async throws
+    {
+        try await sender.withBridge { bridge in
+            let body = try sender.body("optout")
+            for spoiler in sender.spoilers {
+                let request = try sender.spoiled(spoiler, body, port: bridge.port)
+                let response = try await WebhookSenderCase.send(request, port: bridge.port)
+                #expect(response.status == 401, "\(sender.type) \(spoiler): \(response.text)")
+                expectRefusal(response, sender)
+            }
+            // Malformed but authentic (Zoho's token is in the body, so its malformed body cannot carry one).
+            let malformed = Array("{not a payload".utf8)
+            let request =
+                sender.type == "zoho"
+                ? WebhookSenderCase.Request(target: "/hooks/zoho", headers: [], body: malformed)
+                : try sender.signed(malformed, port: bridge.port)
+            let response = try await WebhookSenderCase.send(request, port: bridge.port)
+            #expect(response.status == 400, "\(sender.type) malformed: \(response.text)")
+            expectRefusal(response, sender)
+
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(
+                metrics.contains(
+                    #"optout_bridge_signature_failures_total{sender="\#(sender.type)"} \#(sender.spoilers.count)"#),
+                "\(metrics.split(separator: "\n").filter { $0.contains("signature_failures") })")
+            #expect(bridge.fake.callCount == 0)
+        }
+    }
+
+    // MARK: Dialects
+
+    @Test func goHighLevelIsAsked429WithRetryAfterWhereOthersGet503() async throws {
+        let sender = try #require(WebhookSenderCase.all.first { $0.type == "gohighlevel" })
+        try await sender.withBridge(
+            overrides: ["delivery": ["ackMode": "sync"]], behaviour: .status(503, retryAfter: nil)
+        ) { bridge in
+            let request = try sender.signed(try sender.body("optout"), port: bridge.port)
+            let response = try await WebhookSenderCase.send(request, port: bridge.port)
+            #expect(response.status == 429)
+            #expect(Int(response.header("Retry-After") ?? "") ?? 0 >= 1)
+            #expect(response.header("Content-Type") == "application/problem+json")
+            #expect((response.json as? [String: Any])?["status"] as? Int == 429)
+            #expect(bridge.fake.callCount >= 1)
+        }
+    }
+
+    @Test func mailchimpsValidationGetIs200WithTheTokenAnd401Without() async throws {
+        let sender = try #require(WebhookSenderCase.all.first { $0.type == "mailchimp" })
+        try await sender.withBridge { bridge in
+            let valid = try await bridge.request("GET", "/hooks/mailchimp?token=mailchimp-token")
+            #expect(valid.status == 200)
+            let wrong = try await bridge.request("GET", "/hooks/mailchimp?token=not-the-token")
+            #expect(wrong.status == 401)
+            #expect(!wrong.text.contains("mailchimp-token"))
+            #expect(try await bridge.request("GET", "/hooks/mailchimp").status == 401)
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(metrics.contains(#"optout_bridge_signature_failures_total{sender="mailchimp"} 2"#))
+            #expect(bridge.fake.callCount == 0)
+        }
+    }
+
+    @Test func methodsOtherThanTheSendersAre405WithAllow() async throws {
+        let sender = try #require(WebhookSenderCase.all.first { $0.type == "hubspot" })
+        try await sender.withBridge { bridge in
+            let response = try await bridge.request("GET", "/hooks/hubspot")
+            #expect(response.status == 405)
+            #expect(response.header("Allow") == "POST")
+        }
+    }
+
+    // MARK: Expectations
+
+    /// A 2xx answer in the sender's dialect, telling `status` (and `duplicate`) where the dialect can.
+    private func expectAccepted(
+        _ response: RawHTTPConnection.Response, _ sender: WebhookSenderCase, status: String, duplicate: Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(response.status == 200, "\(sender.type): \(response.text)", sourceLocation: sourceLocation)
+        switch sender.dialect {
+        case .json:
+            #expect(response.header("Content-Type") == "application/json", sourceLocation: sourceLocation)
+            let body = try #require(response.json as? [String: Any], sourceLocation: sourceLocation)
+            #expect(body["status"] as? String == status, sourceLocation: sourceLocation)
+            #expect((body["duplicate"] as? Bool ?? false) == duplicate, sourceLocation: sourceLocation)
+            let ids = try #require(body["ids"] as? [String], sourceLocation: sourceLocation)
+            #expect(ids.count == (status == "ignored" ? 0 : sender.events), sourceLocation: sourceLocation)
+        case .soap:
+            #expect(response.header("Content-Type")?.hasPrefix("text/xml") == true, sourceLocation: sourceLocation)
+            #expect(response.text.contains("<notificationsResponse"), sourceLocation: sourceLocation)
+            #expect(response.text.contains("<Ack>true</Ack>"), sourceLocation: sourceLocation)
+        case .twiml:
+            #expect(response.header("Content-Type") == "text/xml", sourceLocation: sourceLocation)
+            #expect(
+                response.text == #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#,
+                sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A refusal in the sender's dialect: a SOAP fault for Salesforce, a problem for the others.
+    private func expectRefusal(
+        _ response: RawHTTPConnection.Response, _ sender: WebhookSenderCase,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        switch sender.dialect {
+        case .soap:
+            #expect(response.header("Content-Type")?.hasPrefix("text/xml") == true, sourceLocation: sourceLocation)
+            #expect(response.text.contains("<soapenv:Fault><faultcode>soapenv:Client"), sourceLocation: sourceLocation)
+            #expect(!response.text.contains("<Ack>true</Ack>"), sourceLocation: sourceLocation)
+        case .json, .twiml:
+            #expect(response.header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
+            let problem = response.json as? [String: Any]
+            #expect(problem?["status"] as? Int == response.status, sourceLocation: sourceLocation)
+        }
+    }
+}
