@@ -37,7 +37,7 @@ final class BridgeHarness: Sendable {
     /// - Parameter overrides: merged into the configuration (objects merge key by key).
     init(
         overrides: [String: Any] = [:], mapping: String = defaultMapping,
-        behaviour: FakeNLPearl.Behaviour = .succeed, environment: [String: String] = [:]
+        behaviour: FakeNLPearl.Behaviour = .succeed, environment: [String: String] = [:], logs: LogOutput? = nil
     ) async throws {
         directory = try makeTemporaryDirectory("bridge")
         fake = FakeNLPearl(token: "acct:secret")
@@ -49,8 +49,11 @@ final class BridgeHarness: Sendable {
         var env = ["NLPEARL_API_TOKEN": "acct:secret"]
         env.merge(environment) { _, new in new }
         let (configuration, _) = try BridgeConfiguration.load(file: configurationFile.path, environment: env)
-        service = try BridgeService(
-            configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let logger = Logger(label: "test") { label in
+            guard let logs else { return SwiftLogNoOpLogHandler() }
+            return JSONLogHandler(label: label, level: .debug, output: logs)
+        }
+        service = try BridgeService(configuration: configuration, logger: logger)
         try await service.start()
         port = service.port
     }

@@ -1,0 +1,40 @@
+import Bridge
+import Foundation
+import Testing
+
+@Suite struct LoggingTests {
+    /// One JSON object per line, the request id in every line about a request, and no secret anywhere.
+    @Test func logLinesAreJSONWithTheRequestIdAndNoSecret() async throws {
+        let logs = LogOutput.capturing()
+        let bridge = try await BridgeHarness(
+            overrides: [
+                "senders": [["name": "intercom", "type": "intercom", "secret": "intercom-signing-secret"]]
+            ],
+            behaviour: .status(401, retryAfter: nil), logs: logs)
+        let accepted = try await bridge.optOut(
+            #"{"keys": ["email:jane.doe@example.com"]}"#, headers: [("X-Request-Id", "req-accepted")])
+        #expect(accepted.status == 202)
+        let refused = try await bridge.request(
+            "POST", "/hooks/intercom", headers: [("X-Hub-Signature", "sha1=00"), ("X-Request-Id", "req-refused")],
+            body: Array(#"{"topic": "contact.unsubscribed"}"#.utf8))
+        #expect(refused.status == 401)
+        await bridge.stop()
+
+        let lines = logs.captured
+        let objects = lines.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.count == lines.count)
+        #expect(objects.allSatisfy { $0["ts"] is String && $0["level"] is String && $0["msg"] is String })
+        let aboutRequests = objects.filter { ["request", "webhook refused"].contains($0["msg"] as? String) }
+        #expect(aboutRequests.count >= 2)
+        #expect(aboutRequests.allSatisfy { ($0["request_id"] as? String)?.hasPrefix("req-") == true })
+        #expect(
+            objects.contains {
+                $0["msg"] as? String == "NLPearl rejected the API token; deliveries are held until it is fixed"
+            })
+        for secret in ["acct:secret", BridgeHarness.apiToken, "intercom-signing-secret"] {
+            #expect(!lines.joined().contains(secret))
+        }
+    }
+}
