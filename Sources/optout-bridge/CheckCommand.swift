@@ -24,8 +24,7 @@ struct CheckCommand: ParsableCommand {
         }
         let mapping: Mapping
         do {
-            mapping = try Mapping.load(
-                file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode)
+            mapping = try configuration.loadMapping()
         } catch {
             for diagnostic in error.diagnostics {
                 print(diagnostic)
@@ -68,8 +67,7 @@ struct LookupCommand: ParsableCommand {
         }
         let mapping: Mapping
         do {
-            mapping = try Mapping.load(
-                file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode)
+            mapping = try configuration.loadMapping()
         } catch {
             throw CLIError.user(
                 "the mapping file has errors:\n" + error.diagnostics.map { "  \($0)" }.joined(separator: "\n"))
@@ -89,5 +87,12 @@ struct LookupCommand: ParsableCommand {
                 print("\(key)\t\(lead.pearlId)\t\(lead.leadId)")
             }
         }
+    }
+}
+
+extension BridgeConfiguration {
+    /// The mapping file this configuration names.
+    func loadMapping() throws(MappingError) -> Mapping {
+        try Mapping.load(file: mapping.file, defaultCountryCode: mapping.defaultCountryCode)
     }
 }

@@ -232,7 +232,7 @@ public actor Dispatcher {
                 let until = clock.now.advanced(by: retryAfter)
                 pausedUntil = max(pausedUntil ?? until, until)
             }
-            retryOrGiveUp(batch, outcome: outcome, attempt: attempt(label(outcome), detail(outcome)), into: &settlement)
+            retryOrGiveUp(batch, outcome: outcome, attempt: attempt(outcome.label, detail(outcome)), into: &settlement)
         }
         return settlement
     }
@@ -297,20 +297,6 @@ public actor Dispatcher {
                 "status": "\(outcome.httpStatus ?? 0)",
                 "fix": "set NLPEARL_API_TOKEN (or nlpearl.token) to AccountId:SecretKey and restart",
             ])
-    }
-
-    private func label(_ outcome: DeleteLeadsOutcome) -> String {
-        switch outcome {
-        case .deleted: "deleted"
-        case .notDeleted: "not_deleted"
-        case .invalid: "rejected"
-        case .unauthorized: "unauthorized"
-        case .rateLimited: "rate_limited"
-        case .unavailable: "unavailable"
-        case .timedOut: "timed_out"
-        case .connectionFailed: "connection_failed"
-        case .unexpected: "unexpected"
-        }
     }
 
     private func detail(_ outcome: DeleteLeadsOutcome) -> String? {

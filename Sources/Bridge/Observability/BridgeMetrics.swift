@@ -80,7 +80,7 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_nlpearl_calls_total", unitName: "",
                 helpText: "NLPearl delete calls, by result."),
-            labels: [("result", Self.result(outcome))]
+            labels: [("result", outcome.label)]
         ).increment()
         nlpearlLatency.record(duration)
         leadsPerCall.record(Double(leads))
@@ -119,19 +119,5 @@ public final class BridgeMetrics: Sendable {
     private static func isUnauthorized(_ outcome: DeleteLeadsOutcome) -> Bool {
         if case .unauthorized = outcome { return true }
         return false
-    }
-
-    private static func result(_ outcome: DeleteLeadsOutcome) -> String {
-        switch outcome {
-        case .deleted: "deleted"
-        case .notDeleted: "not_deleted"
-        case .invalid: "rejected"
-        case .unauthorized: "unauthorized"
-        case .rateLimited: "rate_limited"
-        case .unavailable: "unavailable"
-        case .timedOut: "timed_out"
-        case .connectionFailed: "connection_failed"
-        case .unexpected: "unexpected"
-        }
     }
 }
