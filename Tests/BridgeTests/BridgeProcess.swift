@@ -63,6 +63,11 @@ final class ServeProcess: @unchecked Sendable {
         try process.runSerialized()
     }
 
+    /// A test that fails before it stops its server must not leave the child running.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Waits for the "listening" line and reads the port from it.
     func waitUntilListening(timeout: Duration = .seconds(20)) async throws {
         try await waitUntil(timeout: timeout) {
