@@ -32,10 +32,7 @@ public struct MailchimpSender: WebhookSender {
     }
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let given = request.queryItems.first(where: { $0.name == "token" })?.value else {
-            throw .unauthorized("the URL has no token parameter; add ?token=… to the webhook's URL")
-        }
-        guard token.matches(given) else { throw .unauthorized("the URL's token parameter does not match") }
+        try URLToken.check(request, against: token, place: "the webhook's URL")
     }
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
@@ -73,19 +70,8 @@ public struct MailchimpSender: WebhookSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        var encoded = ""
-        for byte in token.reveal().utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                encoded += "%" + Signatures.hex([byte]).uppercased()
-            }
-        }
         return SignedRequest(
-            url: url + (url.contains("?") ? "&" : "?") + "token=" + encoded,
+            url: URLToken.append(token, to: url),
             headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
     }
 }

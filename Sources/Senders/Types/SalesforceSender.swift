@@ -63,10 +63,7 @@ public struct SalesforceSender: WebhookSender {
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
         if let token {
-            guard let given = request.queryItems.first(where: { $0.name == "token" })?.value else {
-                throw .unauthorized("the URL has no token parameter; add ?token=… to the outbound message's endpoint")
-            }
-            guard token.matches(given) else { throw .unauthorized("the URL's token parameter does not match") }
+            try URLToken.check(request, against: token, place: "the outbound message's endpoint")
         }
         let message = try SalesforceOutboundMessage.parse(request.body, untilOrganizationId: true)
         guard let organizationId = message.organizationId else {
@@ -164,27 +161,9 @@ public struct SalesforceSender: WebhookSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        var target = url
-        if let token {
-            target += (url.contains("?") ? "&" : "?") + "token=" + Self.percentEncoded(token.reveal())
-        }
         return SignedRequest(
-            url: target, headers: [.init("Content-Type", "text/xml; charset=utf-8"), .init("SOAPAction", "\"\"")])
-    }
-
-    private static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + Signatures.hex([byte]).uppercased()
-            }
-        }
-        return out
+            url: token.map { URLToken.append($0, to: url) } ?? url,
+            headers: [.init("Content-Type", "text/xml; charset=utf-8"), .init("SOAPAction", "\"\"")])
     }
 }
 
