@@ -57,14 +57,6 @@ struct LookupCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try config.load()
-        do {
-            _ = try configuration.makeSenders()
-        } catch {
-            for diagnostic in error.diagnostics {
-                print(diagnostic)
-            }
-            throw CLIError.user("the senders are not configured correctly")
-        }
         let mapping: Mapping
         do {
             mapping = try configuration.loadMapping()

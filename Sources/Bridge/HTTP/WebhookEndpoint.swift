@@ -68,10 +68,9 @@ struct WebhookEndpoint: Sendable {
             return .unmapped(ids: ids)
         }
         if status == .queued, ackMode == .sync {
-            var problem = Problem(
+            let problem = Problem(
                 "delivery-pending", title: "Service Unavailable", status: 503,
                 detail: "Journaled as \(ids.joined(separator: ", ")); NLPearl has not confirmed the deletion yet.")
-            problem.errors = nil
             return .retryLater(seconds: 5, problem: problem)
         }
         return .handled(status: status, ids: ids, duplicate: duplicate)
