@@ -8,16 +8,16 @@ import Senders
 /// Routes requests to the endpoints of SPEC §5 and does what every answer needs: `X-Request-Id`, metrics, a log line.
 public struct BridgeRouter: Sendable {
     public struct Settings: Sendable {
-        public var apiTokens: [Secret]
+        public var api: BridgeConfiguration.APISettings
         public var ackMode: BridgeConfiguration.AckMode
         public var unmapped: BridgeConfiguration.UnmappedPolicy
         public var defaultCountryCode: String?
 
         public init(
-            apiTokens: [Secret], ackMode: BridgeConfiguration.AckMode = .durable,
+            api: BridgeConfiguration.APISettings, ackMode: BridgeConfiguration.AckMode = .durable,
             unmapped: BridgeConfiguration.UnmappedPolicy = .ignore, defaultCountryCode: String? = nil
         ) {
-            self.apiTokens = apiTokens
+            self.api = api
             self.ackMode = ackMode
             self.unmapped = unmapped
             self.defaultCountryCode = defaultCountryCode

@@ -77,7 +77,7 @@ struct OptOutsEndpoint: Sendable {
     // MARK: - Authentication
 
     private func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
-        guard !settings.apiTokens.isEmpty else {
+        guard !settings.api.tokens.isEmpty else {
             return Problem.unauthorized("No API token is configured: add one to api.tokens (e.g. \"env:API_TOKEN\").")
                 .response
         }
@@ -89,9 +89,8 @@ struct OptOutsEndpoint: Sendable {
             return response
         }
         let token = header.dropFirst(7)
-        // Every token is compared, in constant time, so timing tells nothing about which one nearly matched.
-        let matched = settings.apiTokens.reduce(false) { $0 || $1.matches(token) }
-        guard matched else {
+        // APISettings compares every token in constant time, so timing tells nothing about which one nearly matched.
+        guard settings.api.accepts(token) else {
             var response = Problem.unauthorized("The API token is not valid.").response
             response.headers.replace(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"")
             return response

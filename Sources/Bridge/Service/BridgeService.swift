@@ -44,7 +44,7 @@ public final class BridgeService: Sendable {
         let readiness = Readiness(journal: journal, mappings: mappings, dispatcher: dispatcher)
         let router = BridgeRouter(
             settings: BridgeRouter.Settings(
-                apiTokens: configuration.api.tokens, ackMode: delivery.ackMode, unmapped: configuration.unmapped,
+                api: configuration.api, ackMode: delivery.ackMode, unmapped: configuration.unmapped,
                 defaultCountryCode: configuration.mapping.defaultCountryCode),
             senders: senders, intake: intake, readiness: readiness, metrics: metrics, logger: logger)
 
