@@ -56,11 +56,8 @@ final class ServeProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = output
         process.standardError = output
-        let lines = self.lines
-        output.fileHandleForReading.readabilityHandler = { handle in
-            lines.append(handle.availableData)
-        }
         try process.runSerialized()
+        lines.read(until: output)
     }
 
     /// A test that fails before it stops its server must not leave the child running.
@@ -106,12 +103,33 @@ final class ServeProcess: @unchecked Sendable {
 }
 
 /// Collects a child's output into lines, from a pipe's reader thread.
+///
+/// A thread doing blocking reads, not `readabilityHandler`: that handler is a dispatch read source, and when the
+/// `Pipe` was released with the source still registered, libdispatch's manager thread crashed the whole test
+/// process (SIGSEGV in `_dispatch_event_loop_drain`). The thread holds the pipe until the child's end closes.
 final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer = Data()
     private var lines: [String] = []
 
-    func append(_ data: Data) {
+    func read(until pipe: Pipe) {
+        let thread = Thread { [self] in
+            let descriptor = pipe.fileHandleForReading.fileDescriptor
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    append(Data(chunk[..<count]))
+                } else if count == 0 || errno != EINTR {
+                    return
+                }
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func append(_ data: Data) {
         lock.lock()
         defer { lock.unlock() }
         buffer.append(data)
