@@ -38,26 +38,23 @@ extension Journal {
 
     /// Every lead in status `pending`, oldest first: the work to resume after a start.
     public func pendingLeads() throws -> [PendingLead] {
-        try pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at,
-                        o.received_at, l.queued_at
-                    FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
-                    WHERE l.status = 'pending' ORDER BY l.id
-                    """)
-            var result: [PendingLead] = []
-            let rows = try Row.fetchCursor(statement)
-            while let row = try rows.next() {
-                result.append(Self.pendingLead(row))
-            }
-            return result
-        }
+        try pool.read(Self.pendingLeads)
+    }
+
+    /// ``pendingLeads()`` from async code: GRDB reads on its own queue, so no thread of Swift's cooperative pool
+    /// (one per core, shared with every request) blocks on SQLite meanwhile.
+    public func pendingLeads() async throws -> [PendingLead] {
+        try await pool.read(Self.pendingLeads)
     }
 
     /// The record of one opt-out with its leads and attempts, or nil if there is none.
     public func record(id: String) throws -> OptOutRecord? {
         try pool.read { db in try RecordReader.record(id: id, db) }
+    }
+
+    /// ``record(id:)`` from async code, without blocking a thread of the cooperative pool.
+    public func record(id: String) async throws -> OptOutRecord? {
+        try await pool.read { db in try RecordReader.record(id: id, db) }
     }
 
     /// Opt-outs, newest first.
@@ -90,18 +87,41 @@ extension Journal {
 
     /// The numbers of leads pending and failed, for the journal gauges.
     public func counts() throws -> (pending: Int, failed: Int) {
-        try pool.read { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT status, COUNT(*) FROM leads WHERE status IN ('pending', 'failed') GROUP BY status"))
-            var pending = 0
-            var failed = 0
-            for row in rows {
-                let status: String = row[0]
-                if status == LeadStatus.pending.rawValue { pending = row[1] } else { failed = row[1] }
-            }
-            return (pending, failed)
+        try pool.read(Self.counts)
+    }
+
+    /// ``counts()`` from async code, without blocking a thread of the cooperative pool.
+    public func counts() async throws -> (pending: Int, failed: Int) {
+        try await pool.read(Self.counts)
+    }
+
+    private static func pendingLeads(_ db: Database) throws -> [PendingLead] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at,
+                    o.received_at, l.queued_at
+                FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
+                WHERE l.status = 'pending' ORDER BY l.id
+                """)
+        var result: [PendingLead] = []
+        let rows = try Row.fetchCursor(statement)
+        while let row = try rows.next() {
+            result.append(pendingLead(row))
         }
+        return result
+    }
+
+    private static func counts(_ db: Database) throws -> (pending: Int, failed: Int) {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT status, COUNT(*) FROM leads WHERE status IN ('pending', 'failed') GROUP BY status"))
+        var pending = 0
+        var failed = 0
+        for row in rows {
+            let status: String = row[0]
+            if status == LeadStatus.pending.rawValue { pending = row[1] } else { failed = row[1] }
+        }
+        return (pending, failed)
     }
 
     /// A pending lead from a row of (lead id, opt-out id, pearl id, lead id, attempts, next, received, queued).

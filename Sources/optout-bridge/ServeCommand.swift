@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         for await signal in signals.stream {
             if signal == SIGHUP {
                 logger.info("SIGHUP: reloading the mapping")
-                service.reloadMapping()
+                Task { await service.reloadMapping() }  // a SIGTERM meanwhile must not wait for the load
                 continue
             }
             logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])

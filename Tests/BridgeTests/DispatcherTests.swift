@@ -73,6 +73,27 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.stop()
     }
 
+    /// Waiters share one expiry timer: a short wait ends on time while a longer one, made earlier, still gets its
+    /// result, and a waiter answered before its deadline is not disturbed when that deadline passes.
+    @Test func eachWaiterEndsAtItsOwnDeadline() async throws {
+        let rig = try DeliveryRig(behaviour: .delay(.milliseconds(600), then: .succeed))
+        let patient = try await rig.journalLeads(leads(1, prefix: "patient"))
+        let hasty = try await rig.journalLeads(leads(1, prefix: "hasty"))
+        async let patientResults = rig.dispatcher.submitAndWait(patient, timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(20))
+        // Had the short wait not ended at its deadline, it would hold the result of the call (600 ms).
+        let hastyResults = await rig.dispatcher.submitAndWait(hasty, timeout: .milliseconds(100))
+        #expect(hastyResults.isEmpty, "the short wait ended before NLPearl answered")
+        #expect(await patientResults[patient[0].rowID] == .deleted)
+        // The hasty lead is still delivered, only its waiter stopped waiting.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try rig.status(of: hasty[0]) != .deleted, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try rig.status(of: hasty[0]) == .deleted)
+        await rig.stop()
+    }
+
     /// 300 concurrent opt-outs, NLPearl answering in 50 ms, two call slots: at most a fifth as many calls.
     @Test func aBurstIsBatchedIntoFewCalls() async throws {
         let rig = try DeliveryRig(
@@ -104,7 +125,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             #expect(results[item.rowID] == expected)
             #expect(try rig.status(of: item) == (expected == .rejected ? .rejected : .deleted))
         }
-        let record = try #require(try rig.journal.record(id: items[5].optOutID))
+        let record = try #require(try await rig.journal.record(id: items[5].optOutID))
         #expect(record.leads[0].problem?.contains("lead-5") == true)
         #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 7)
         await rig.stop()
@@ -129,7 +150,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         #expect(try rig.status(of: items[0]) == .pending)
         #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(10)))
         try await waitUntil { try rig.status(of: items[0]) == .deleted }
-        let record = try #require(try rig.journal.record(id: items[0].optOutID))
+        let record = try #require(try await rig.journal.record(id: items[0].optOutID))
         #expect(record.leads[0].attempts.map(\.httpStatus) == [503, 502, 200])
         await rig.stop()
     }
@@ -155,7 +176,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
         #expect(results[items[0].rowID] == .failed)
         #expect(try rig.status(of: items[0]) == .failed)
-        #expect(try rig.journal.counts().failed == 1)
+        #expect(try await rig.journal.counts().failed == 1)
         await rig.stop()
     }
 

@@ -20,12 +20,12 @@ struct JournalAppendTests {
             #expect(created.receivedAt == Date(timeIntervalSince1970: 1_732_845_187.123))
             #expect(created.leads.map(\.leadId) == ["A", "B"])
             #expect(created.leads.allSatisfy { $0.status == .pending && $0.attemptCount == 0 })
-            let read = try #require(try journal.record(id: created.id))
+            let read = try #require(try await journal.record(id: created.id))
             #expect(read == created)
             #expect(read.idempotencyKey == "evt-1")
             #expect(read.requestId == "req-42")
             #expect(read.keys == ["email:jane@example.com", "hubspot:1"])
-            #expect(try journal.record(id: "op_missing") == nil)
+            #expect(try await journal.record(id: "op_missing") == nil)
         }
     }
 
@@ -53,7 +53,7 @@ struct JournalAppendTests {
             let lead = Lead(pearlId: "P", leadId: "L")
             let record = try await journal.append(Journal.NewOptOut(source: "api", leads: [lead, lead])).record
             #expect(record.leads.count == 1)
-            #expect(try journal.record(id: record.id)?.leads.count == 1)
+            #expect(try await journal.record(id: record.id)?.leads.count == 1)
         }
     }
 
@@ -64,11 +64,11 @@ struct JournalAppendTests {
                 Journal.NewOptOut(source: "zoho", keys: ["zoho:9"], leads: [], reason: "unmapped")
             ).record
             #expect(record.status == .ignored)
-            let read = try #require(try journal.record(id: record.id))
+            let read = try #require(try await journal.record(id: record.id))
             #expect(read.status == .ignored)
             #expect(read.reason == "unmapped")
             #expect(read.leads.isEmpty)
-            #expect(try journal.pendingLeads().isEmpty)
+            #expect(try await journal.pendingLeads().isEmpty)
         }
     }
 
@@ -77,9 +77,9 @@ struct JournalAppendTests {
         try await withJournal { journal, _ in
             let record = try await journal.append(sampleOptOut(leads: 2, status: .dryRun)).record
             #expect(record.status == .dryRun)
-            #expect(try journal.record(id: record.id)?.status == .dryRun)
-            #expect(try journal.pendingLeads().isEmpty)
-            #expect(try journal.counts() == (pending: 0, failed: 0))
+            #expect(try await journal.record(id: record.id)?.status == .dryRun)
+            #expect(try await journal.pendingLeads().isEmpty)
+            #expect(try await journal.counts() == (pending: 0, failed: 0))
         }
     }
 

@@ -56,7 +56,7 @@ struct JournalFailureTests {
             let after = try await journal.append(bulky("full"))
             #expect(after.isDuplicate == false)
             #expect(try journal.list(limit: 100).map(\.id) == [after.record.id, kept.id])
-            #expect(try journal.pendingLeads().count == 51)
+            #expect(try await journal.pendingLeads().count == 51)
             #expect(await journal.checkWritable())
         }
     }
@@ -73,10 +73,10 @@ struct JournalFailureTests {
                     newStatus: .pending, nextAttemptAt: Date())
             }
             await #expect(throws: JournalError.self) { try await journal.recordOutcomes(outcomes) }
-            #expect(try journal.record(id: record.id)?.leads.allSatisfy { $0.attemptCount == 0 } == true)
+            #expect(try await journal.record(id: record.id)?.leads.allSatisfy { $0.attemptCount == 0 } == true)
             try limitGrowth(journal, false)
             try await journal.recordOutcomes(outcomes)
-            #expect(try journal.record(id: record.id)?.leads.allSatisfy { $0.attemptCount == 1 } == true)
+            #expect(try await journal.record(id: record.id)?.leads.allSatisfy { $0.attemptCount == 1 } == true)
         }
     }
 

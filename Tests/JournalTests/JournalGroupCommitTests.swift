@@ -93,10 +93,10 @@ struct JournalGroupCommitTests {
         ])
         try journal.close()
         journal = try Journal(path: path)
-        let pending = try journal.pendingLeads()
+        let pending = try await journal.pendingLeads()
         #expect(pending.map(\.leadRowID) == record.leads.dropFirst().map(\.rowID))
         #expect(pending.allSatisfy { $0.optOutID == record.id && $0.receivedAt == record.receivedAt })
-        #expect(try journal.record(id: record.id)?.leads[0].status == .deleted)
+        #expect(try await journal.record(id: record.id)?.leads[0].status == .deleted)
         #expect(try await journal.append(sampleOptOut(key: "k")).isDuplicate)
         try journal.close()
     }

@@ -13,7 +13,7 @@ struct JournalIdempotencyTests {
             let second = try await journal.append(sampleOptOut(key: "evt-1", leads: 3, prefix: "y"))
             #expect(second == .duplicate(first))
             #expect(try journal.list(limit: 10).map(\.id) == [first.id])
-            #expect(try journal.pendingLeads().count == 1)
+            #expect(try await journal.pendingLeads().count == 1)
         }
     }
 

@@ -20,7 +20,7 @@ struct JournalOutcomeTests {
                     attempt: .init(at: Date(), outcome: "unavailable", httpStatus: 503, detail: "HTTP 503"),
                     newStatus: .pending, nextAttemptAt: retryAt),
             ])
-            var read = try #require(try journal.record(id: record.id))
+            var read = try #require(try await journal.record(id: record.id))
             #expect(read.status == .queued)
             #expect(read.updatedAt >= record.updatedAt)
             #expect(read.leads[0].status == .deleted)
@@ -30,20 +30,20 @@ struct JournalOutcomeTests {
             #expect(read.leads[1].nextAttemptAt == retryAt)
             #expect(read.leads[1].lastError == "HTTP 503")
             #expect(read.leads[1].attempts.map(\.httpStatus) == [503])
-            #expect(try journal.pendingLeads().map(\.leadRowID) == [b])
-            #expect(try journal.pendingLeads().first?.nextAttemptAt == retryAt)
+            #expect(try await journal.pendingLeads().map(\.leadRowID) == [b])
+            #expect(try await journal.pendingLeads().first?.nextAttemptAt == retryAt)
 
             try await journal.recordOutcomes([
                 .init(
                     leadRowID: b, attempt: .init(at: Date(), outcome: "deleted", httpStatus: 200), newStatus: .deleted)
             ])
-            read = try #require(try journal.record(id: record.id))
+            read = try #require(try await journal.record(id: record.id))
             #expect(read.status == .deleted)
             #expect(read.leads[1].attemptCount == 2)
             #expect(read.leads[1].attempts.map(\.outcome) == ["unavailable", "deleted"])
             #expect(read.leads[1].lastError == nil)
             #expect(read.leads[1].nextAttemptAt == nil)
-            #expect(try journal.pendingLeads().isEmpty)
+            #expect(try await journal.pendingLeads().isEmpty)
         }
     }
 
@@ -64,7 +64,7 @@ struct JournalOutcomeTests {
                     .init(
                         leadRowID: lead.rowID, attempt: .init(at: Date(), outcome: status.rawValue), newStatus: status)
                 })
-            #expect(try journal.record(id: record.id)?.status == expected)
+            #expect(try await journal.record(id: record.id)?.status == expected)
             #expect(try journal.list(status: expected).map(\.id) == [record.id])
         }
     }
@@ -81,7 +81,7 @@ struct JournalOutcomeTests {
                     attempt: .init(at: Date(), outcome: "rejected", httpStatus: 400, detail: "validation failed"),
                     newStatus: .rejected, problem: problem)
             ])
-            let lead = try #require(try journal.record(id: record.id)?.leads.first)
+            let lead = try #require(try await journal.record(id: record.id)?.leads.first)
             #expect(lead.status == .rejected)
             #expect(lead.problem == problem)
             #expect(lead.lastError == "validation failed")
@@ -98,7 +98,7 @@ struct JournalOutcomeTests {
                     leadRowID: record.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"),
                     newStatus: .deleted),
             ])
-            #expect(try journal.record(id: record.id)?.status == .deleted)
+            #expect(try await journal.record(id: record.id)?.status == .deleted)
         }
     }
 
@@ -112,7 +112,7 @@ struct JournalOutcomeTests {
                     leadRowID: record.leads[0].rowID, attempt: .init(at: Date(), outcome: "gave_up"), newStatus: .failed
                 )
             ])
-            let counts = try journal.counts()
+            let counts = try await journal.counts()
             #expect(counts.pending == 4)
             #expect(counts.failed == 1)
         }

@@ -29,12 +29,12 @@ struct JournalPruneTests {
 
             let deleted = try await journal.prune(olderThan: Date() + 3600)
             #expect(deleted == 2)
-            #expect(try journal.record(id: done.id) == nil)
-            #expect(try journal.record(id: ignored.id) == nil)
-            let kept = try #require(try journal.record(id: pending.id))
+            #expect(try await journal.record(id: done.id) == nil)
+            #expect(try await journal.record(id: ignored.id) == nil)
+            let kept = try #require(try await journal.record(id: pending.id))
             #expect(kept.leads.count == 2)
             #expect(kept.leads[0].attempts.count == 1)
-            #expect(try journal.pendingLeads().map(\.leadRowID) == [pending.leads[1].rowID])
+            #expect(try await journal.pendingLeads().map(\.leadRowID) == [pending.leads[1].rowID])
             let orphans = try await journal.pool.read { db in
                 try Int.fetchOne(
                     db,

@@ -44,7 +44,7 @@ struct JournalQueryTests {
             try await journal.recordOutcomes([
                 .init(leadRowID: record.leads[1].rowID, attempt: .init(at: t0, outcome: "deleted"), newStatus: .deleted)
             ])
-            #expect(try journal.record(id: record.id)?.status == .failed)
+            #expect(try await journal.record(id: record.id)?.status == .failed)
             let before = Date()
             let requeued = try await journal.retry(id: record.id)
             #expect(requeued.map(\.leadRowID) == [record.leads[0].rowID])
@@ -53,12 +53,12 @@ struct JournalQueryTests {
             #expect(lead.queuedAt >= Timestamp.truncated(before))
             #expect(lead.nextAttemptAt == lead.queuedAt)
             #expect(lead.attemptCount == 1)
-            #expect(try journal.pendingLeads() == requeued)
-            let read = try #require(try journal.record(id: record.id))
+            #expect(try await journal.pendingLeads() == requeued)
+            let read = try #require(try await journal.record(id: record.id))
             #expect(read.status == .queued)
             #expect(read.leads[0].attempts.map(\.outcome) == ["gave_up", "requeued"])
             #expect(read.leads[0].attemptCount == 1)
-            #expect(try journal.record(id: other.id)?.status == .failed)
+            #expect(try await journal.record(id: other.id)?.status == .failed)
             #expect(try await journal.retry(id: record.id).isEmpty)
             #expect(try await journal.retry(id: "op_unknown").isEmpty)
         }
@@ -75,13 +75,13 @@ struct JournalQueryTests {
                 .init(leadRowID: b.leads[0].rowID, attempt: .init(at: Date(), outcome: "gave_up"), newStatus: .failed),
                 .init(leadRowID: c.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"), newStatus: .deleted),
             ])
-            #expect(try journal.counts().failed == 2)
+            #expect(try await journal.counts().failed == 2)
             let requeued = try await journal.retryAllFailed()
             #expect(Set(requeued.map(\.optOutID)) == [a.id, b.id])
-            #expect(try journal.counts().failed == 0)
-            #expect(try journal.counts().pending == 2)
+            #expect(try await journal.counts().failed == 0)
+            #expect(try await journal.counts().pending == 2)
             #expect(try journal.list(status: .queued).count == 2)
-            #expect(try journal.record(id: c.id)?.status == .deleted)
+            #expect(try await journal.record(id: c.id)?.status == .deleted)
         }
     }
 }

@@ -51,6 +51,10 @@ public actor Dispatcher {
     private var known: Set<Int64> = []
     private var waiters: [Int64: [ResultWaiter]] = [:]
     private var waitersByID: [Int: ResultWaiter] = [:]
+    /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
+    private var waiterDeadlines = BinaryHeap<(ContinuousClock.Instant, Int)> { $0.0 < $1.0 }
+    private var expiryTask: Task<Void, Never>?
+    private var expiryAt: ContinuousClock.Instant?
     private var nextWaiterID = 0
     /// Delivery pauses until then: NLPearl's `Retry-After` on 429, or the token probe interval after 401/403.
     private var pausedUntil: ContinuousClock.Instant?
@@ -93,10 +97,7 @@ public actor Dispatcher {
             }
             enqueue(items)
             pump()
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.expire(waiterID: id)
-            }
+            expireWaiter(id, at: clock.now.advanced(by: timeout))
         }
     }
 
@@ -275,6 +276,42 @@ public actor Dispatcher {
             for waiter in rowWaiters where waiter.record(row, result) {
                 waitersByID[waiter.id] = nil
             }
+        }
+    }
+
+    /// Records a waiter's deadline for the one expiry timer: a timer task per request cost a task, a timer and an
+    /// actor hop each, mostly for requests answered long before their deadline.
+    private func expireWaiter(_ id: Int, at deadline: ContinuousClock.Instant) {
+        waiterDeadlines.push((deadline, id))
+        armExpiry(for: deadline)
+    }
+
+    /// Wakes up to ``expirySlack`` after `deadline`, so that one wake serves every deadline in that window.
+    private func armExpiry(for deadline: ContinuousClock.Instant) {
+        let wake = deadline.advanced(by: Self.expirySlack)
+        if let expiryAt, expiryAt <= wake { return }
+        expiryTask?.cancel()
+        expiryAt = wake
+        expiryTask = Task { [weak self, clock] in
+            try? await Task.sleep(until: wake, clock: clock)
+            guard !Task.isCancelled else { return }
+            await self?.expireDueWaiters()
+        }
+    }
+
+    private static let expirySlack = Duration.milliseconds(20)
+
+    private func expireDueWaiters() {
+        expiryTask = nil
+        expiryAt = nil
+        let now = clock.now
+        while let (deadline, id) = waiterDeadlines.top {
+            guard deadline <= now else {
+                armExpiry(for: deadline)
+                return
+            }
+            _ = waiterDeadlines.pop()
+            expire(waiterID: id)
         }
     }
 

@@ -37,7 +37,7 @@ struct HealthEndpoints: Sendable {
     }
 
     func metrics() async -> HTTPResponse {
-        if let counts = try? readiness.journal.counts() {
+        if let counts = try? await readiness.journal.counts() {
             metrics.setJournalCounts(pending: counts.pending, failed: counts.failed)
         }
         return HTTPResponse(

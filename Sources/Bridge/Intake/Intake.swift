@@ -56,14 +56,37 @@ public final class Intake: Sendable {
         guard !items.isEmpty else {
             return appended.map { Outcome(record: $0.record, duplicate: $0.isDuplicate) }
         }
-        _ = await dispatcher.submitAndWait(items, timeout: syncWait)
-        // Outcomes are journaled before waiters hear of them, so reading the records back shows them.
+        let results = await dispatcher.submitAndWait(items, timeout: syncWait)
         let touched = Set(items.map(\.optOutID))
-        return appended.map { result in
-            guard touched.contains(result.record.id), let current = try? journal.record(id: result.record.id) else {
-                return Outcome(record: result.record, duplicate: result.isDuplicate)
+        var outcomes: [Outcome] = []
+        for result in appended {
+            var record = result.record
+            if touched.contains(record.id) {
+                // Outcomes are journaled before waiters hear of them, so reading the record back shows them; a
+                // record whose sent leads were all deleted is brought up to date in memory instead (the answer
+                // shows no attempts), which spares the common case a read.
+                if let deleted = Self.deleted(record, results: results) {
+                    record = deleted
+                } else if let current = try? await journal.record(id: record.id) {
+                    record = current
+                }
             }
-            return Outcome(record: current, duplicate: result.isDuplicate)
+            outcomes.append(Outcome(record: record, duplicate: result.isDuplicate))
         }
+        return outcomes
+    }
+
+    /// The record after delivery when every lead that has a result was deleted; nil when any other result needs
+    /// the journal's details (NLPearl's problem, the next attempt's time).
+    private static func deleted(_ record: OptOutRecord, results: [Int64: DeliveryResult]) -> OptOutRecord? {
+        var record = record
+        for index in record.leads.indices where record.leads[index].status == .pending {
+            guard let result = results[record.leads[index].rowID] else { continue }  // still on its way
+            guard result == .deleted else { return nil }
+            record.leads[index].status = .deleted
+            record.leads[index].attemptCount += 1
+        }
+        record.status = .aggregate(record.leads.map(\.status))
+        return record
     }
 }

@@ -80,7 +80,7 @@ public final class BridgeService: Sendable {
         } catch {
             throw BridgeStartupError.listen(reason: error.description)
         }
-        let pending = (try? journal.pendingLeads()) ?? []
+        let pending = (try? await journal.pendingLeads()) ?? []
         if !configuration.dryRun {
             await dispatcher.resume(pending)
         }
@@ -97,7 +97,7 @@ public final class BridgeService: Sendable {
         let dryRun = configuration.dryRun
         // `journal retry` from the command line flips rows back to pending: pick them up.
         background.every(.seconds(30)) {
-            guard !dryRun, let pending = try? journal.pendingLeads() else { return }
+            guard !dryRun, let pending = try? await journal.pendingLeads() else { return }
             await dispatcher.resume(pending)
         }
         let retention = TimeInterval(configuration.journal.retentionDays) * 86_400
@@ -109,9 +109,9 @@ public final class BridgeService: Sendable {
         }
     }
 
-    /// Reloads the mapping now (SIGHUP).
-    public func reloadMapping() {
-        mappings.reload()
+    /// Reloads the mapping now (SIGHUP), off the cooperative pool; requests keep the old mapping meanwhile.
+    public func reloadMapping() async {
+        await mappings.reloadOffPool()
     }
 
     /// Stops accepting, answers in-flight requests within `gracePeriod`, and stops the loops.
@@ -122,6 +122,7 @@ public final class BridgeService: Sendable {
         await server.shutdown(gracePeriod: gracePeriod)
         mappings.stopWatching()
         background.cancelAll()
-        logger.info("stopped", metadata: ["pending_leads": "\((try? journal.counts().pending) ?? -1)"])
+        let pending = (try? await journal.counts().pending) ?? -1
+        logger.info("stopped", metadata: ["pending_leads": "\(pending)"])
     }
 }
