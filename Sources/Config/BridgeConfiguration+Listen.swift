@@ -9,7 +9,8 @@ extension BridgeConfiguration {
         public var threads: Int
         /// The largest request body accepted; a larger one is answered 413 before it is read.
         public var maxBodyBytes: Int
-        /// Concurrent connections at most (≥ 1).
+        /// Concurrent connections at most (≥ 1), idle ones included: room for many slow clients besides the working
+        /// ones, so a thousand idle sockets do not lock out a sender.
         public var connectionLimit: Int
         /// Concurrent connections per client address at most; 0 for no limit.
         public var perIPConnectionLimit: Int
@@ -24,7 +25,7 @@ extension BridgeConfiguration {
             port: Int = 8080,
             threads: Int = 4,
             maxBodyBytes: Int = 1_048_576,
-            connectionLimit: Int = 1000,
+            connectionLimit: Int = 4096,
             perIPConnectionLimit: Int = 0,
             idleTimeoutSeconds: Int = 30,
             tls: TLSSettings = TLSSettings()

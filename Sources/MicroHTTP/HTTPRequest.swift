@@ -10,10 +10,15 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's numeric address, when known.
     public var remoteAddress: String?
+    /// False when the request target, the decoded path or a header name or value was not valid UTF-8 as sent.
+    ///
+    /// Invalid bytes reach ``path``, ``rawURI`` and ``headers`` as U+FFFD, so two different values may read the
+    /// same: a handler that compares or stores such text should refuse the request.
+    public var isValidUTF8: Bool
 
     public init(
         method: String, path: String, rawURI: String? = nil, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
-        remoteAddress: String? = nil
+        remoteAddress: String? = nil, isValidUTF8: Bool = true
     ) {
         self.method = method
         self.path = path
@@ -21,6 +26,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.isValidUTF8 = isValidUTF8
     }
 
     /// The raw query string after `?`, not decoded, or `nil` when the target has none.

@@ -20,6 +20,8 @@ extension HTTPServer {
         public var threads: Int
         /// Larger bodies are answered 413: by `Content-Length` before reading, or as soon as a chunked body passes it.
         public var maxBodyBytes: Int
+        /// Connections open at once, idle ones included. The default leaves room for a thousand slow or idle
+        /// clients besides the working ones; ``HTTPServer/start()`` raises the open-file soft limit to fit.
         public var connectionLimit: Int
         /// 0 means no limit per client address.
         public var perIPConnectionLimit: Int
@@ -31,7 +33,7 @@ extension HTTPServer {
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, threads: Int = 2, maxBodyBytes: Int = 1 << 20,
-            connectionLimit: Int = 1000, perIPConnectionLimit: Int = 0, idleTimeoutSeconds: Int = 30,
+            connectionLimit: Int = 4096, perIPConnectionLimit: Int = 0, idleTimeoutSeconds: Int = 30,
             requestTimeout: Duration = .seconds(30), tls: TLS? = nil
         ) {
             self.host = host

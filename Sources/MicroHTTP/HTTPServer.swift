@@ -50,8 +50,11 @@ public final class HTTPServer: Sendable {
     public var activeRequests: Int { core.activeRequests.load(ordering: .relaxed) }
 
     /// Binds and starts serving on MHD's own threads; returns at once.
+    ///
+    /// Raises the process's open-file soft limit first when it is too low for ``Configuration/connectionLimit``.
     public func start() throws(HTTPServerError) {
         let configuration = core.configuration
+        Self.raiseOpenFileLimit(toAtLeast: configuration.connectionLimit + Self.descriptorHeadroom)
         let started: DaemonHandle? = daemon.withLock { handle in
             guard handle == nil else { return nil }
             let context = Unmanaged.passUnretained(core).toOpaque()

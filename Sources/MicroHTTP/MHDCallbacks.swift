@@ -11,7 +11,8 @@ enum MHDCallbacks {
     static let uriLog: optout_mhd_uri_log_callback = { cls, uri, _ in
         let core = Unmanaged<ServerCore>.fromOpaque(cls!).takeUnretainedValue()
         core.activeRequests.add(1, ordering: .relaxed)
-        let context = RequestContext(rawURI: uri.map { String(cString: $0) } ?? "/")
+        let (rawURI, valid) = text(uri)
+        let context = RequestContext(rawURI: rawURI ?? "/", rawURIIsValidUTF8: valid)
         return Unmanaged.passRetained(context).toOpaque()
     }
 
@@ -34,10 +35,14 @@ enum MHDCallbacks {
             if core.draining.load(ordering: .acquiring) {
                 return queue(ServerCore.shuttingDownResponse, on: connection, close: true)
             }
-            if let length = header(connection, "Content-Length").flatMap({ Int($0) }),
+            (context.headers, context.headersAreValidUTF8) = headers(of: connection)
+            if let (status, detail) = RequestFraming.refusal(context.headers) {
+                return queue(ServerCore.problem(status, detail), on: connection, close: true)
+            }
+            if let length = context.headers["Content-Length"].flatMap({ Int($0) }),
                 length > core.configuration.maxBodyBytes
             {
-                return queue(ServerCore.tooLargeResponse, on: connection, close: true)
+                return queue(core.tooLargeResponse, on: connection, close: true)
             }
             return MHD_Result.YES
         }
@@ -64,16 +69,19 @@ enum MHDCallbacks {
             return queue(response, on: connection, close: core.draining.load(ordering: .acquiring))
         }
         if context.bodyTooLarge {
-            return queue(ServerCore.tooLargeResponse, on: connection, close: true)
+            return queue(core.tooLargeResponse, on: connection, close: true)
         }
+        let (path, pathIsValid) = text(url)
         let request = HTTPRequest(
             method: method.map { String(cString: $0) } ?? "GET",
-            path: url.map { String(cString: $0) } ?? "/",
+            path: path ?? "/",
             rawURI: context.rawURI,
-            headers: headers(of: connection),
+            headers: context.headers,
             body: context.body,
-            remoteAddress: clientAddress(connection))
+            remoteAddress: clientAddress(connection),
+            isValidUTF8: context.rawURIIsValidUTF8 && pathIsValid && context.headersAreValidUTF8)
         context.body = []
+        context.headers = HTTPHeaders()
         core.dispatch(request, context: context, connection: connection)
         return MHD_Result.YES
     }
@@ -100,30 +108,43 @@ enum MHDCallbacks {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    private static func header(_ connection: OpaquePointer, _ name: String) -> String? {
-        MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, name).map { String(cString: $0) }
+    /// The C string as text (invalid UTF-8 becomes U+FFFD), and whether it was valid UTF-8.
+    private static func text(_ cString: UnsafePointer<CChar>?) -> (String?, Bool) {
+        guard let cString else { return (nil, true) }
+        if let text = String(validatingCString: cString) { return (text, true) }
+        return (String(cString: cString), false)
     }
 
     private final class HeaderCollector {
         var fields: [HTTPHeaders.Field] = []
+        var allValidUTF8 = true
+
+        /// The text of `count` bytes at `start`, noting when they are not valid UTF-8.
+        func text(_ start: UnsafePointer<CChar>, _ count: Int) -> String {
+            let bytes = UnsafeRawBufferPointer(start: start, count: count)
+            if let text = String(validating: bytes, as: UTF8.self) { return text }
+            allValidUTF8 = false
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     private static let collectHeader: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
         let collector = Unmanaged<HeaderCollector>.fromOpaque(cls!).takeUnretainedValue()
         guard let key else { return MHD_Result.YES }
-        let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
-        let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) }
+        let name = collector.text(key, keySize)
+        let text = value.map { collector.text($0, valueSize) }
         collector.fields.append((name: name, value: text ?? ""))
         return MHD_Result.YES
     }
 
-    private static func headers(of connection: OpaquePointer) -> HTTPHeaders {
+    /// The request's headers, and whether every name and value was valid UTF-8.
+    private static func headers(of connection: OpaquePointer) -> (HTTPHeaders, Bool) {
         let collector = HeaderCollector()
         withExtendedLifetime(collector) {
             _ = MHD_get_connection_values_n(
                 connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(collector).toOpaque())
         }
-        return HTTPHeaders(collector.fields)
+        return (HTTPHeaders(collector.fields), collector.allValidUTF8)
     }
 
     private static func clientAddress(_ connection: OpaquePointer) -> String? {

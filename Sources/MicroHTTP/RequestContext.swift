@@ -14,13 +14,19 @@ final class RequestContext: @unchecked Sendable {
     }
 
     let rawURI: String
+    /// Whether the request target as sent was valid UTF-8.
+    let rawURIIsValidUTF8: Bool
     var headersSeen = false
+    /// Read once, on the first call, for the framing checks and then for the handler.
+    var headers = HTTPHeaders()
+    var headersAreValidUTF8 = true
     var body: [UInt8] = []
     var bodyTooLarge = false
     let outcome = Mutex(Outcome.reading)
 
-    init(rawURI: String) {
+    init(rawURI: String, rawURIIsValidUTF8: Bool = true) {
         self.rawURI = rawURI
+        self.rawURIIsValidUTF8 = rawURIIsValidUTF8
     }
 
     /// Hands the response over once; the first caller wins (the handler or its deadline).

@@ -3,17 +3,25 @@ import Synchronization
 
 /// What the C callbacks of one daemon share: the handler, the limits, and the requests being handled.
 final class ServerCore: Sendable {
-    static let shuttingDownResponse = HTTPResponse(
-        status: 503, headers: ["Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"],
-        body: Array("shutting down\n".utf8))
-    static let timeoutResponse = HTTPResponse(
-        status: 503, headers: ["Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"],
-        body: Array("the request took too long\n".utf8))
-    static let tooLargeResponse = HTTPResponse(
-        status: 413, headers: ["Content-Type": "text/plain; charset=utf-8"],
-        body: Array("request body too large\n".utf8))
+    // RFC 9457 problem JSON rather than text: the error shape that API clients (and SPEC §5) expect.
+    static let shuttingDownResponse = problem(503, "Service Unavailable", "The server is shutting down; try again.")
+    static let timeoutResponse = problem(503, "Service Unavailable", "The request took too long; try again.")
+
+    /// An error answered before the handler runs, titled with the status's reason phrase.
+    static func problem(_ status: Int, _ detail: String) -> HTTPResponse {
+        let titles = [400: "Bad Request", 413: "Content Too Large", 501: "Not Implemented", 503: "Service Unavailable"]
+        return problem(status, titles[status] ?? "Error", detail)
+    }
+
+    private static func problem(_ status: Int, _ title: String, _ detail: String) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
+        if status == 503 { headers.add(name: "Retry-After", value: "5") }
+        let body = #"{"type":"about:blank","title":"\#(title)","status":\#(status),"detail":"\#(detail)"}"#
+        return HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+    }
 
     let configuration: HTTPServer.Configuration
+    let tooLargeResponse: HTTPResponse
     let handler: @Sendable (HTTPRequest) async -> HTTPResponse
     let draining = Atomic<Bool>(false)
     /// Requests between the URI-log and the completion callbacks.
@@ -25,6 +33,8 @@ final class ServerCore: Sendable {
 
     init(configuration: HTTPServer.Configuration, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
         self.configuration = configuration
+        self.tooLargeResponse = Self.problem(
+            413, "Content Too Large", "The request body is larger than \(configuration.maxBodyBytes) bytes.")
         self.handler = handler
     }
 

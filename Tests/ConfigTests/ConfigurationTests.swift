@@ -53,7 +53,7 @@ struct ConfigurationTests {
         #expect(configuration.listen.port == 8080)
         #expect(configuration.listen.threads == 4)
         #expect(configuration.listen.maxBodyBytes == 1_048_576)
-        #expect(configuration.listen.connectionLimit == 1000)
+        #expect(configuration.listen.connectionLimit == 4096)
         #expect(configuration.listen.perIPConnectionLimit == 0)
         #expect(configuration.listen.idleTimeoutSeconds == 30)
         #expect(configuration.listen.tls.isEnabled == false)
@@ -93,7 +93,7 @@ struct ConfigurationTests {
         let text = """
             {
               "listen": { "host": "0.0.0.0", "port": 8080, "threads": 4,
-                          "maxBodyBytes": 1048576, "connectionLimit": 1000, "perIPConnectionLimit": 0,
+                          "maxBodyBytes": 1048576, "connectionLimit": 4096, "perIPConnectionLimit": 0,
                           "idleTimeoutSeconds": 30,
                           "tls": { "certificateFile": null, "keyFile": null } },
               "nlpearl": { "baseURL": "https://api.nlpearl.ai", "token": "env:NLPEARL_API_TOKEN",

@@ -65,6 +65,10 @@ public struct BridgeRouter: Sendable {
     }
 
     private func route(_ request: HTTPRequest, requestId: String, logger: Logger) async -> (String, HTTPResponse) {
+        // Invalid bytes arrive as U+FFFD, so two different keys, ids or signatures could read the same.
+        guard request.isValidUTF8 else {
+            return ("unknown", Problem.badRequest("The request target or a header is not valid UTF-8.").response)
+        }
         let path = request.path
         switch path {
         case "/v1/opt-outs":
@@ -86,7 +90,7 @@ public struct BridgeRouter: Sendable {
             if path.hasPrefix("/v1/opt-outs/") {
                 guard Self.isRead(request) else { return ("api", Self.notAllowed(request, ["GET", "HEAD"])) }
                 let id = String(path.dropFirst("/v1/opt-outs/".count))
-                return ("api", optOuts.show(id: id, request: request))
+                return ("api", await optOuts.show(id: id, request: request))
             }
             if path.hasPrefix("/hooks/") {
                 let name = String(path.dropFirst("/hooks/".count))

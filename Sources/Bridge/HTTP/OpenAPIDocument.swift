@@ -26,19 +26,29 @@ enum OpenAPIDocument {
                   "leadId": { "type": "string", "minLength": 1 }
                 }
               },
+              "ContactKey": {
+                "type": "string",
+                "description": "NAMESPACE:VALUE. email: one address with text on both sides of a single @ and no blank or control character (trimmed and lower-cased). phone: an international number, '+' or '00' and 8 to 15 digits, blanks, '.', '/' and '-' ignored; a national number (no '+' or '00') is accepted too when mapping.defaultCountryCode is set. Any other namespace is a sender name ([a-z0-9-]+) whose value is matched exactly.",
+                "pattern": "^(?:email:[\\t-\\r ]*[^@\\s\\x00-\\x1f\\x7f]+@[^@\\s\\x00-\\x1f\\x7f]+[\\t-\\r ]*|phone:[\\t\\n\\r .\\/-]*(?:\\+|00)[1-9](?:[\\t\\n\\r .\\/-]*[0-9]){7,14}[\\t\\n\\r .\\/-]*|(?!email:|phone:)[a-z0-9-]+:[\\s\\S]+)$",
+                "example": "email:jane.doe@example.com"
+              },
               "OptOutRequest": {
                 "type": "object",
                 "additionalProperties": false,
-                "description": "At least one of keys or leads.",
+                "description": "At least one of keys or leads, not empty.",
                 "properties": {
                   "keys": {
                     "type": "array",
-                    "items": { "type": "string", "example": "email:jane.doe@example.com" },
-                    "description": "Contact keys (email:, phone:, or SENDER:ID) resolved through the mapping."
+                    "items": { "$ref": "#/components/schemas/ContactKey" },
+                    "description": "Contact keys resolved through the mapping."
                   },
                   "leads": { "type": "array", "items": { "$ref": "#/components/schemas/Lead" } },
                   "idempotencyKey": { "type": "string", "minLength": 1, "maxLength": 200 }
-                }
+                },
+                "anyOf": [
+                  { "required": ["keys"], "properties": { "keys": { "minItems": 1 } } },
+                  { "required": ["leads"], "properties": { "leads": { "minItems": 1 } } }
+                ]
               },
               "Status": {
                 "type": "string",
@@ -125,6 +135,31 @@ enum OpenAPIDocument {
               "Problem": {
                 "description": "An error.",
                 "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+              },
+              "BadRequest": {
+                "description": "Malformed: the body, a header or the request target (invalid UTF-8, ambiguous framing).",
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+              },
+              "MethodNotAllowed": {
+                "description": "Wrong method; the Allow header lists the right ones.",
+                "headers": { "Allow": { "schema": { "type": "string" } } },
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+              },
+              "HookRefused": {
+                "description": "Refused: unknown sender, bad signature or token, or a body the sender's decoder cannot read. A problem, or for Salesforce a SOAP fault.",
+                "content": {
+                  "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } },
+                  "text/xml": { "schema": { "type": "string" } }
+                }
+              },
+              "TooLarge": {
+                "description": "The body is larger than listen.maxBodyBytes; answered before it is read when Content-Length says so.",
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+              },
+              "Unavailable": {
+                "description": "Shutting down, or the answer took too long; retry after Retry-After seconds.",
+                "headers": { "Retry-After": { "schema": { "type": "integer" } } },
+                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
               }
             }
           },
@@ -134,7 +169,11 @@ enum OpenAPIDocument {
                 "summary": "Submit one opt-out, or an array of them",
                 "security": [{ "apiToken": [] }],
                 "parameters": [
-                  { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }
+                  {
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Instead of idempotencyKey; for an array, item i gets the key KEY#i. Printable ASCII, spaces and tabs, not blank at either end.",
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e](?:[\\t\\x20-\\x7e]*[\\x21-\\x7e])?$" }
+                  }
                 ],
                 "requestBody": {
                   "required": true,
@@ -143,7 +182,10 @@ enum OpenAPIDocument {
                       "schema": {
                         "oneOf": [
                           { "$ref": "#/components/schemas/OptOutRequest" },
-                          { "type": "array", "minItems": 1, "maxItems": 1000, "items": { "$ref": "#/components/schemas/OptOutRequest" } }
+                          {
+                            "type": "array", "minItems": 1, "maxItems": 1000,
+                            "items": { "description": "An OptOutRequest. An item that is not one is answered in its own result (status invalid, httpStatus 400), not by a 400 for the whole array." }
+                          }
                         ]
                       }
                     }
@@ -162,11 +204,11 @@ enum OpenAPIDocument {
                     "description": "Journaled; delivery goes on (durable ack mode).",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OptOut" } } }
                   },
-                  "400": { "$ref": "#/components/responses/Problem" },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
                   "401": { "$ref": "#/components/responses/Problem" },
                   "404": { "$ref": "#/components/responses/Problem" },
-                  "405": { "$ref": "#/components/responses/Problem" },
-                  "413": { "description": "The body is larger than listen.maxBodyBytes." },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "413": { "$ref": "#/components/responses/TooLarge" },
                   "422": {
                     "description": "NLPearl answered false (an OptOut with status not_deleted) or 400 (a Problem with its errors).",
                     "content": {
@@ -174,7 +216,7 @@ enum OpenAPIDocument {
                       "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
                     }
                   },
-                  "503": { "$ref": "#/components/responses/Problem" }
+                  "503": { "$ref": "#/components/responses/Unavailable" }
                 }
               }
             },
@@ -185,33 +227,63 @@ enum OpenAPIDocument {
                 "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } } ],
                 "responses": {
                   "200": { "description": "The record.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OptOut" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
                   "401": { "$ref": "#/components/responses/Problem" },
                   "404": { "$ref": "#/components/responses/Problem" },
-                  "503": { "$ref": "#/components/responses/Problem" }
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
                 }
               }
             },
             "/hooks/{sender}": {
+              "parameters": [ { "name": "sender", "in": "path", "required": true, "schema": { "type": "string" } } ],
               "post": {
                 "summary": "Webhook intake of a configured sender; its body, authentication and answer follow the sender's own dialect",
-                "parameters": [ { "name": "sender", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "description": "The body is the CRM's own payload (JSON, a form, or Salesforce's SOAP message), signed or tokened as that sender does; a body its decoder cannot read is answered 400. Salesforce answers every outcome as a SOAP envelope (text/xml), Twilio a success as empty TwiML.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": { "schema": {} },
+                    "application/x-www-form-urlencoded": { "schema": { "type": "object", "additionalProperties": { "type": "string" } } }
+                  }
+                },
                 "responses": {
                   "200": { "description": "Handled, in the sender's dialect." },
                   "202": { "description": "Journaled; delivery goes on." },
-                  "400": { "$ref": "#/components/responses/Problem" },
-                  "401": { "$ref": "#/components/responses/Problem" },
-                  "404": { "$ref": "#/components/responses/Problem" },
-                  "405": { "$ref": "#/components/responses/Problem" },
-                  "413": { "description": "The body is larger than listen.maxBodyBytes." },
+                  "400": { "$ref": "#/components/responses/HookRefused" },
+                  "401": { "$ref": "#/components/responses/HookRefused" },
+                  "404": { "$ref": "#/components/responses/HookRefused" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "413": { "$ref": "#/components/responses/TooLarge" },
                   "429": { "description": "Retry later (GoHighLevel's dialect for 503)." },
+                  "500": {
+                    "description": "Retry later, in Salesforce's dialect: a SOAP fault.",
+                    "content": { "text/xml": { "schema": { "type": "string" } } }
+                  },
                   "503": { "description": "Retry later." }
+                }
+              },
+              "get": {
+                "summary": "URL validation of the senders that check the URL before use (Mailchimp); 405 for the others",
+                "responses": {
+                  "200": { "description": "The URL is valid." },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "401": { "$ref": "#/components/responses/HookRefused" },
+                  "404": { "$ref": "#/components/responses/Problem" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
                 }
               }
             },
             "/healthz": {
               "get": {
                 "summary": "Liveness",
-                "responses": { "200": { "description": "The process serves.", "content": { "application/json": { "schema": { "type": "object" } } } } }
+                "responses": {
+                  "200": { "description": "The process serves.", "content": { "application/json": { "schema": { "type": "object" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
+                }
               }
             },
             "/readyz": {
@@ -219,20 +291,38 @@ enum OpenAPIDocument {
                 "summary": "Readiness: mapping loaded, journal writable, NLPearl token accepted",
                 "responses": {
                   "200": { "description": "Ready.", "content": { "application/json": { "schema": { "type": "object" } } } },
-                  "503": { "description": "Not ready, with the reasons.", "content": { "application/json": { "schema": { "type": "object" } } } }
+                  "503": {
+                    "description": "Not ready, with the reasons; or shutting down (a problem).",
+                    "content": {
+                      "application/json": { "schema": { "type": "object" } },
+                      "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
+                    }
+                  },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" }
                 }
               }
             },
             "/metrics": {
               "get": {
                 "summary": "Prometheus metrics",
-                "responses": { "200": { "description": "Text exposition format 0.0.4.", "content": { "text/plain": { "schema": { "type": "string" } } } } }
+                "responses": {
+                  "200": { "description": "Text exposition format 0.0.4.", "content": { "text/plain": { "schema": { "type": "string" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
+                }
               }
             },
             "/openapi.json": {
               "get": {
                 "summary": "This document",
-                "responses": { "200": { "description": "OpenAPI 3.0.", "content": { "application/json": { "schema": { "type": "object" } } } } }
+                "responses": {
+                  "200": { "description": "OpenAPI 3.0.", "content": { "application/json": { "schema": { "type": "object" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
+                }
               }
             }
           }

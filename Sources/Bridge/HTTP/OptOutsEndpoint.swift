@@ -60,10 +60,10 @@ struct OptOutsEndpoint: Sendable {
         return .json(200, body)
     }
 
-    func show(id: String, request: HTTPRequest) -> HTTPResponse {
+    func show(id: String, request: HTTPRequest) async -> HTTPResponse {
         if let refusal = authenticate(request) { return refusal }
         do {
-            guard let record = try journal.record(id: id) else {
+            guard let record = try await journal.record(id: id) else {
                 return Problem.notFound("No opt-out with id '\(id)' is in the journal.").response
             }
             return .json(200, Array(OptOutView(record: record, duplicate: false, detailed: true).json.utf8))
@@ -118,6 +118,12 @@ struct OptOutsEndpoint: Sendable {
             return .failed(.badRequest("The body is not valid JSON: \(error)"))
         }
         let headerKey = request.headers["Idempotency-Key"]
+        if let headerKey, !Self.isValidHeaderKey(headerKey) {
+            let expected = "expected 1 to 200 printable ASCII characters, not blank at either end"
+            let problem = Problem.badRequest(
+                "The Idempotency-Key header is not valid; see errors.", errors: ["Idempotency-Key": [expected]])
+            return .failed(problem)
+        }
         if let items = value.asArray {
             guard !items.isEmpty, items.count <= Self.maximumItems else {
                 return .failed(.badRequest("Send between 1 and \(Self.maximumItems) opt-outs in one array."))
@@ -130,6 +136,17 @@ struct OptOutsEndpoint: Sendable {
         let single = parseItem(value, pointer: "", idempotencyKey: headerKey)
         if case .invalid(let problem) = single { return .failed(problem) }
         return .parsed([single], isArray: false)
+    }
+
+    /// 1 to 200 of visible ASCII, space and tab, not blank at either end (libmicrohttpd keeps trailing blanks).
+    ///
+    /// An empty key would make every later request with an empty key a duplicate of the first, and a key that differs
+    /// only in blanks or in bytes a proxy may re-encode would not be recognised as the same.
+    private static func isValidHeaderKey(_ key: String) -> Bool {
+        let bytes = key.utf8
+        guard (1...200).contains(bytes.count), let first = bytes.first, let last = bytes.last else { return false }
+        let isVisible = { (byte: UInt8) in byte > 0x20 && byte < 0x7F }
+        return isVisible(first) && isVisible(last) && bytes.allSatisfy { isVisible($0) || $0 == 0x20 || $0 == 0x09 }
     }
 
     private func parseItem(_ value: JSONValue, pointer: String, idempotencyKey headerKey: String?) -> Parsed {
@@ -178,8 +195,9 @@ struct OptOutsEndpoint: Sendable {
                     leads.append(Lead(pearlId: pearlId, leadId: leadId))
                 }
             case "idempotencyKey":
-                guard let text = member.value.asString, (1...200).contains(text.utf8.count) else {
-                    errors[at, default: []].append("expected a string of 1 to 200 bytes")
+                // Characters (code points), as the OpenAPI document's maxLength counts them.
+                guard let text = member.value.asString, (1...200).contains(text.unicodeScalars.count) else {
+                    errors[at, default: []].append("expected a string of 1 to 200 characters")
                     continue
                 }
                 idempotencyKey = text
