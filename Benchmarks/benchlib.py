@@ -1,0 +1,189 @@
+"""Shared by the benchmark scripts: child servers, nginx, the bridge, wrk, /metrics and /proc readings."""
+import http.client
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.join(ROOT, "Benchmarks", "reference")
+API_TOKEN = "bench-api-token"
+NLPEARL_TOKEN = "bench-account:bench-secret"
+PEARLS = ["6720c0f8e4b0a1b2c3d4e5f%d" % i for i in range(4)]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("nothing listens on port %d" % port)
+
+
+def peak_rss_mib(pids):
+    """VmHWM, the peak resident set, summed over the processes (nginx: master and workers)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                total += int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        except (OSError, AttributeError):
+            pass
+    return total / 1024
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+class Server:
+    """A child process; stopped with SIGTERM."""
+
+    def __init__(self, args, log_path, env=None):
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    def pids(self):
+        return [self.process.pid] + children(self.process.pid)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def nginx(directory, name, port, body):
+    """nginx in the foreground, configured by `body` (the http block's content)."""
+    prefix = os.path.join(directory, name)
+    os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+        f.write("%sworker_processes %s;\npid %s/nginx.pid;\nerror_log %s/logs/error.log warn;\n"
+                "events { worker_connections 8192; }\n"
+                "http {\n access_log off;\n keepalive_requests 10000000;\n"
+                " client_body_temp_path %s/body;\n proxy_temp_path %s/proxy;\n%s\n}\n"
+                % (user, body[0], prefix, prefix, prefix, prefix, body[1]))
+    server = Server(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"), "-g", "daemon off;"],
+                    os.path.join(directory, name + ".log"))
+    wait_port(port)
+    return server
+
+
+def write_mapping(path, contacts):
+    with open(path, "w") as f:
+        f.write('{"version":1,"contacts":[\n')
+        for i in range(contacts):
+            f.write('%s{"keys":["email:user%d@bench.example"],"leads":[{"pearlId":"%s","leadId":"lead-%d"}]}\n'
+                    % ("," if i else "", i, PEARLS[i % len(PEARLS)], i))
+        f.write("]}\n")
+
+
+def rss_mib(pid):
+    """VmRSS (resident now) and VmHWM (peak resident) of one process."""
+    with open("/proc/%d/status" % pid) as f:
+        text = f.read()
+    return {k: int(re.search(r"%s:\s+(\d+) kB" % k, text).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
+
+
+def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
+    """The bridge in durable mode with its journal in directory/name; the mapping is directory/mapping.json."""
+    port = free_port()
+    work = os.path.join(directory, name)
+    os.makedirs(work, exist_ok=True)
+    config = {
+        "listen": {"host": "127.0.0.1", "port": port, "threads": 2},
+        "nlpearl": {"baseURL": nlpearl_url, "maxLeadsPerRequest": 100, "maxConcurrentRequests": 8},
+        "mapping": {"file": mapping or os.path.join(directory, "mapping.json"), "reloadIntervalSeconds": 1},
+        "journal": {"file": os.path.join(work, "journal.sqlite")},
+        "delivery": {"ackMode": "durable"},
+        "api": {"tokens": ["env:BENCH_API_TOKEN"]},
+    }
+    path = os.path.join(work, "optout-bridge.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    env = dict(os.environ, NLPEARL_API_TOKEN=NLPEARL_TOKEN, BENCH_API_TOKEN=API_TOKEN)
+    server = Server([binary, "serve", "--config", path], os.path.join(directory, name + ".log"), env)
+    wait_port(port, timeout=120)
+    return server, port
+
+
+def wrk(port, duration, connections, contacts, total_rate=0, threads=2, timeout="2s"):
+    env = dict(os.environ, CONTACTS=str(contacts), API_TOKEN=API_TOKEN)
+    if total_rate:
+        env["THREAD_RATE"] = str(total_rate / threads)
+    out = subprocess.run(
+        ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--timeout", timeout,
+         "-s", os.path.join(HERE, "opt-outs.lua"), "http://127.0.0.1:%d" % port],
+        env=env, capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.split("RESULT ", 1)[1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def metrics(port):
+    """The bridge's counters that matter here, summed over their labels."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request("GET", "/metrics")
+    text = c.getresponse().read().decode()
+    sums = {}
+    for line in text.splitlines():
+        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total))(\{[^}]*\})? ([0-9.e+]+)$", line)
+        if match:
+            labels = match.group(2) or ""
+            key = match.group(1)
+            status = re.search(r'status="([^"]+)"', labels)
+            if status:
+                key += ":" + status.group(1)
+            sums[key] = sums.get(key, 0) + float(match.group(3))
+    return sums
+
+
+def delta(after, before):
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after}
+
+
+def delivery_figures(counted):
+    """Opt-outs by outcome and NLPearl calls, from the change in the bridge's counters over a run."""
+    deleted = counted.get("optout_bridge_optouts_total:deleted", 0)
+    calls = counted.get("optout_bridge_nlpearl_calls_total", 0)
+    others = sum(v for k, v in counted.items() if k.startswith("optout_bridge_optouts_total:") and
+                 not k.endswith(":deleted"))
+    return {"deleted": deleted, "not_deleted": others, "nlpearl_calls": calls,
+            "optouts_per_call": deleted / max(1, calls)}
+
+
+def build(skip):
+    if not skip:
+        for product in ("optout-bridge", "fake-nlpearl"):
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+    return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def machine():
+    with open("/proc/cpuinfo") as f:
+        model = re.search(r"model name\s*:\s*(.*)", f.read())
+    nginx_version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
+    return {"cpu": model.group(1) if model else platform.processor(), "cores": os.cpu_count(),
+            "kernel": platform.release(), "nginx": nginx_version.replace("nginx version: ", "")}

@@ -1,0 +1,63 @@
+-- wrk script: POST /v1/opt-outs, one distinct mapped contact per request (user<i>@bench.example, i cycling
+-- through CONTACTS), with the API token from API_TOKEN.
+--
+-- Without THREAD_RATE, wrk runs closed-loop (as fast as the server answers). With THREAD_RATE (requests/s of
+-- each wrk thread), each thread keeps its own schedule of send times and delay() holds a connection
+-- until the next slot, so the offered rate stays fixed however fast answers come: an open-loop load as long
+-- as there are enough connections for the answers in flight.
+--
+-- done() prints one JSON line, prefixed "RESULT ", with the latency percentiles in microseconds.
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } timespec;
+  int clock_gettime(int clock, timespec *ts);
+]]
+local ts = ffi.new("timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+
+local contacts = tonumber(os.getenv("CONTACTS") or "100000")
+local rate = tonumber(os.getenv("THREAD_RATE") or "0")
+local token = os.getenv("API_TOKEN") or ""
+local thread_count = 0
+
+function setup(thread)
+  thread:set("index", thread_count)
+  thread_count = thread_count + 1
+end
+
+function init(args)
+  counter = index * 7919
+  if rate > 0 then interval = 1000 / rate end
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+
+function request()
+  counter = counter + 1
+  local body = '{"keys":["email:user' .. (counter % contacts) .. '@bench.example"]}'
+  return wrk.format(nil, "/v1/opt-outs", nil, body)
+end
+
+function delay()
+  if rate <= 0 then return 0 end
+  if next_slot == nil then next_slot = now_ms() end
+  local slot = next_slot
+  next_slot = next_slot + interval
+  local wait = slot - now_ms()
+  if wait < 0 then return 0 end
+  return wait
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"timeouts":%d,' ..
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, errors.status, errors.connect + errors.read + errors.write,
+    errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max))
+end

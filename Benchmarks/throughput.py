@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Throughput and latency of optout-bridge on loopback, as ratios to two references measured in the same run.
+
+wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/opt-outs.lua) to:
+  bridge   the release `optout-bridge serve` (durable mode, journal on disk, synchronous=FULL), deleting every
+           lead at a fast fake NLPearl: nginx answering `return 200 "true";`;
+  nginx    nginx `proxy_pass` to the same upstream: the reference for one HTTP hop;
+  mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the
+           listener's own ceiling.
+Scenarios:
+  max      closed loop, as fast as each answers: throughput, p50/p99, peak RSS;
+  1000/s   a fixed offered rate of 1,000 opt-outs/s: p50/p99/max, peak RSS;
+  slow     the bridge alone against `fake-nlpearl --latency-ms 100` (a real API over the internet), 2,000
+           opt-outs/s offered: opt-outs per NLPearl call (from the bridge's /metrics) and the longest answer, which
+           must stay within two call latencies (200 ms).
+Every opt-out the bridge answers is checked: it must be 200 (deleted), never queued or an error.
+
+    Benchmarks/throughput.py [--duration 10] [--contacts 200000] [--skip-build] [--json FILE]
+
+Needs wrk, nginx (nginx-light), a C compiler and libmicrohttpd-dev. Exits 1 if a target is missed.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, delivery_figures, delta, free_port, machine,
+                      metrics, nginx, peak_rss_mib, start_bridge, wait_port, write_mapping, wrk)
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--contacts", type=int, default=200000, help="contacts in the mapping")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections in the closed-loop run")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    for tool in ("wrk", "nginx", "cc"):
+        if not shutil.which(tool):
+            raise SystemExit("needs %s (apt-get install wrk nginx-light gcc)" % tool)
+    binaries = args.bin or build(args.skip_build)
+    directory = tempfile.mkdtemp(prefix="optout-throughput-", dir=os.environ.get("BENCH_DIR", ROOT + "/.build"))
+    mhd_binary = os.path.join(directory, "mhd-fixed")
+    subprocess.run("cc -O2 -o %s %s $(pkg-config --cflags --libs libmicrohttpd)"
+                   % (mhd_binary, os.path.join(HERE, "mhd-fixed.c")), shell=True, check=True)
+    write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
+
+    upstream_port, proxy_port, mhd_port = free_port(), free_port(), free_port()
+    upstream = nginx(directory, "upstream", upstream_port, ("1", (
+        ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
+        % upstream_port)))
+    results = {"machine": machine(), "contacts": args.contacts, "duration_s": args.duration}
+    servers = []
+    try:
+        proxy = nginx(directory, "proxy", proxy_port, ("2", (
+            " upstream up { server 127.0.0.1:%d; keepalive 64; }\n"
+            " server { listen 127.0.0.1:%d; location / { proxy_pass http://up; proxy_http_version 1.1;"
+            ' proxy_set_header Connection ""; } }' % (upstream_port, proxy_port))))
+        servers.append(proxy)
+        mhd = Server([mhd_binary, str(mhd_port), "2"], os.path.join(directory, "mhd.log"))
+        servers.append(mhd)
+        wait_port(mhd_port)
+        bridge, bridge_port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
+                                           "http://127.0.0.1:%d" % upstream_port, "bridge")
+        servers.append(bridge)
+        targets = {"bridge": (bridge, bridge_port), "nginx": (proxy, proxy_port), "mhd": (mhd, mhd_port)}
+
+        # Warm-up: first connections, page faults, SQLite's first pages.
+        for name, (_, port) in targets.items():
+            wrk(port, 2, 16, args.contacts)
+
+        for scenario, rate, connections in (("max", 0, args.connections), ("1000/s", 1000, 32)):
+            results[scenario] = {}
+            for name, (server, port) in targets.items():
+                before = metrics(port) if name == "bridge" else None
+                figures = wrk(port, args.duration, connections, args.contacts, total_rate=rate)
+                if before is not None:
+                    counted = delta(metrics(port), before)
+                    figures.update(delivery_figures(counted))
+                figures["peak_rss_mib"] = peak_rss_mib(server.pids())
+                results[scenario][name] = figures
+                print("%-7s %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  RSS %5.1f MiB"
+                      % (scenario, name, figures["rps"], figures["p50_us"] / 1000, figures["p99_us"] / 1000,
+                         figures["max_us"] / 1000, figures["non2xx"] + figures["socket_errors"],
+                         figures["peak_rss_mib"]), flush=True)
+        for server in servers:
+            server.stop()
+        servers = []
+
+        # A slow NLPearl: 100 ms per call, 2,000 opt-outs/s offered, enough connections for 400 ms in flight.
+        fake_port = free_port()
+        fake = Server([os.path.join(binaries, "fake-nlpearl"), "--port", str(fake_port), "--token", NLPEARL_TOKEN,
+                       "--latency-ms", "100", "--quiet"], os.path.join(directory, "fake.log"))
+        servers.append(fake)
+        wait_port(fake_port)
+        bridge, bridge_port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
+                                           "http://127.0.0.1:%d" % fake_port, "bridge-slow")
+        servers.append(bridge)
+        wrk(bridge_port, 2, 64, args.contacts, total_rate=500)
+        before = metrics(bridge_port)
+        figures = wrk(bridge_port, args.duration, 800, args.contacts, total_rate=2000, timeout="5s")
+        counted = delta(metrics(bridge_port), before)
+        figures.update(delivery_figures(counted))
+        figures["peak_rss_mib"] = peak_rss_mib(bridge.pids())
+        results["slow"] = {"bridge": figures}
+        print("slow    bridge  %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  %.1f opt-outs/call"
+              % (figures["rps"], figures["p50_us"] / 1000, figures["p99_us"] / 1000, figures["max_us"] / 1000,
+                 figures["non2xx"] + figures["socket_errors"], figures["optouts_per_call"]), flush=True)
+    finally:
+        for server in servers:
+            server.stop()
+        upstream.stop()
+
+    top, fixed, slow = results["max"], results["1000/s"], results["slow"]["bridge"]
+    checks = [
+        ("throughput vs nginx proxy (max)", top["bridge"]["rps"] / top["nginx"]["rps"], ">= 1.0",
+         top["bridge"]["rps"] >= top["nginx"]["rps"]),
+        ("throughput vs libmicrohttpd fixed answer (max)", top["bridge"]["rps"] / top["mhd"]["rps"], "", True),
+        ("p99 at 1,000/s (ms)", fixed["bridge"]["p99_us"] / 1000, "< 5", fixed["bridge"]["p99_us"] < 5000),
+        ("p99 at 1,000/s vs nginx proxy", fixed["bridge"]["p99_us"] / max(1, fixed["nginx"]["p99_us"]), "", True),
+        ("peak RSS (MiB)", max(top["bridge"]["peak_rss_mib"], fixed["bridge"]["peak_rss_mib"]), "< 40",
+         max(top["bridge"]["peak_rss_mib"], fixed["bridge"]["peak_rss_mib"]) < 40),
+        ("RSS vs nginx proxy", top["bridge"]["peak_rss_mib"] / top["nginx"]["peak_rss_mib"], "", True),
+        ("opt-outs per NLPearl call at 100 ms, 2,000/s", slow["optouts_per_call"], ">= 20",
+         slow["optouts_per_call"] >= 20),
+        ("longest answer at 100 ms, 2,000/s (ms)", slow["max_us"] / 1000, "<= 200", slow["max_us"] <= 200000),
+        ("bridge answers that were errors or not deleted", sum(
+            r["bridge"]["non2xx"] + r["bridge"]["socket_errors"] + r["bridge"]["not_deleted"]
+            for r in (top, fixed, results["slow"])), "0",
+         all(r["bridge"]["non2xx"] + r["bridge"]["socket_errors"] + r["bridge"]["not_deleted"] == 0
+             for r in (top, fixed, results["slow"]))),
+    ]
+    results["checks"] = [{"name": n, "value": v, "target": t, "met": ok} for n, v, t, ok in checks]
+    print("\nmachine: %(cpu)s, %(cores)d cores, Linux %(kernel)s, %(nginx)s" % results["machine"])
+    for name, value, target, ok in checks:
+        print("  %-48s %10.2f  %-8s %s" % (name, value, target, "" if not target else ("met" if ok else "MISSED")))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    shutil.rmtree(directory, ignore_errors=True)
+    sys.exit(0 if all(ok for _, _, _, ok in checks) else 1)
+
+
+if __name__ == "__main__":
+    main()
