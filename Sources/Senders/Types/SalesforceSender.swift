@@ -185,6 +185,12 @@ private struct SalesforceOutboundMessage {
     static func parse(_ body: [UInt8], untilOrganizationId: Bool) throws(WebhookError) -> SalesforceOutboundMessage {
         // SOAP forbids a DTD; refusing one also shuts out entity-expansion attacks on the XML parser.
         if containsDoctype(body) { throw .badRequest("a SOAP message must not contain a document type declaration") }
+        // FoundationXML's XMLParser force-unwraps the element and attribute names libxml2 hands it as UTF-8, and
+        // libxml2 passes invalid bytes on: one such byte would abort the process (found by Fuzz/FuzzHTTP). Salesforce
+        // sends UTF-8 only.
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw .badRequest("the body is not valid UTF-8, the only encoding Salesforce sends")
+        }
         let reader = SalesforceMessageReader(stopAtOrganizationId: untilOrganizationId)
         let parser = XMLParser(data: Data(body))
         parser.shouldProcessNamespaces = true

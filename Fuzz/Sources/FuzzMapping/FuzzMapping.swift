@@ -1,0 +1,94 @@
+// libFuzzer target: the mapping file reader (`Mapping(parsing:fileName:defaultCountryCode:)`) and the configuration
+// file reader (`BridgeConfiguration.parse`).
+//
+// The first byte picks the reader (even: mapping, odd: configuration) and, for the mapping, the default country code;
+// the rest is the file. Besides "never crash, never hang", a mapping that loads is checked against the independent
+// tree parser (`JSONParser`): every key the tree holds that `ContactKey.parse` accepts must be found and resolve to
+// at least that contact's leads, and normalising a key twice must give the same key.
+import Config
+import Foundation
+import OptOutCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Country codes the mapping reader is given: none, the common one, and one where a leading `0` is kept (Italy).
+enum Inputs {
+    static let countryCodes: [String?] = [nil, "+1", "+44", "+39"]
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size > 0 else { return 0 }
+    let selector = data[0]
+    let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    if selector & 1 == 0 {
+        fuzzMapping(bytes, defaultCountryCode: Inputs.countryCodes[Int(selector >> 1) % Inputs.countryCodes.count])
+    } else {
+        fuzzConfiguration(bytes)
+    }
+    return 0
+}
+
+func fuzzMapping(_ bytes: [UInt8], defaultCountryCode: String?) {
+    let mapping: Mapping
+    do {
+        mapping = try Mapping(parsing: bytes, fileName: "fuzz-mapping.json", defaultCountryCode: defaultCountryCode)
+    } catch {
+        // A refused file must say why, at a place in the file or about the file.
+        check(!error.diagnostics.isEmpty, "a MappingError without diagnostics")
+        return
+    }
+    _ = mapping.statistics
+    _ = mapping.warnings
+    guard let tree = try? JSONParser.parse(bytes), let contacts = tree["contacts"]?.asArray else { return }
+    for contact in contacts.prefix(64) {
+        let leads = (contact["leads"]?.asArray ?? []).compactMap { lead -> Lead? in
+            guard let pearlId = lead["pearlId"]?.asString, let leadId = lead["leadId"]?.asString else { return nil }
+            return Lead(pearlId: pearlId, leadId: leadId)
+        }
+        for raw in (contact["keys"]?.asArray ?? []).prefix(16) {
+            guard let text = raw.asString,
+                let key = try? ContactKey.parse(text, defaultCountryCode: defaultCountryCode)
+            else { continue }
+            check(
+                (try? ContactKey.parse(key.description, defaultCountryCode: defaultCountryCode)) == key,
+                "normalising the key \(key) again changed it")
+            check(mapping.contains(key), "the loaded mapping lacks the key \(key) of its file")
+            let found = Set(mapping.leads(for: key))
+            check(leads.allSatisfy(found.contains), "the key \(key) does not resolve to its contact's leads")
+        }
+    }
+}
+
+func fuzzConfiguration(_ bytes: [UInt8]) {
+    // A folder that does not exist, so relative `file:` references and paths cannot reach real files.
+    let environment = ["NLPEARL_API_TOKEN": "fuzz:token", "FUZZ_SECRET": "fuzz-secret"]
+    do {
+        let (configuration, _) = try BridgeConfiguration.parse(
+            bytes, fileName: "/nonexistent-fuzz/optout-bridge.json", environment: environment)
+        _ = configuration.senders.map(\.description)
+    } catch {
+        check(!error.diagnostics.isEmpty, "a ConfigurationError without diagnostics")
+    }
+}
+
+/// Stops the run with a message, so that libFuzzer keeps the input: a broken invariant is a finding like a crash.
+func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    guard !condition() else { return }
+    FileHandle.standardError.write(Data("FuzzMapping invariant broken: \(message())\n".utf8))
+    abort()
+}
+
+// The entry point: libFuzzer's driver, linked in by `-sanitize=fuzzer`, parses the arguments and runs the loop.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+var arguments = CommandLine.argc
+var argumentValues = CommandLine.unsafeArgv
+exit(runFuzzerDriver(&arguments, &argumentValues, fuzz))
