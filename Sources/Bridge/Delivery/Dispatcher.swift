@@ -53,8 +53,6 @@ public actor Dispatcher {
     private var waitersByID: [Int: ResultWaiter] = [:]
     /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
     private var waiterDeadlines = BinaryHeap<(ContinuousClock.Instant, Int)> { $0.0 < $1.0 }
-    private var expiryTask: Task<Void, Never>?
-    private var expiryAt: ContinuousClock.Instant?
     private var nextWaiterID = 0
     /// Delivery pauses until then: NLPearl's `Retry-After` on 429, or the token probe interval after 401/403.
     private var pausedUntil: ContinuousClock.Instant?
@@ -158,9 +156,12 @@ public actor Dispatcher {
         }
     }
 
+    /// The one timer's wake: waits that passed their deadline end, due work goes out, and the timer is armed for
+    /// whichever comes next.
     private func woke() {
         wakeTask = nil
         wakeAt = nil
+        expireDueWaiters()
         pump()
     }
 
@@ -279,35 +280,22 @@ public actor Dispatcher {
         }
     }
 
-    /// Records a waiter's deadline for the one expiry timer: a timer task per request cost a task, a timer and an
-    /// actor hop each, mostly for requests answered long before their deadline.
+    /// Records a waiter's deadline on the dispatcher's one wake timer (``scheduleWake(at:)``): a timer task per request
+    /// cost a task, a timer and an actor hop each, mostly for requests answered long before their deadline. The wake
+    /// comes up to ``expirySlack`` late, so that one wake serves every deadline in that window.
     private func expireWaiter(_ id: Int, at deadline: ContinuousClock.Instant) {
         waiterDeadlines.push((deadline, id))
-        armExpiry(for: deadline)
-    }
-
-    /// Wakes up to ``expirySlack`` after `deadline`, so that one wake serves every deadline in that window.
-    private func armExpiry(for deadline: ContinuousClock.Instant) {
-        let wake = deadline.advanced(by: Self.expirySlack)
-        if let expiryAt, expiryAt <= wake { return }
-        expiryTask?.cancel()
-        expiryAt = wake
-        expiryTask = Task { [weak self, clock] in
-            try? await Task.sleep(until: wake, clock: clock)
-            guard !Task.isCancelled else { return }
-            await self?.expireDueWaiters()
-        }
+        scheduleWake(at: deadline.advanced(by: Self.expirySlack))
     }
 
     private static let expirySlack = Duration.milliseconds(20)
 
+    /// Ends the waits whose deadline passed and arms the wake for the next one.
     private func expireDueWaiters() {
-        expiryTask = nil
-        expiryAt = nil
         let now = clock.now
         while let (deadline, id) = waiterDeadlines.top {
             guard deadline <= now else {
-                armExpiry(for: deadline)
+                scheduleWake(at: deadline.advanced(by: Self.expirySlack))
                 return
             }
             _ = waiterDeadlines.pop()
