@@ -10,6 +10,14 @@ import Synchronization
 /// new work piles up and goes out together in the next one: N concurrent writers cost far fewer than N
 /// fsyncs, and no caller waits for a timer.
 ///
+/// *Durable* work (an append, a requeue, a prune, the health probe) commits with `synchronous=FULL`: the WAL is
+/// fsynced before anyone hears of it. Delivery outcomes commit in a transaction of their own, ahead of the durable
+/// group taken in the same turn, with `synchronous=NORMAL`: written to the WAL (so a crash of the process loses nothing) but not fsynced, which leaves one
+/// fsync on an opt-out's way to its answer instead of two. Power loss can at worst forget the latest outcomes: their
+/// leads are pending again after the restart and NLPearl is asked once more to delete what it already deleted, which is
+/// idempotent, exactly as after a crash between the call and its record. The next FULL commit, or a checkpoint, makes
+/// earlier NORMAL commits durable too, since they share the WAL and its order.
+///
 /// Each piece of work runs in its own savepoint, so that a piece that throws a logical error is undone
 /// alone and fails alone. A storage error (disk full, I/O error, read-only file, lock timeout) or a
 /// failed `COMMIT` fails the whole group: nothing of it was committed, and every caller hears so.
@@ -17,6 +25,8 @@ final class GroupCommitWriter: Sendable {
     /// One caller's work: `run` executes inside the shared transaction and returns what to do once the
     /// transaction committed; `fail` is called instead when it did not.
     struct Job: Sendable {
+        /// Whether the caller may only hear of success once the commit is fsynced.
+        let durable: Bool
         let run: @Sendable (Database) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
@@ -25,6 +35,8 @@ final class GroupCommitWriter: Sendable {
         var queue: [Job] = []
         var draining = false
         var statistics = Journal.Statistics()
+        /// The writer connection's `synchronous` setting: FULL (true) or NORMAL.
+        var synchronousFull = true
     }
 
     private let pool: DatabasePool
@@ -50,12 +62,17 @@ final class GroupCommitWriter: Sendable {
 
     /// Runs `body` inside the next group transaction and returns its result once that committed.
     ///
+    /// - Parameter durable: false only for work that may be forgotten by a power loss, because redoing it is harmless
+    ///   (delivery outcomes); such work alone commits without an fsync.
+    ///
     /// The wait is not cancellable on purpose: once work is queued, the caller must learn whether it was
     /// committed, or it could answer "failed" for a write that is durable.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T
+    {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue(
                 Job(
+                    durable: durable,
                     run: { db in
                         let value = try body(db)
                         return { continuation.resume(returning: value) }
@@ -89,19 +106,25 @@ final class GroupCommitWriter: Sendable {
                 return jobs
             }
             if jobs.isEmpty { return }
-            commit(jobs, db)
+            // Outcomes commit first and on their own, without an fsync, so that they never wait for the
+            // appends' fsync; the appends then share theirs.
+            let quick = jobs.filter { !$0.durable }
+            if !quick.isEmpty { commit(quick, db) }
+            if quick.count < jobs.count { commit(jobs.filter(\.durable), db) }
         }
     }
 
     private func commit(_ jobs: [Job], _ db: Database) {
         var completions: [@Sendable () -> Void] = []
         completions.reserveCapacity(jobs.count)
+        let durable = jobs.contains { $0.durable }
         do {
             if let identity, FileIdentity(path: path) != identity {
                 throw JournalError(
                     code: .fileReplaced,
                     message: "the database file \(path) was removed or replaced; restart to open the new one")
             }
+            try setSynchronous(full: durable, db)
             try db.inTransaction(.immediate) {
                 for job in jobs {
                     var completion: (@Sendable () -> Void)?
@@ -126,10 +149,18 @@ final class GroupCommitWriter: Sendable {
         }
         state.withLock {
             $0.statistics.transactions += 1
+            if durable { $0.statistics.durableTransactions += 1 }
             $0.statistics.operations += jobs.count
             $0.statistics.largestGroup = max($0.statistics.largestGroup, jobs.count)
         }
         for completion in completions { completion() }
+    }
+
+    /// Switches the writer connection between FULL and NORMAL, outside any transaction, only when it changes.
+    private func setSynchronous(full: Bool, _ db: Database) throws {
+        guard state.withLock({ $0.synchronousFull }) != full else { return }
+        try db.execute(sql: full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        state.withLock { $0.synchronousFull = full }
     }
 
     /// Whether an error inside one job means the storage itself is in trouble, so the group must fail.

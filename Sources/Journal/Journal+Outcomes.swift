@@ -72,6 +72,10 @@ extension Journal {
 
     /// Records attempts and their effect on the leads, group-committed like appends.
     ///
+    /// When a group holds nothing but outcomes it commits without an fsync (see ``GroupCommitWriter``): a power
+    /// loss may forget the latest outcomes, and their leads are then delivered again, which NLPearl's delete
+    /// makes harmless. A crash of the process loses nothing.
+    ///
     /// For each outcome: adds the attempt row, bumps `attempt_count`, sets the status, `next_attempt_at`,
     /// `problem` and `last_error` (the attempt's detail, or its outcome word, unless the lead is now
     /// `deleted` or `dry_run`), then refreshes the status and `updated_at` of the opt-outs concerned.
@@ -80,7 +84,7 @@ extension Journal {
     /// - Throws: ``JournalError`` when the transaction failed; then nothing was recorded.
     public func recordOutcomes(_ outcomes: [LeadOutcome]) async throws {
         guard !outcomes.isEmpty else { return }
-        try await writer.write { db in try Self.apply(outcomes, db) }
+        try await writer.write(durable: false) { db in try Self.apply(outcomes, db) }
     }
 
     private static func apply(_ outcomes: [LeadOutcome], _ db: Database) throws {

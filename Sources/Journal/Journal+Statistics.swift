@@ -1,8 +1,11 @@
 extension Journal {
     /// Counters of the group-commit writer.
     public struct Statistics: Sendable, Hashable {
-        /// Write transactions committed (each one fsync of the WAL).
+        /// Write transactions committed.
         public var transactions = 0
+        /// Of those, the ones committed with an fsync of the WAL (`synchronous=FULL`): every one that carried an
+        /// append or other durable work. Groups of delivery outcomes alone commit without one.
+        public var durableTransactions = 0
         /// Write requests committed (appends, outcome batches, retries, probes…), over all transactions.
         public var operations = 0
         /// Transactions that failed and were rolled back; every request in them threw.

@@ -6,8 +6,9 @@ import OptOutCore
 ///
 /// Every opt-out is appended here before anything is acknowledged, every delivery attempt is recorded,
 /// and pending work survives a restart. Writes go through one group-commit writer
-/// (see ``statistics``): concurrent ``append(_:)`` and ``recordOutcomes(_:)`` calls share a
-/// transaction and its fsync, and each returns only once its transaction committed durably. When the
+/// (see ``statistics``): concurrent ``append(_:)`` calls share a transaction and its fsync, and each returns
+/// only once its transaction committed durably; concurrent ``recordOutcomes(_:)`` calls share a transaction
+/// of their own that skips the fsync (see there why that loses nothing). When the
 /// storage fails (disk full, read-only file) the write throws a ``JournalError`` with
 /// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.
 ///

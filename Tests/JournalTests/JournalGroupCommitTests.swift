@@ -56,9 +56,11 @@ struct JournalGroupCommitTests {
             release.signal()
             try await appends.value
             let after = journal.statistics
-            #expect(after.transactions - before.transactions == 1)
+            // The outcome went first in a quick transaction of its own; the appends shared one fsync.
+            #expect(after.transactions - before.transactions == 2)
+            #expect(after.durableTransactions - before.durableTransactions == 1)
             #expect(after.operations - before.operations == count + 1)
-            #expect(after.largestGroup == count + 1)
+            #expect(after.largestGroup == count)
         }
     }
 
@@ -77,6 +79,30 @@ struct JournalGroupCommitTests {
             #expect(timeout == 5000)
             let readerSynchronous = try journal.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
             #expect(readerSynchronous == 2)
+        }
+    }
+
+    @Test("Outcomes alone commit without an fsync; any durable work in the group makes it FULL again")
+    func outcomesAloneSkipTheFsync() async throws {
+        try await withJournal { journal, _ in
+            let record = try await journal.append(sampleOptOut(key: "k", leads: 1)).record
+            let before = journal.statistics
+            let synchronous = { @Sendable (db: Database) in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(try await journal.writer.write(durable: false, synchronous) == 1)  // NORMAL
+            try await journal.recordOutcomes([
+                Journal.LeadOutcome(
+                    leadRowID: record.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"),
+                    newStatus: .deleted)
+            ])
+            var after = journal.statistics
+            #expect(after.transactions - before.transactions == 2)
+            #expect(after.durableTransactions == before.durableTransactions)
+            #expect(try await journal.record(id: record.id)?.leads[0].status == .deleted)
+            // The next append is fsynced again.
+            #expect(try await journal.writer.write(synchronous) == 2)  // FULL
+            _ = try await journal.append(sampleOptOut(key: "k2"))
+            after = journal.statistics
+            #expect(after.durableTransactions - before.durableTransactions == 2)
         }
     }
 
