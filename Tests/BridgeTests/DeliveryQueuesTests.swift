@@ -21,6 +21,8 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         let batch = queues.nextBatch(now: now, limit: 100)
         #expect(batch?.leadIds == ["lead-1"])
         #expect(queues.nextBatch(now: now, limit: 100) == nil)
+        #expect(!queues.isEmpty)  // its call is still in flight
+        queues.callFinished(pearlId: "p1")
         #expect(queues.isEmpty)
     }
 
@@ -57,6 +59,54 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         let second = queues.nextBatch(now: now, limit: 2)
         #expect(first?.pearlId == "busy")
         #expect(second?.pearlId == "quiet")
+    }
+
+    @Test func aCampaignWithACallInFlightGathersNewLeadsForTheLinger() {
+        var queues = DeliveryQueues()
+        let linger = Duration.milliseconds(50)
+        queues.add(item(1), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 100, linger: linger)?.leadIds == ["lead-1"])
+        let soon = now.advanced(by: .milliseconds(10))
+        queues.add(item(2), now: soon, windowEnd: nil)
+        queues.add(item(3), now: soon.advanced(by: .milliseconds(20)), windowEnd: nil)
+        #expect(queues.nextBatch(now: soon, limit: 100, linger: linger) == nil)
+        #expect(queues.nextDueTime(after: soon, linger: linger) == soon.advanced(by: linger))
+        let due = soon.advanced(by: linger)
+        #expect(queues.nextBatch(now: due, limit: 100, linger: linger)?.leadIds == ["lead-2", "lead-3"])
+    }
+
+    @Test func aFullBatchOrAnIdleCampaignDoesNotLinger() {
+        var queues = DeliveryQueues()
+        let linger = Duration.seconds(1)
+        queues.add(item(1), now: now, windowEnd: nil)
+        _ = queues.nextBatch(now: now, limit: 2, linger: linger)
+        queues.add(item(2), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 2, linger: linger) == nil)
+        queues.add(item(3), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 2, linger: linger)?.leadIds == ["lead-2", "lead-3"])
+        queues.callFinished(pearlId: "p1")
+        queues.callFinished(pearlId: "p1")
+        queues.add(item(4), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 2, linger: linger)?.leadIds == ["lead-4"])
+    }
+
+    @Test func theCampaignWithFewerCallsInFlightGoesFirstThenTheOldestLead() {
+        var queues = DeliveryQueues()
+        queues.add(item(1, pearl: "a"), now: now, windowEnd: nil)
+        queues.add(item(2, pearl: "b"), now: now, windowEnd: nil)
+        queues.add(item(3, pearl: "c"), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 100)?.pearlId == "a")
+        queues.add(item(4, pearl: "a"), now: now, windowEnd: nil)
+        // "a" has a call in flight: "b" and "c" come first, in the order their leads came.
+        #expect(queues.nextBatch(now: now, limit: 100)?.pearlId == "b")
+        queues.callFinished(pearlId: "b")
+        queues.add(item(5, pearl: "b"), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-3"])
+        #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-5"])
+        // Now each has one call in flight, and "a"'s lead 4 is older than "b"'s later ones.
+        queues.add(item(6, pearl: "b"), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-4"])
+        #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-6"])
     }
 
     @Test func leadsInBackoffWaitForTheirTime() {

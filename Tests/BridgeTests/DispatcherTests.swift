@@ -114,6 +114,26 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.stop()
     }
 
+    /// With slots to spare, a campaign that has a call in flight still gathers its next leads for half a typical call
+    /// (learnt from the calls so far) instead of spending a call on each.
+    @Test func leadsArrivingDuringACallGatherForHalfACall() async throws {
+        let rig = try DeliveryRig(behaviour: .delay(.milliseconds(300), then: .succeed))
+        let warmUp = try await rig.journalLeads(leads(1, prefix: "warm-up"))
+        _ = await rig.dispatcher.submitAndWait(warmUp, timeout: .seconds(5))
+        let first = try await rig.journalLeads(leads(1, prefix: "first"))
+        let later = try await rig.journalLeads(leads(2, prefix: "later"))
+        async let firstResults = rig.dispatcher.submitAndWait(first, timeout: .seconds(5))
+        try await Task.sleep(for: .milliseconds(20))
+        async let secondResults = rig.dispatcher.submitAndWait([later[0]], timeout: .seconds(5))
+        try await Task.sleep(for: .milliseconds(20))
+        let thirdResults = await rig.dispatcher.submitAndWait([later[1]], timeout: .seconds(5))
+        #expect(await firstResults.values.first == .deleted)
+        #expect(await secondResults.values.first == .deleted)
+        #expect(thirdResults.values.first == .deleted)
+        #expect(rig.fake.calls.map(\.leadIds) == [["warm-up-0"], ["first-0"], ["later-0", "later-1"]])
+        await rig.stop()
+    }
+
     @Test func aBatchWithOneBadLeadStillDeletesTheOthers() async throws {
         let rig = try DeliveryRig(
             configuration: .init(maxConcurrentRequests: 1), behaviour: .rejectLeads(["lead-5"]))

@@ -1,81 +1,149 @@
 /// The dispatcher's waiting work, per `pearlId`: split batches first, then ready leads, then leads in backoff.
 ///
+/// Which `pearlId` goes next, when a call slot is free: the one with the fewest calls in flight, and among those the
+/// one whose oldest lead has waited longest. So an idle campaign's lone opt-out never queues behind a busy campaign's
+/// backlog, and otherwise leads leave in the order they came.
+///
+/// A `pearlId` that has no call in flight sends at once. One that already has a call in flight holds its new leads
+/// until the oldest of them has waited `linger` (the dispatcher passes half the recent call duration) or a full batch
+/// is ready: the leads that gather meanwhile leave together, so calls are spread over time instead of coming in
+/// clumps that leave later leads waiting for a whole call to end.
+///
 /// A value type, so batching and fairness are tested without sockets or clocks.
 struct DeliveryQueues {
+    private struct Waiting {
+        var item: DeliveryItem
+        /// When it became ready to go.
+        var since: ContinuousClock.Instant
+        /// Arrival order over all `pearlId`s, for "oldest first".
+        var sequence: Int
+    }
+
     private struct PearlQueue {
         /// Halves of a batch NLPearl refused: sent as they are, before anything else of this `pearlId`.
         var splits: [DeliveryBatch] = []
-        var ready: [DeliveryItem] = []
+        var ready: [Waiting] = []
         var readyHead = 0
         /// The end of the batch window opened by the first lead of a burst.
         var windowEnd: ContinuousClock.Instant?
         /// Leads of this `pearlId` in the backoff heap.
         var delayedCount = 0
+        var callsInFlight = 0
 
         var readyCount: Int { ready.count - readyHead }
-        var isEmpty: Bool { splits.isEmpty && readyCount == 0 && delayedCount == 0 }
+        var oldest: Waiting? { readyHead < ready.count ? ready[readyHead] : nil }
+        var isEmpty: Bool { splits.isEmpty && readyCount == 0 && delayedCount == 0 && callsInFlight == 0 }
+
+        /// Whether this `pearlId` has a call to make now; the order key among those that have, smallest first.
+        func candidate(now: ContinuousClock.Instant, limit: Int, linger: Duration) -> (Int, Int)? {
+            if !splits.isEmpty { return (callsInFlight, Int.min) }
+            guard let oldest else { return nil }
+            if let windowEnd, windowEnd > now { return nil }
+            guard callsInFlight == 0 || readyCount >= limit || now - oldest.since >= linger else { return nil }
+            return (callsInFlight, oldest.sequence)
+        }
+
+        /// The next call's leads: a refused batch's half as it is, or the oldest ready leads, up to `limit` distinct.
+        mutating func take(limit: Int) -> [DeliveryItem] {
+            if !splits.isEmpty {
+                return splits.removeFirst().items
+            }
+            windowEnd = nil
+            var leadIds = Set<String>()
+            var end = readyHead
+            while end < ready.count {
+                let leadId = ready[end].item.lead.leadId
+                if !leadIds.contains(leadId) {
+                    guard leadIds.count < limit else { break }
+                    leadIds.insert(leadId)
+                }
+                end += 1
+            }
+            let items = ready[readyHead..<end].map(\.item)
+            readyHead = end
+            if readyHead == ready.count {
+                ready.removeAll(keepingCapacity: true)
+                readyHead = 0
+            } else if readyHead > 1024, readyHead * 2 > ready.count {
+                ready.removeFirst(readyHead)
+                readyHead = 0
+            }
+            return items
+        }
+
+        /// When this `pearlId`'s ready leads will have a call to make, if not now.
+        func dueTime(now: ContinuousClock.Instant, linger: Duration) -> ContinuousClock.Instant? {
+            guard splits.isEmpty, let oldest else { return nil }
+            if let windowEnd, windowEnd > now { return windowEnd }
+            guard callsInFlight > 0 else { return nil }
+            let due = oldest.since.advanced(by: linger)
+            return due > now ? due : nil
+        }
     }
 
     private var queues: [String: PearlQueue] = [:]
-    /// `pearlId`s in the order they are served, round robin, so one busy campaign cannot starve the others.
-    private var order: [String] = []
-    private var cursor = 0
     private var delayed = BinaryHeap<DeliveryItem>(by: { ($0.notBefore ?? .now) < ($1.notBefore ?? .now) })
+    private var arrivals = 0
 
     var isEmpty: Bool { queues.isEmpty }
 
     /// Adds one lead: into backoff when its `notBefore` is still ahead, else ready to go.
     mutating func add(_ item: DeliveryItem, now: ContinuousClock.Instant, windowEnd: ContinuousClock.Instant?) {
         let pearlId = item.lead.pearlId
-        if queues[pearlId] == nil {
-            queues[pearlId] = PearlQueue()
-            order.append(pearlId)
-        }
         if let notBefore = item.notBefore, notBefore > now {
-            queues[pearlId]!.delayedCount += 1
+            queues[pearlId, default: PearlQueue()].delayedCount += 1
             delayed.push(item)
             return
         }
-        if queues[pearlId]!.readyCount == 0, let windowEnd {
+        let opensWindow = (queues[pearlId]?.readyCount ?? 0) == 0
+        makeReady(item, now: now)
+        if opensWindow, let windowEnd {
             queues[pearlId]!.windowEnd = windowEnd
         }
-        queues[pearlId]!.ready.append(item)
     }
 
     /// Adds a half of a refused batch, to be sent as it is.
     mutating func addSplit(_ batch: DeliveryBatch) {
         guard !batch.items.isEmpty else { return }
-        if queues[batch.pearlId] == nil {
-            queues[batch.pearlId] = PearlQueue()
-            order.append(batch.pearlId)
-        }
-        queues[batch.pearlId]!.splits.append(batch)
+        queues[batch.pearlId, default: PearlQueue()].splits.append(batch)
     }
 
-    /// The next call to make, if any work is due: the next `pearlId` in turn with work, up to `limit` distinct leads.
-    mutating func nextBatch(now: ContinuousClock.Instant, limit: Int) -> DeliveryBatch? {
+    /// The next call to make, if any work is due, up to `limit` distinct leads; counted in flight until
+    /// ``callFinished(pearlId:)``.
+    mutating func nextBatch(now: ContinuousClock.Instant, limit: Int, linger: Duration = .zero) -> DeliveryBatch? {
         promoteDue(now: now)
-        for _ in 0..<order.count {
-            if cursor >= order.count { cursor = 0 }
-            let pearlId = order[cursor]
-            cursor += 1
-            if let batch = takeBatch(pearlId, now: now, limit: limit) {
-                removeIfEmpty(pearlId)
-                return batch
-            }
+        var best: (pearlId: String, key: (Int, Int))?
+        for (pearlId, queue) in queues {
+            guard let key = queue.candidate(now: now, limit: limit, linger: linger) else { continue }
+            if best == nil || key < best!.key { best = (pearlId, key) }
         }
-        return nil
+        guard let pearlId = best?.pearlId else { return nil }
+        let batch = DeliveryBatch(pearlId: pearlId, items: queues[pearlId]!.take(limit: limit))
+        queues[pearlId]!.callsInFlight += 1
+        return batch
     }
 
-    /// When work that is not due yet will be: the end of a backoff or of a batch window.
-    func nextDueTime(after now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    /// Frees the call slot that ``nextBatch(now:limit:linger:)`` counted for `pearlId`.
+    mutating func callFinished(pearlId: String) {
+        queues[pearlId]?.callsInFlight -= 1
+        removeIfEmpty(pearlId)
+    }
+
+    /// When work that is not due yet will be: the end of a backoff, of a batch window or of a linger.
+    func nextDueTime(after now: ContinuousClock.Instant, linger: Duration = .zero) -> ContinuousClock.Instant? {
         var next = delayed.top?.notBefore
-        for queue in queues.values where queue.readyCount > 0 {
-            if let windowEnd = queue.windowEnd, windowEnd > now {
-                next = min(next ?? windowEnd, windowEnd)
+        for queue in queues.values {
+            if let due = queue.dueTime(now: now, linger: linger) {
+                next = min(next ?? due, due)
             }
         }
         return next
+    }
+
+    private mutating func makeReady(_ item: DeliveryItem, now: ContinuousClock.Instant) {
+        arrivals += 1
+        queues[item.lead.pearlId, default: PearlQueue()].ready.append(
+            Waiting(item: item, since: now, sequence: arrivals))
     }
 
     private mutating func promoteDue(now: ContinuousClock.Instant) {
@@ -83,45 +151,11 @@ struct DeliveryQueues {
             var item = delayed.pop()!
             item.notBefore = nil
             queues[item.lead.pearlId]!.delayedCount -= 1
-            queues[item.lead.pearlId]!.ready.append(item)
+            makeReady(item, now: now)
         }
-    }
-
-    private mutating func takeBatch(_ pearlId: String, now: ContinuousClock.Instant, limit: Int) -> DeliveryBatch? {
-        guard var queue = queues[pearlId] else { return nil }
-        defer { queues[pearlId] = queue }
-        if !queue.splits.isEmpty {
-            return queue.splits.removeFirst()
-        }
-        guard queue.readyCount > 0 else { return nil }
-        if let windowEnd = queue.windowEnd, windowEnd > now { return nil }
-        queue.windowEnd = nil
-        var leadIds = Set<String>()
-        var end = queue.readyHead
-        while end < queue.ready.count {
-            let leadId = queue.ready[end].lead.leadId
-            if !leadIds.contains(leadId) {
-                guard leadIds.count < limit else { break }
-                leadIds.insert(leadId)
-            }
-            end += 1
-        }
-        let items = Array(queue.ready[queue.readyHead..<end])
-        queue.readyHead = end
-        if queue.readyHead == queue.ready.count {
-            queue.ready.removeAll(keepingCapacity: true)
-            queue.readyHead = 0
-        } else if queue.readyHead > 1024, queue.readyHead * 2 > queue.ready.count {
-            queue.ready.removeFirst(queue.readyHead)
-            queue.readyHead = 0
-        }
-        return DeliveryBatch(pearlId: pearlId, items: items)
     }
 
     private mutating func removeIfEmpty(_ pearlId: String) {
-        guard queues[pearlId]?.isEmpty == true, let index = order.firstIndex(of: pearlId) else { return }
-        queues[pearlId] = nil
-        order.remove(at: index)
-        if cursor > index { cursor -= 1 }
+        if queues[pearlId]?.isEmpty == true { queues[pearlId] = nil }
     }
 }

@@ -6,9 +6,11 @@ import OptOutCore
 
 /// Sends journaled leads to NLPearl: natural batching per `pearlId`, bounded concurrency, splitting, retries.
 ///
-/// A `pearlId`'s leads go out as soon as a call slot is free, so a lone opt-out waits for nothing; leads that arrive
-/// while all `maxConcurrentRequests` slots are busy gather and leave together in the next call, up to
-/// `maxLeadsPerRequest`. A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are
+/// A `pearlId`'s leads go out as soon as a call slot is free and the campaign has no call in flight, so a lone opt-out
+/// waits for nothing. Leads that arrive while it has one gather and leave together, up to `maxLeadsPerRequest`, once
+/// the oldest of them has waited half a typical call (``DeliveryQueues`` explains the order): with a call taking `T`,
+/// an opt-out is answered within about 1.5 `T` while calls carry what arrived in `T`/2. Leads that arrive while all
+/// `maxConcurrentRequests` slots are busy wait for the next free one. A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are
 /// alone. Transient failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
@@ -47,6 +49,9 @@ public actor Dispatcher {
 
     private var queues = DeliveryQueues()
     private var callsInFlight = 0
+    /// A moving average of how long NLPearl takes to answer; half of it is how long new leads of a campaign with a
+    /// call in flight wait for others to join them.
+    private var typicalCallDuration = Duration.zero
     /// Rows in memory (queued, waiting for a retry, or in a call), so a journal rescan adds no duplicates.
     private var known: Set<Int64> = []
     private var waiters: [Int64: [ResultWaiter]] = [:]
@@ -134,13 +139,14 @@ public actor Dispatcher {
             return
         }
         pausedUntil = nil
+        let linger = typicalCallDuration / 2
         while callsInFlight < configuration.maxConcurrentRequests,
-            let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest)
+            let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest, linger: linger)
         {
             callsInFlight += 1
             Task { await self.send(batch) }
         }
-        if let next = queues.nextDueTime(after: now) {
+        if let next = queues.nextDueTime(after: now, linger: linger) {
             scheduleWake(at: next)
         }
     }
@@ -172,7 +178,7 @@ public actor Dispatcher {
         let outcome = await deleteLeads(batch.pearlId, batch.leadIds)
         let elapsed = ContinuousClock.now - start
         metrics.recordCall(outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
-        let settlement = await settle(batch, outcome: outcome)
+        let settlement = await settle(batch, outcome: outcome, duration: elapsed)
         do {
             try await journal.recordOutcomes(settlement.outcomes)
         } catch {
@@ -186,9 +192,15 @@ public actor Dispatcher {
     }
 
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
-    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome) -> Settlement {
+    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration) -> Settlement {
         callsInFlight -= 1
+        queues.callFinished(pearlId: batch.pearlId)
         defer { pump() }
+        // Only NLPearl's own answers say how long it takes; timeouts and gateway errors would stretch the wait.
+        if let status = outcome.httpStatus, status < 500 {
+            typicalCallDuration =
+                typicalCallDuration == .zero ? duration : (typicalCallDuration * 7 + duration) / 8
+        }
         let now = Date()
         var settlement = Settlement()
         let attempt = { (label: String, detail: String?) in
