@@ -105,14 +105,15 @@ def rss_mib(pid):
     return {k: int(re.search(r"%s:\s+(\d+) kB" % k, text).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
 
 
-def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
+def start_bridge(binary, directory, nlpearl_url, name, mapping=None, call_slots=8):
     """The bridge in durable mode with its journal in directory/name; the mapping is directory/mapping.json."""
     port = free_port()
     work = os.path.join(directory, name)
     os.makedirs(work, exist_ok=True)
     config = {
         "listen": {"host": "127.0.0.1", "port": port, "threads": 2},
-        "nlpearl": {"baseURL": nlpearl_url, "maxLeadsPerRequest": 100, "maxConcurrentRequests": 8},
+        "nlpearl": {"baseURL": nlpearl_url, "maxLeadsPerRequest": 100,
+                    "maxConcurrentRequests": call_slots},
         "mapping": {"file": mapping or os.path.join(directory, "mapping.json"), "reloadIntervalSeconds": 1},
         "journal": {"file": os.path.join(work, "journal.sqlite")},
         "delivery": {"ackMode": "durable"},
