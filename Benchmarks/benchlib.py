@@ -44,6 +44,21 @@ def peak_rss_mib(pids):
     return total / 1024
 
 
+def resident_split_mib(pids):
+    """Resident now, split into anonymous memory (heap, stacks: what the process allocated) and pages mapped from
+    files (its own code and libraries, shared with the page cache), summed over the processes."""
+    split = {"RssAnon": 0, "RssFile": 0}
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                text = f.read()
+            for key in split:
+                split[key] += int(re.search(r"%s:\s+(\d+) kB" % key, text).group(1))
+        except (OSError, AttributeError):
+            pass
+    return {"anon": split["RssAnon"] / 1024, "file": split["RssFile"] / 1024}
+
+
 def children(pid):
     try:
         with open("/proc/%d/task/%d/children" % (pid, pid)) as f:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, delivery_figures, delta, free_port, machine,
-                      metrics, nginx, peak_rss_mib, start_bridge, wait_port, write_mapping, wrk)
+                      metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge, wait_port, write_mapping, wrk)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -83,11 +83,14 @@ def main():
                     counted = delta(metrics(port), before)
                     figures.update(delivery_figures(counted))
                 figures["peak_rss_mib"] = peak_rss_mib(server.pids())
+                resident = resident_split_mib(server.pids())
+                figures["rss_anon_mib"], figures["rss_file_mib"] = resident["anon"], resident["file"]
                 results[scenario][name] = figures
-                print("%-7s %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  RSS %5.1f MiB"
+                print("%-7s %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  "
+                      "RSS %5.1f MiB peak (now %.1f anon + %.1f file)"
                       % (scenario, name, figures["rps"], figures["p50_us"] / 1000, figures["p99_us"] / 1000,
                          figures["max_us"] / 1000, figures["non2xx"] + figures["socket_errors"],
-                         figures["peak_rss_mib"]), flush=True)
+                         figures["peak_rss_mib"], figures["rss_anon_mib"], figures["rss_file_mib"]), flush=True)
         for server in servers:
             server.stop()
         servers = []
