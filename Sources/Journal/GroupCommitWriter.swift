@@ -12,11 +12,13 @@ import Synchronization
 ///
 /// *Durable* work (an append, a requeue, a prune, the health probe) commits with `synchronous=FULL`: the WAL is
 /// fsynced before anyone hears of it. Delivery outcomes commit in a transaction of their own, ahead of the durable
-/// group taken in the same turn, with `synchronous=NORMAL`: written to the WAL (so a crash of the process loses nothing) but not fsynced, which leaves one
-/// fsync on an opt-out's way to its answer instead of two. Power loss can at worst forget the latest outcomes: their
-/// leads are pending again after the restart and NLPearl is asked once more to delete what it already deleted, which is
-/// idempotent, exactly as after a crash between the call and its record. The next FULL commit, or a checkpoint, makes
-/// earlier NORMAL commits durable too, since they share the WAL and its order.
+/// group taken in the same turn, with `synchronous=NORMAL`. They are written to the WAL, so a crash of the process
+/// loses nothing, but not fsynced, which leaves one fsync on an opt-out's way to its answer instead of two.
+///
+/// Power loss can at worst forget the latest outcomes. Their leads are then pending again after the restart, and
+/// NLPearl is asked once more to delete what it already deleted, which is idempotent: the same as after a crash
+/// between a call and its record. The next FULL commit, or a checkpoint, makes earlier NORMAL commits durable too,
+/// since they share the WAL and its order.
 ///
 /// Each piece of work runs in its own savepoint, so that a piece that throws a logical error is undone
 /// alone and fails alone. A storage error (disk full, I/O error, read-only file, lock timeout) or a

@@ -114,8 +114,8 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.stop()
     }
 
-    /// With slots to spare, a campaign that has a call in flight still gathers its next leads for part of a typical call
-    /// (learnt from the calls so far) instead of spending a call on each.
+    /// With slots to spare, a campaign that has a call in flight still gathers its next leads for part of a typical
+    /// call (learnt from the calls so far) instead of spending a call on each.
     @Test func leadsArrivingDuringACallGatherForPartOfACall() async throws {
         let rig = try DeliveryRig(behaviour: .delay(.milliseconds(300), then: .succeed))
         let warmUp = try await rig.journalLeads(leads(1, prefix: "warm-up"))

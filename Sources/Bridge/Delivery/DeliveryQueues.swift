@@ -5,9 +5,9 @@
 /// backlog, and otherwise leads leave in the order they came.
 ///
 /// A `pearlId` that has no call in flight sends at once. One that already has a call in flight holds its new leads
-/// until the oldest of them has waited `linger` (the dispatcher passes two fifths of the recent call duration) or a full batch
-/// is ready: the leads that gather meanwhile leave together, so calls are spread over time instead of coming in
-/// clumps that leave later leads waiting for a whole call to end.
+/// until the oldest of them has waited `linger` (the dispatcher passes two fifths of the recent call duration) or a
+/// full batch is ready: the leads that gather meanwhile leave together, so calls are spread over time instead of
+/// coming in clumps that leave later leads waiting for a whole call to end.
 ///
 /// A value type, so batching and fairness are tested without sockets or clocks.
 struct DeliveryQueues {

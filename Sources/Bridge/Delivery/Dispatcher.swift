@@ -8,11 +8,12 @@ import OptOutCore
 ///
 /// A `pearlId`'s leads go out as soon as a call slot is free and the campaign has no call in flight, so a lone opt-out
 /// waits for nothing. Leads that arrive while it has one gather and leave together, up to `maxLeadsPerRequest`, once
-/// the oldest of them has waited two fifths of a typical call (``DeliveryQueues`` explains the order): with a call
-/// taking `T`, an opt-out is answered within about 1.4 `T` while calls carry what arrived in 0.4 `T` (two fifths, not
-/// a half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms). Leads that arrive while all
-/// `maxConcurrentRequests` slots are busy wait for the next free one. A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are
-/// alone. Transient failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+/// the oldest of them has waited two fifths of a typical call (``DeliveryQueues`` explains the order). With a call
+/// taking `T`, an opt-out is answered within about 1.4 `T`, and calls carry what arrived in 0.4 `T`. Two fifths, not a
+/// half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms. Leads that
+/// arrive while all `maxConcurrentRequests` slots are busy wait for the next free one.
+///
+/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
@@ -50,8 +51,8 @@ public actor Dispatcher {
 
     private var queues = DeliveryQueues()
     private var callsInFlight = 0
-    /// A moving average of how long NLPearl takes to answer; two fifths of it is how long new leads of a campaign with a
-    /// call in flight wait for others to join them.
+    /// A moving average of how long NLPearl takes to answer; two fifths of it is how long new leads of a campaign
+    /// with a call in flight wait for others to join them.
     private var typicalCallDuration = Duration.zero
     /// Rows in memory (queued, waiting for a retry, or in a call), so a journal rescan adds no duplicates.
     private var known: Set<Int64> = []
