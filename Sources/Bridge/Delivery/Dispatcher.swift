@@ -13,7 +13,8 @@ import OptOutCore
 /// half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms. Leads that
 /// arrive while all `maxConcurrentRequests` slots are busy wait for the next free one.
 ///
-/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient failures
+/// back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
