@@ -149,9 +149,10 @@ def main():
     parser.add_argument("--opt-outs", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
     args = parser.parse_args()
 
-    bin_dir = build(args.skip_build)
+    bin_dir = args.bin or build(args.skip_build)
     work = tempfile.mkdtemp(prefix="optout-soak-")
     n = args.opt_outs
     contacts = [{"keys": ["email:contact%d@example.com" % i],
