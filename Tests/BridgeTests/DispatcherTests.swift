@@ -223,6 +223,23 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 3)
         await rig.stop()
     }
+
+    /// The periodic rescan reads the journal, then hands what is pending to the dispatcher. A lead delivered in
+    /// between was still pending when read, and is no longer in memory when handed over: it must not go out again,
+    /// where NLPearl could answer `false` for a lead it already deleted and the journal would end up saying so.
+    @Test func aRescanDoesNotResendWhatWasDeliveredWhileItRead() async throws {
+        let rig = try DeliveryRig()
+        let items = try await rig.journalLeads(leads(1))
+        await rig.dispatcher.beginRescan()
+        let pending = try await rig.journal.pendingLeads()
+        #expect(pending.map(\.leadRowID) == items.map(\.rowID))
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))[items[0].rowID] == .deleted)
+        await rig.dispatcher.resume(pending)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(rig.fake.callCount == 1)
+        #expect(try rig.status(of: items[0]) == .deleted)
+        await rig.stop()
+    }
 }
 
 /// Polls `condition` every 20 ms for up to `timeout`; fails the test if it never holds.

@@ -13,8 +13,8 @@ import OptOutCore
 /// half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms. Leads that
 /// arrive while all `maxConcurrentRequests` slots are busy wait for the next free one.
 ///
-/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient failures
-/// back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient
+/// failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
@@ -57,6 +57,8 @@ public actor Dispatcher {
     private var typicalCallDuration = Duration.zero
     /// Rows in memory (queued, waiting for a retry, or in a call), so a journal rescan adds no duplicates.
     private var known: Set<Int64> = []
+    /// Rows that finished since ``beginRescan()``, while a rescan reads the journal.
+    private var finishedDuringRescan: Set<Int64>?
     private var waiters: [Int64: [ResultWaiter]] = [:]
     private var waitersByID: [Int: ResultWaiter] = [:]
     /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
@@ -107,10 +109,22 @@ public actor Dispatcher {
         }
     }
 
-    /// Adds the journal's pending leads that are not in memory yet: on start, and after `journal retry`.
+    /// Starts recording the rows that finish from now on, for the next ``resume(_:)``: call it before reading the
+    /// journal for a rescan.
+    public func beginRescan() {
+        finishedDuringRescan = []
+    }
+
+    /// Adds the journal's pending leads that are not in memory yet: on start, and in the periodic rescan that picks up
+    /// `journal retry`.
+    ///
+    /// A lead that finished after ``beginRescan()`` was still pending in what the rescan read, and is skipped: sending
+    /// it again could have NLPearl answer `false` for a lead it already deleted.
     public func resume(_ pending: [Journal.PendingLead]) {
+        let finished = finishedDuringRescan ?? []
+        finishedDuringRescan = nil
         let now = Date()
-        let items = pending.filter { !known.contains($0.leadRowID) }.map { lead in
+        let items = pending.filter { !known.contains($0.leadRowID) && !finished.contains($0.leadRowID) }.map { lead in
             DeliveryItem(
                 rowID: lead.leadRowID, optOutID: lead.optOutID, lead: lead.lead, attemptCount: lead.attemptCount,
                 queuedAt: lead.queuedAt,
@@ -286,6 +300,7 @@ public actor Dispatcher {
     private func notify(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
         for row in finished {
             known.remove(row)
+            finishedDuringRescan?.insert(row)
         }
         for (row, result) in results {
             guard let rowWaiters = waiters.removeValue(forKey: row) else { continue }

@@ -97,8 +97,10 @@ public final class BridgeService: Sendable {
         let dryRun = configuration.dryRun
         // `journal retry` from the command line flips rows back to pending: pick them up.
         background.every(.seconds(30)) {
-            guard !dryRun, let pending = try? await journal.pendingLeads() else { return }
-            await dispatcher.resume(pending)
+            guard !dryRun else { return }
+            await dispatcher.beginRescan()
+            // A failed read still ends the rescan, so that the dispatcher stops recording finished rows.
+            await dispatcher.resume((try? await journal.pendingLeads()) ?? [])
         }
         let retention = TimeInterval(configuration.journal.retentionDays) * 86_400
         let logger = self.logger
