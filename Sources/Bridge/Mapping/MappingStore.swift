@@ -107,15 +107,28 @@ public final class MappingStore: Sendable {
         return true
     }
 
-    /// ``reload()``, or ``reloadIfChanged()``, on a thread of its own rather than the cooperative pool.
+    /// ``reload()``, or ``reloadIfChanged()``, on a thread of its own rather than the cooperative pool, at the lowest
+    /// CPU priority: on a busy machine the load yields to requests instead of taking a core from them, while the old
+    /// mapping stays in service.
     public func reloadOffPool(onlyIfChanged: Bool = false) async {
+        await Self.onLowPriorityThread {
+            if onlyIfChanged {
+                self.reloadIfChanged()
+            } else {
+                self.reload()
+            }
+        }
+    }
+
+    /// Runs `body` on a new thread with the lowest CPU priority (nice 19) and waits for it.
+    static func onLowPriorityThread(_ body: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { continuation in
             let thread = Thread {
-                if onlyIfChanged {
-                    self.reloadIfChanged()
-                } else {
-                    self.reload()
-                }
+                #if os(Linux)
+                    // On Linux a nice value belongs to the thread, and `who` 0 is the calling thread: only this one is lowered.
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+                #endif
+                body()
                 continuation.resume()
             }
             thread.name = "mapping-load"
