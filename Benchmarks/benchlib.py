@@ -5,7 +5,9 @@ import os
 import platform
 import re
 import socket
+import shutil
 import subprocess
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -203,3 +205,18 @@ def machine():
     nginx_version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
     return {"cpu": model.group(1) if model else platform.processor(), "cores": os.cpu_count(),
             "kernel": platform.release(), "nginx": nginx_version.replace("nginx version: ", "")}
+
+
+def report(results, checks, json_path, directory):
+    """Prints the machine and each check against its target, writes the figures as JSON if asked, removes the
+    scratch directory and exits 1 when a target was missed."""
+    results["checks"] = [{"name": n, "value": v, "target": t, "met": ok} for n, v, t, ok in checks]
+    machine_line = "%(cpu)s, %(cores)d cores, Linux %(kernel)s" % results["machine"]
+    print("\nmachine: %s%s" % (machine_line, ", " + results["machine"]["nginx"] if "nginx" in results["machine"] else ""))
+    for name, value, target, ok in checks:
+        print("  %-48s %10.2f  %-8s %s" % (name, value, target, "" if not target else ("met" if ok else "MISSED")))
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(results, f, indent=2)
+    shutil.rmtree(directory, ignore_errors=True)
+    sys.exit(0 if all(ok for _, _, _, ok in checks) else 1)

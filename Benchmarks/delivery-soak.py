@@ -20,7 +20,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,26 +27,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from benchlib import PEARLS, build, free_port
+
 TOKEN = "soak-account:soak-secret"
 API_TOKEN = "soak-api-token"
-PEARLS = ["6720c0f8e4b0a1b2c3d4e5f%d" % i for i in range(4)]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def build(skip):
-    if not skip:
-        for product in ("optout-bridge", "fake-nlpearl"):
-            subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL)
-    out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    return out
 
 
 class Fake:

@@ -20,14 +20,12 @@ Every opt-out the bridge answers is checked: it must be 200 (deleted), never que
 Needs wrk, nginx (nginx-light), a C compiler and libmicrohttpd-dev. Exits 1 if a target is missed.
 """
 import argparse
-import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, delivery_figures, delta, free_port, machine,
+from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, delivery_figures, delta, free_port, machine, report,
                       metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge, wait_port, write_mapping, wrk)
 
 def main():
@@ -138,15 +136,7 @@ def main():
          all(r["bridge"]["non2xx"] + r["bridge"]["socket_errors"] + r["bridge"]["not_deleted"] == 0
              for r in (top, fixed, results["slow"]))),
     ]
-    results["checks"] = [{"name": n, "value": v, "target": t, "met": ok} for n, v, t, ok in checks]
-    print("\nmachine: %(cpu)s, %(cores)d cores, Linux %(kernel)s, %(nginx)s" % results["machine"])
-    for name, value, target, ok in checks:
-        print("  %-48s %10.2f  %-8s %s" % (name, value, target, "" if not target else ("met" if ok else "MISSED")))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-    shutil.rmtree(directory, ignore_errors=True)
-    sys.exit(0 if all(ok for _, _, _, ok in checks) else 1)
+    report(results, checks, args.json, directory)
 
 
 if __name__ == "__main__":
