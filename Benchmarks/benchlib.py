@@ -122,15 +122,14 @@ def rss_mib(pid):
     return {k: int(re.search(r"%s:\s+(\d+) kB" % k, text).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
 
 
-def start_bridge(binary, directory, nlpearl_url, name, mapping=None, call_slots=8):
+def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
     """The bridge in durable mode with its journal in directory/name; the mapping is directory/mapping.json."""
     port = free_port()
     work = os.path.join(directory, name)
     os.makedirs(work, exist_ok=True)
     config = {
         "listen": {"host": "127.0.0.1", "port": port, "threads": 2},
-        "nlpearl": {"baseURL": nlpearl_url, "maxLeadsPerRequest": 100,
-                    "maxConcurrentRequests": call_slots},
+        "nlpearl": {"baseURL": nlpearl_url, "maxLeadsPerRequest": 100, "maxConcurrentRequests": 8},
         "mapping": {"file": mapping or os.path.join(directory, "mapping.json"), "reloadIntervalSeconds": 1},
         "journal": {"file": os.path.join(work, "journal.sqlite")},
         "delivery": {"ackMode": "durable"},
@@ -211,8 +210,7 @@ def report(results, checks, json_path, directory):
     """Prints the machine and each check against its target, writes the figures as JSON if asked, removes the
     scratch directory and exits 1 when a target was missed."""
     results["checks"] = [{"name": n, "value": v, "target": t, "met": ok} for n, v, t, ok in checks]
-    machine_line = "%(cpu)s, %(cores)d cores, Linux %(kernel)s" % results["machine"]
-    print("\nmachine: %s%s" % (machine_line, ", " + results["machine"]["nginx"] if "nginx" in results["machine"] else ""))
+    print("\nmachine: %(cpu)s, %(cores)d cores, Linux %(kernel)s, %(nginx)s" % results["machine"])
     for name, value, target, ok in checks:
         print("  %-48s %10.2f  %-8s %s" % (name, value, target, "" if not target else ("met" if ok else "MISSED")))
     if json_path:
