@@ -50,9 +50,21 @@ final class ServeProcess: @unchecked Sendable {
     private let lines = LineCollector()
     private(set) var port = 0
 
-    init(configuration: URL, environment: [String: String] = [:], arguments: [String] = []) throws {
-        process.executableURL = BridgeExecutable.url
-        process.arguments = ["serve", "--config", configuration.path] + arguments
+    /// - Parameter softOpenFileLimit: when set, `serve` starts from `/bin/sh` with this soft limit on open files, as an
+    ///   operator's shell might give it.
+    init(
+        configuration: URL, environment: [String: String] = [:], arguments: [String] = [],
+        softOpenFileLimit: Int? = nil
+    ) throws {
+        let serve = ["serve", "--config", configuration.path] + arguments
+        if let softOpenFileLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments =
+                ["-c", "ulimit -S -n \(softOpenFileLimit) && exec \"$0\" \"$@\"", BridgeExecutable.url.path] + serve
+        } else {
+            process.executableURL = BridgeExecutable.url
+            process.arguments = serve
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = output
         process.standardError = output
@@ -85,6 +97,14 @@ final class ServeProcess: @unchecked Sendable {
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
+    }
+
+    /// The soft "Max open files" of the running process, from `/proc/PID/limits`.
+    func openFileSoftLimit() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
+        else { return nil }
+        return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.flatMap { Int($0) }
     }
 
     /// Waits for the process to exit; nil if it is still running after `timeout`.

@@ -58,7 +58,8 @@ import Testing
         try defaultMapping.write(
             to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
         let configuration = try writeConfiguration(in: directory, nlpearlURL: fake.baseURL)
-        let serve = try LowLimitServe(configuration: configuration, softLimit: 256)
+        let serve = try ServeProcess(
+            configuration: configuration, environment: ["NLPEARL_API_TOKEN": "acct:secret"], softOpenFileLimit: 256)
         try await serve.waitUntilListening()
         let port = serve.port
         #expect(port > 0, "serve did not start: \(serve.log.joined(separator: "\n"))")
@@ -385,71 +386,4 @@ private func raiseOwnOpenFileLimit(to needed: Int, sourceLocation: SourceLocatio
         hard >= needed, "the hard limit of \(hard) open files is below the \(needed) this test needs",
         sourceLocation: sourceLocation)
     return hard
-}
-
-/// `optout-bridge serve` started by `/bin/sh` with a low soft limit on open files, as an operator's shell might.
-private final class LowLimitServe: @unchecked Sendable {
-    private let process = Process()
-    private let output = Pipe()
-    private let lines = LineCollector()
-    private(set) var port = 0
-
-    init(configuration: URL, softLimit: Int) throws {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", "ulimit -S -n \(softLimit) && exec \"$0\" serve --config \"$1\"", BridgeExecutable.url.path,
-            configuration.path,
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(["NLPEARL_API_TOKEN": "acct:secret"]) {
-            _, new in new
-        }
-        process.standardOutput = output
-        process.standardError = output
-        try process.runSerialized()
-        lines.read(until: output)
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    var log: [String] { lines.all }
-
-    func waitUntilListening() async throws {
-        try await waitUntil(timeout: .seconds(20)) {
-            if let line = lines.all.first(where: { $0.contains("optout-bridge listening") }),
-                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let port = Int(object["port"] as? String ?? "")
-            {
-                self.port = port
-                return true
-            }
-            return !process.isRunning
-        }
-    }
-
-    /// The soft "Max open files" of the running process, from `/proc/PID/limits`.
-    func openFileSoftLimit() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
-        else { return nil }
-        return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.flatMap { Int($0) }
-    }
-
-    func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
-    }
-
-    func waitForExit(timeout: Duration) async throws -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
-    func killHard() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
 }
