@@ -53,17 +53,20 @@ let package = Package(
         ),
         .target(name: "FakeNLPearl", dependencies: ["MicroHTTP"]),
 
+        // What the fuzz targets share: reporting a finding, and calling libFuzzer's driver.
+        .target(name: "FuzzSupport"),
         // The fuzz targets: one file each, defining `LLVMFuzzerTestOneInput`.
         // Every sender type's authenticate, decode and respond, the type chosen by FUZZ_SENDER.
-        .executableTarget(name: "FuzzSenders", dependencies: ["Senders", "Config", "MicroHTTP", "OptOutCore"]),
+        .executableTarget(
+            name: "FuzzSenders", dependencies: ["FuzzSupport", "Senders", "Config", "MicroHTTP", "OptOutCore"]),
         // The mapping file reader and the configuration file reader.
-        .executableTarget(name: "FuzzMapping", dependencies: ["OptOutCore", "Config"]),
+        .executableTarget(name: "FuzzMapping", dependencies: ["FuzzSupport", "OptOutCore", "Config"]),
         // Raw bytes through a real socket into the real service: libmicrohttpd, MicroHTTP, the router, the
         // endpoints, the journal.
         .executableTarget(
             name: "FuzzHTTP",
             dependencies: [
-                "Bridge", "Config", "FakeNLPearl",
+                "Bridge", "Config", "FakeNLPearl", "FuzzSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -18,6 +18,7 @@ import Bridge
 import Config
 import FakeNLPearl
 import Foundation
+import FuzzSupport
 import Logging
 import Synchronization
 
@@ -338,25 +339,4 @@ func wait(_ fd: Int32, for events: Int16, until end: Date) -> Bool {
     }
 }
 
-/// Stops the run with a message, so that libFuzzer keeps the input: a broken invariant is a finding like a crash.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    guard !condition() else { return }
-    fail("FuzzHTTP invariant broken: \(message())")
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-    abort()
-}
-
-// The entry point: libFuzzer's driver, linked in by `-sanitize=fuzzer`, parses the arguments and runs the loop.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var arguments = CommandLine.argc
-var argumentValues = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&arguments, &argumentValues, fuzz))
+runFuzzer(fuzz)

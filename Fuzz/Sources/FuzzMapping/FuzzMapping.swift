@@ -7,6 +7,7 @@
 // at least that contact's leads, and normalising a key twice must give the same key.
 import Config
 import Foundation
+import FuzzSupport
 import OptOutCore
 
 #if canImport(Glibc)
@@ -74,21 +75,4 @@ func fuzzConfiguration(_ bytes: [UInt8]) {
     }
 }
 
-/// Stops the run with a message, so that libFuzzer keeps the input: a broken invariant is a finding like a crash.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    guard !condition() else { return }
-    FileHandle.standardError.write(Data("FuzzMapping invariant broken: \(message())\n".utf8))
-    abort()
-}
-
-// The entry point: libFuzzer's driver, linked in by `-sanitize=fuzzer`, parses the arguments and runs the loop.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var arguments = CommandLine.argc
-var argumentValues = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&arguments, &argumentValues, fuzz))
+runFuzzer(fuzz)

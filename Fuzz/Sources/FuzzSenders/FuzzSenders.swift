@@ -17,6 +17,7 @@
 // Every event must have a key, and every key must normalise to itself.
 import Config
 import Foundation
+import FuzzSupport
 import MicroHTTP
 import OptOutCore
 import Senders
@@ -52,6 +53,7 @@ struct Harness: Sendable {
         guard let type = environment["FUZZ_SENDER"], SenderRegistry.typeNames.contains(type) else {
             fail("set FUZZ_SENDER to one of: \(SenderRegistry.typeNames.joined(separator: " "))")
         }
+        setFuzzLabel("FuzzSenders (\(type))")
         let root = repositoryRoot()
         let examples = root + "/examples/senders"
         let (configuration, _) = try BridgeConfiguration.load(
@@ -205,25 +207,4 @@ func makeRequest(method: String, url: String, headers: [SignedRequest.Header], b
         remoteAddress: "127.0.0.1")
 }
 
-/// Stops the run with a message, so that libFuzzer keeps the input: a broken invariant is a finding like a crash.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    guard !condition() else { return }
-    fail("FuzzSenders invariant broken (\(ProcessInfo.processInfo.environment["FUZZ_SENDER"] ?? "?")): \(message())")
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-    abort()
-}
-
-// The entry point: libFuzzer's driver, linked in by `-sanitize=fuzzer`, parses the arguments and runs the loop.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var arguments = CommandLine.argc
-var argumentValues = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&arguments, &argumentValues, fuzz))
+runFuzzer(fuzz)
