@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OptOutCore
 
 extension Journal {
     /// How many opt-outs one prune transaction deletes, so that appends never wait long behind it.

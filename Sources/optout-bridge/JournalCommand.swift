@@ -59,7 +59,7 @@ struct JournalCommand: ParsableCommand {
             print("ID\tRECEIVED\tSOURCE\tSTATUS\tLEADS\tKEYS")
             for record in records {
                 print(
-                    "\(record.id)\t\(OptOutView.timestamp(record.receivedAt))\t\(record.source)\t"
+                    "\(record.id)\t\(Timestamp.iso8601(record.receivedAt))\t\(record.source)\t"
                         + "\(record.status.rawValue)\t\(record.leads.count)\t\(record.keys.joined(separator: ","))")
             }
         }

@@ -1,5 +1,7 @@
 import Bridge
 import Foundation
+import Logging
+import OptOutCore
 import Testing
 
 @Suite struct LoggingTests {
@@ -36,5 +38,30 @@ import Testing
         for secret in ["acct:secret", BridgeHarness.apiToken, "intercom-signing-secret"] {
             #expect(!lines.joined().contains(secret))
         }
+    }
+}
+
+@Suite struct JSONLogLineTests {
+    /// Whatever a message or a metadata value holds, the line is one JSON object that reads back as it was logged.
+    @Test func escapedTextReadsBackUnchanged() throws {
+        let output = LogOutput.capturing()
+        var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, output: output) }
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} delete \u{7F} é 🙂"
+        logger[metadataKey: "nested"] = .dictionary(["list": .array(["a", .string(awkward)]), "n": "1"])
+        logger.warning(Logger.Message(stringLiteral: awkward), metadata: ["value": .string(awkward)])
+
+        let lines = output.captured
+        try #require(lines.count == 1)
+        #expect(lines[0].hasSuffix("}\n"))
+        #expect(!lines[0].dropLast().contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(object["msg"] as? String == awkward)
+        #expect(object["value"] as? String == awkward)
+        #expect(object["level"] as? String == "warning")
+        let timestamp = try #require(object["ts"] as? String)
+        #expect(Timestamp.parseISO8601(timestamp).map { abs($0.timeIntervalSinceNow) < 60 } == true)
+        let nested = try #require(object["nested"] as? [String: Any])
+        #expect(nested["list"] as? [String] == ["a", awkward])
+        #expect(nested["n"] as? String == "1")
     }
 }

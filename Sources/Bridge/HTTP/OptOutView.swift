@@ -26,9 +26,9 @@ public struct OptOutView: Sendable {
         members.append(member("source", .string(record.source)))
         if let key = record.idempotencyKey { members.append(member("idempotencyKey", .string(key))) }
         if let reason = record.reason { members.append(member("reason", .string(reason))) }
-        members.append(member("receivedAt", .string(Self.timestamp(record.receivedAt))))
+        members.append(member("receivedAt", .string(Timestamp.iso8601(record.receivedAt))))
         if detailed {
-            members.append(member("updatedAt", .string(Self.timestamp(record.updatedAt))))
+            members.append(member("updatedAt", .string(Timestamp.iso8601(record.updatedAt))))
             if let requestId = record.requestId { members.append(member("requestId", .string(requestId))) }
         }
         members.append(member("keys", .array(record.keys.map { JSONValue(.string($0)) })))
@@ -46,11 +46,11 @@ public struct OptOutView: Sendable {
         }
         guard detailed else { return JSONValue(.object(members)) }
         members.append(member("attemptCount", .number(String(lead.attemptCount))))
-        if let next = lead.nextAttemptAt { members.append(member("nextAttemptAt", .string(Self.timestamp(next)))) }
+        if let next = lead.nextAttemptAt { members.append(member("nextAttemptAt", .string(Timestamp.iso8601(next)))) }
         if let error = lead.lastError { members.append(member("lastError", .string(error))) }
         let attempts = lead.attempts.map { attempt in
             var entry = [
-                member("at", .string(Self.timestamp(attempt.at))), member("outcome", .string(attempt.outcome)),
+                member("at", .string(Timestamp.iso8601(attempt.at))), member("outcome", .string(attempt.outcome)),
             ]
             if let status = attempt.httpStatus { entry.append(member("httpStatus", .number(String(status)))) }
             if let detail = attempt.detail { entry.append(member("detail", .string(detail))) }
@@ -83,9 +83,5 @@ public struct OptOutView: Sendable {
 
     private static func parse(_ text: String) -> Any? {
         try? JSONSerialization.jsonObject(with: Data(text.utf8))
-    }
-
-    public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

@@ -1,6 +1,7 @@
 import NLPearl
 import OptOutCore
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus metrics (SPEC §8), named in Prometheus conventions under `optout_bridge_`.
 public final class BridgeMetrics: Sendable {
@@ -13,6 +14,9 @@ public final class BridgeMetrics: Sendable {
     private let mappingReloadSuccess: Gauge
     private let mappingReloadTimestamp: Gauge
     private let tokenRejected: Gauge
+    /// Labelled counters already made, by name and label values: the registry validates and sorts on every
+    /// `makeCounter`, which is more than an increment on every request should cost.
+    private let counters = Mutex<[[String]: Counter]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -57,29 +61,23 @@ public final class BridgeMetrics: Sendable {
 
     /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
     public func recordRequest(route: String, status: Int) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_http_requests_total", unitName: "",
-                helpText: "HTTP requests answered, by route and status."),
+        counter(
+            "optout_bridge_http_requests_total", help: "HTTP requests answered, by route and status.",
             labels: [("route", route), ("status", String(status))]
         ).increment()
     }
 
     /// One opt-out's outcome as answered, by source (sender name or `api`).
     public func recordOptOut(source: String, status: String, duplicate: Bool) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_optouts_total", unitName: "",
-                helpText: "Opt-outs answered, by source and translated status."),
+        counter(
+            "optout_bridge_optouts_total", help: "Opt-outs answered, by source and translated status.",
             labels: [("source", source), ("status", status), ("duplicate", duplicate ? "true" : "false")]
         ).increment()
     }
 
     public func recordCall(outcome: DeleteLeadsOutcome, duration: Duration, leads: Int) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_calls_total", unitName: "",
-                helpText: "NLPearl delete calls, by result."),
+        counter(
+            "optout_bridge_nlpearl_calls_total", help: "NLPearl delete calls, by result.",
             labels: [("result", outcome.label)]
         ).increment()
         nlpearlLatency.record(duration)
@@ -88,11 +86,9 @@ public final class BridgeMetrics: Sendable {
     }
 
     public func recordSignatureFailure(sender: String) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_signature_failures_total", unitName: "",
-                helpText: "Webhooks refused for a bad or missing signature, token or timestamp."),
-            labels: [("sender", sender)]
+        counter(
+            "optout_bridge_signature_failures_total",
+            help: "Webhooks refused for a bad or missing signature, token or timestamp.", labels: [("sender", sender)]
         ).increment()
     }
 
@@ -114,6 +110,16 @@ public final class BridgeMetrics: Sendable {
     /// The text exposition format, version 0.0.4.
     public func render() -> [UInt8] {
         registry.emitToBuffer()
+    }
+
+    /// The registry's counter of this name and labels, made on first use.
+    private func counter(_ name: String, help: String, labels: [(String, String)]) -> Counter {
+        let key = [name] + labels.map(\.1)
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        let counter = registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+        counters.withLock { $0[key] = counter }
+        return counter
     }
 
     private static func isUnauthorized(_ outcome: DeleteLeadsOutcome) -> Bool {

@@ -1,6 +1,11 @@
 import Foundation
 import Logging
+import OptOutCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A swift-log handler that writes one JSON object per line (`ts`, `level`, `msg`, then the metadata), or a short
 /// text line for people (`LOG_FORMAT=text`).
@@ -43,53 +48,78 @@ public struct JSONLogHandler: LogHandler {
         if let extra = event.metadata {
             merged.merge(extra) { _, new in new }
         }
-        let timestamp = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        let line: String
+        let timestamp = Timestamp.iso8601(Date())
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
         switch format {
         case .json:
-            var object = "{\"ts\":\(Self.quote(timestamp)),\"level\":\(Self.quote(event.level.rawValue))"
-            object += ",\"msg\":\(Self.quote(event.message.description))"
+            line += Array(#"{"ts":""#.utf8)
+            line += timestamp.utf8
+            line += Array(#"","level":""#.utf8)
+            line += event.level.rawValue.utf8
+            line += Array(#"","msg":"#.utf8)
+            Self.appendQuoted(event.message.description, to: &line)
             for key in merged.keys.sorted() {
-                object += ",\(Self.quote(key)):\(Self.json(merged[key]!))"
+                line.append(UInt8(ascii: ","))
+                Self.appendQuoted(key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                Self.appendJSON(merged[key]!, to: &line)
             }
-            line = object + "}\n"
+            line.append(UInt8(ascii: "}"))
         case .text:
             var text = "\(timestamp) \(event.level.rawValue.uppercased()) \(event.message)"
             for key in merged.keys.sorted() {
                 text += " \(key)=\(merged[key]!)"
             }
-            line = text + "\n"
+            line += text.utf8
         }
+        line.append(UInt8(ascii: "\n"))
         output.write(line)
     }
 
-    private static func json(_ value: Logger.Metadata.Value) -> String {
+    private static func appendJSON(_ value: Logger.Metadata.Value, to out: inout [UInt8]) {
         switch value {
-        case .string(let string): quote(string)
-        case .stringConvertible(let convertible): quote(convertible.description)
-        case .array(let values): "[" + values.map(json).joined(separator: ",") + "]"
+        case .string(let string): appendQuoted(string, to: &out)
+        case .stringConvertible(let convertible): appendQuoted(convertible.description, to: &out)
+        case .array(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendJSON(value, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .dictionary(let dictionary):
-            "{" + dictionary.keys.sorted().map { "\(quote($0)):\(json(dictionary[$0]!))" }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendQuoted(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendJSON(dictionary[key]!, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// A JSON string literal, with every control character escaped.
-    static func quote(_ string: String) -> String {
-        var out = "\""
-        out.reserveCapacity(string.utf8.count + 2)
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `string` as a JSON string literal, with every control character escaped. Bytes of multi-byte characters are copied as they are: the text
+    /// is valid UTF-8, and none of its continuation bytes can be mistaken for a quote or a control character.
+    private static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20, 0x7F:
+                out += Array(#"\u00"#.utf8)
+                out += [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -110,13 +140,22 @@ public final class LogOutput: Sendable {
 
     public var captured: [String] { lines.withLock { $0 } }
 
-    func write(_ line: String) {
+    func write(_ line: [UInt8]) {
         if capturing {
-            lines.withLock { $0.append(line) }
+            lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
             return
         }
         lock.withLock { _ in
-            FileHandle.standardOutput.write(Data(line.utf8))
+            line.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0, errno == EINTR { continue }
+                    // A closed or full output must not take the service down: the line is dropped.
+                    guard written > 0 else { return }
+                    offset += written
+                }
+            }
         }
     }
 }

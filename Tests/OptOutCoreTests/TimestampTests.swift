@@ -1,7 +1,6 @@
 import Foundation
+import OptOutCore
 import Testing
-
-@testable import Journal
 
 @Suite("Timestamps")
 struct TimestampTests {

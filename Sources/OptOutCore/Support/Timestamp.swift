@@ -4,32 +4,32 @@ import Foundation
 ///
 /// Formatting is done by hand: it runs once per date in every export line and API answer, and the
 /// Foundation formatters are both slower and, for some of them, not thread-safe.
-enum Timestamp {
+public enum Timestamp {
     /// The Unix time of `date` in whole milliseconds, rounded to the nearest.
     ///
     /// Rounding down would not survive the trip through `Double`: the date made from 1234 ms reads back
     /// as 1233.999… ms.
-    static func milliseconds(_ date: Date) -> Int64 {
+    public static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// The date at `milliseconds` after the Unix epoch.
-    static func date(_ milliseconds: Int64) -> Date {
+    public static func date(_ milliseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
     /// `date` truncated to whole milliseconds, as it reads back from the database.
-    static func truncated(_ date: Date) -> Date {
+    public static func truncated(_ date: Date) -> Date {
         self.date(milliseconds(date))
     }
 
     /// ISO-8601 in UTC with milliseconds: `2024-11-29T01:53:07.123Z`.
-    static func iso8601(_ date: Date) -> String {
+    public static func iso8601(_ date: Date) -> String {
         iso8601(milliseconds: milliseconds(date))
     }
 
     /// ISO-8601 in UTC with milliseconds for a Unix time in milliseconds.
-    static func iso8601(milliseconds: Int64) -> String {
+    public static func iso8601(milliseconds: Int64) -> String {
         let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = msOfDay / 1000
@@ -53,7 +53,7 @@ enum Timestamp {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; fractions beyond milliseconds are dropped.
-    static func parseISO8601(_ text: String) -> Date? {
+    public static func parseISO8601(_ text: String) -> Date? {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
             b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
