@@ -2,7 +2,7 @@
 """Throughput and latency of optout-bridge on loopback, as ratios to two references measured in the same run.
 
 wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/opt-outs.lua) to:
-  bridge   the release `optout-bridge serve` (durable mode, journal on disk, synchronous=FULL), deleting every
+  bridge   the release `optout-bridge serve` (durable mode, journal on disk, fsynced before each answer), deleting every
            lead at a fast fake NLPearl: nginx answering `return 200 "true";`;
   nginx    nginx `proxy_pass` to the same upstream: the reference for one HTTP hop;
   mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the

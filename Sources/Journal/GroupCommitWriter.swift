@@ -4,21 +4,19 @@ import Synchronization
 /// Funnels every write of the journal into shared transactions: group commit.
 ///
 /// A caller enqueues a piece of work and suspends. One drain loop, running on the pool's serial
-/// writer queue (a dedicated dispatch queue, since GRDB writes block), takes *everything* queued, runs
-/// it in one `BEGIN IMMEDIATE` transaction and resumes the callers only after `COMMIT` returned, which
-/// in WAL mode with `synchronous=FULL` means after the WAL was fsynced. While one commit is flushing,
-/// new work piles up and goes out together in the next one: N concurrent writers cost far fewer than N
-/// fsyncs, and no caller waits for a timer.
+/// writer queue (a dedicated dispatch queue, since GRDB writes block), takes *everything* queued and runs
+/// it in one `BEGIN IMMEDIATE` transaction. While one transaction runs, new work piles up and goes out
+/// together in the next one, and no caller waits for a timer.
 ///
-/// *Durable* work (an append, a requeue, a prune, the health probe) commits with `synchronous=FULL`: the WAL is
-/// fsynced before anyone hears of it. Delivery outcomes commit in a transaction of their own, ahead of the durable
-/// group taken in the same turn, with `synchronous=NORMAL`. They are written to the WAL, so a crash of the process
-/// loses nothing, but not fsynced, which leaves one fsync on an opt-out's way to its answer instead of two.
+/// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an
+/// append, a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the
+/// commit: the same promise as `synchronous=FULL`, but the writer commits the next group during that fsync instead
+/// of waiting for it, and N concurrent writers share far fewer than N fsyncs.
 ///
-/// Power loss can at worst forget the latest outcomes. Their leads are then pending again after the restart, and
-/// NLPearl is asked once more to delete what it already deleted, which is idempotent: the same as after a crash
-/// between a call and its record. The next FULL commit, or a checkpoint, makes earlier NORMAL commits durable too,
-/// since they share the WAL and its order.
+/// Delivery outcomes are resumed as soon as they are committed. A crash of the process loses nothing, since they are
+/// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
+/// leads are then pending again after the restart, and NLPearl is asked once more to delete what it already
+/// deleted, which is idempotent: the same as after a crash between a call and its record.
 ///
 /// Each piece of work runs in its own savepoint, so that a piece that throws a logical error is undone
 /// alone and fails alone. A storage error (disk full, I/O error, read-only file, lock timeout) or a
@@ -37,24 +35,26 @@ final class GroupCommitWriter: Sendable {
         var queue: [Job] = []
         var draining = false
         var statistics = Journal.Statistics()
-        /// The writer connection's `synchronous` setting: FULL (true) or NORMAL.
-        var synchronousFull = true
     }
 
     private let pool: DatabasePool
     private let path: String
     private let identity: FileIdentity?
+    private let syncer: WALSyncer
     private let state = Mutex(State())
 
-    init(pool: DatabasePool, path: String) {
+    init(pool: DatabasePool, path: String, syncer: WALSyncer) {
         self.pool = pool
         self.path = path
         self.identity = FileIdentity(path: path)
+        self.syncer = syncer
     }
 
     /// Counters since the journal was opened.
     var statistics: Journal.Statistics {
-        state.withLock { $0.statistics }
+        var statistics = state.withLock { $0.statistics }
+        statistics.walSyncs = syncer.syncCount
+        return statistics
     }
 
     /// How many requests wait for the next transaction.
@@ -65,7 +65,7 @@ final class GroupCommitWriter: Sendable {
     /// Runs `body` inside the next group transaction and returns its result once that committed.
     ///
     /// - Parameter durable: false only for work that may be forgotten by a power loss, because redoing it is harmless
-    ///   (delivery outcomes); such work alone commits without an fsync.
+    ///   (delivery outcomes); such work returns once committed, without waiting for the fsync.
     ///
     /// The wait is not cancellable on purpose: once work is queued, the caller must learn whether it was
     /// committed, or it could answer "failed" for a write that is durable.
@@ -108,38 +108,39 @@ final class GroupCommitWriter: Sendable {
                 return jobs
             }
             if jobs.isEmpty { return }
-            // Outcomes commit first and on their own, without an fsync, so that they never wait for the
-            // appends' fsync; the appends then share theirs.
-            let quick = jobs.filter { !$0.durable }
-            if !quick.isEmpty { commit(quick, db) }
-            if quick.count < jobs.count { commit(jobs.filter(\.durable), db) }
+            commit(jobs, db)
         }
     }
 
     private func commit(_ jobs: [Job], _ db: Database) {
-        var completions: [@Sendable () -> Void] = []
-        completions.reserveCapacity(jobs.count)
-        let durable = jobs.contains { $0.durable }
+        // What to tell each caller: at once, or after the fsync (then `failure` instead when the fsync failed).
+        var now: [@Sendable () -> Void] = []
+        var afterSync: [(success: @Sendable () -> Void, failure: @Sendable (any Error) -> Void)] = []
         do {
             if let identity, FileIdentity(path: path) != identity {
                 throw JournalError(
                     code: .fileReplaced,
                     message: "the database file \(path) was removed or replaced; restart to open the new one")
             }
-            try setSynchronous(full: durable, db)
             try db.inTransaction(.immediate) {
                 for job in jobs {
-                    var completion: (@Sendable () -> Void)?
                     do {
+                        var completion: (@Sendable () -> Void)?
                         try db.inSavepoint {
                             completion = try job.run(db)
                             return .commit
                         }
+                        if let completion {
+                            if job.durable {
+                                afterSync.append((completion, job.fail))
+                            } else {
+                                now.append(completion)
+                            }
+                        }
                     } catch {
                         if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
-                        completion = { job.fail(error) }
+                        now.append { job.fail(error) }
                     }
-                    if let completion { completions.append(completion) }
                 }
                 return .commit
             }
@@ -151,18 +152,19 @@ final class GroupCommitWriter: Sendable {
         }
         state.withLock {
             $0.statistics.transactions += 1
-            if durable { $0.statistics.durableTransactions += 1 }
+            if !afterSync.isEmpty { $0.statistics.durableTransactions += 1 }
             $0.statistics.operations += jobs.count
             $0.statistics.largestGroup = max($0.statistics.largestGroup, jobs.count)
         }
-        for completion in completions { completion() }
-    }
-
-    /// Switches the writer connection between FULL and NORMAL, outside any transaction, only when it changes.
-    private func setSynchronous(full: Bool, _ db: Database) throws {
-        guard state.withLock({ $0.synchronousFull }) != full else { return }
-        try db.execute(sql: full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-        state.withLock { $0.synchronousFull = full }
+        if !afterSync.isEmpty {
+            let waiters = afterSync
+            syncer.afterNextSync { error in
+                for waiter in waiters {
+                    if let error { waiter.failure(error) } else { waiter.success() }
+                }
+            }
+        }
+        for completion in now { completion() }
     }
 
     /// Whether an error inside one job means the storage itself is in trouble, so the group must fail.

@@ -3,9 +3,11 @@ extension Journal {
     public struct Statistics: Sendable, Hashable {
         /// Write transactions committed.
         public var transactions = 0
-        /// Of those, the ones committed with an fsync of the WAL (`synchronous=FULL`): every one that carried an
-        /// append or other durable work. Groups of delivery outcomes alone commit without one.
+        /// Of those, the ones whose callers waited for an fsync of the WAL: every one that carried an append or
+        /// other durable work. Groups of delivery outcomes alone do not wait for one.
         public var durableTransactions = 0
+        /// fsyncs of the WAL; one covers every transaction committed before it began.
+        public var walSyncs = 0
         /// Write requests committed (appends, outcome batches, retries, probes…), over all transactions.
         public var operations = 0
         /// Transactions that failed and were rolled back; every request in them threw.

@@ -2,13 +2,13 @@ import Foundation
 import GRDB
 import OptOutCore
 
-/// The bridge's outbox and audit trail: a SQLite database in WAL mode with `synchronous=FULL`.
+/// The bridge's outbox and audit trail: a SQLite database in WAL mode, fsynced before an append returns.
 ///
 /// Every opt-out is appended here before anything is acknowledged, every delivery attempt is recorded,
 /// and pending work survives a restart. Writes go through one group-commit writer
-/// (see ``statistics``): concurrent ``append(_:)`` calls share a transaction and its fsync, and each returns
-/// only once its transaction committed durably; concurrent ``recordOutcomes(_:)`` calls share a transaction
-/// of their own that skips the fsync (see there why that loses nothing). When the
+/// (see ``statistics``): concurrent ``append(_:)`` calls share a transaction and an fsync of the WAL, and each
+/// returns only once its transaction is on disk; ``recordOutcomes(_:)`` returns once committed, without waiting
+/// for the fsync (see there why that loses nothing). When the
 /// storage fails (disk full, read-only file) the write throws a ``JournalError`` with
 /// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.
 ///
@@ -25,36 +25,39 @@ public final class Journal: Sendable {
     /// migrates the schema.
     ///
     /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated, ``JournalError`` when
-    ///   SQLite refuses WAL mode or `synchronous=FULL`.
-    public init(path: String) throws {
+    ///   SQLite refuses WAL mode.
+    public convenience init(path: String) throws {
+        try self.init(path: path, syncer: nil)
+    }
+
+    /// Opens the journal with this syncer instead of the WAL's own, for tests that hold or fail the fsync.
+    init(path: String, syncer: WALSyncer?) throws {
         var configuration = Configuration()
         configuration.label = "Journal"
         // A second process (the `journal retry` command) may hold the write lock for a moment.
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            // FULL: in WAL mode NORMAL may lose the last commits on power loss, and an acknowledged
-            // opt-out must never be lost.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // NORMAL: COMMIT does not wait for the disk; the group-commit writer's WALSyncer fsyncs the WAL
+            // before an append returns, off the writer's thread. Checkpoints still fsync.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // After a burst the WAL file is truncated back to this size at checkpoints.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
-        // GRDB sets the writer to synchronous=NORMAL after `prepareDatabase` when it enables WAL, so FULL
-        // must be set again here, and is checked rather than trusted.
+        // The durability argument (WALSyncer) holds for WAL mode only: checked rather than trusted.
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous")
-            guard mode == "wal", synchronous == 2 else {
+            guard mode == "wal", synchronous == 1 else {
                 throw JournalError(
                     code: .unavailable,
                     message: "\(path) runs with journal_mode=\(mode ?? "?") synchronous=\(synchronous ?? -1), "
-                        + "not WAL with FULL")
+                        + "not WAL with NORMAL")
             }
         }
         try JournalSchema.migrator.migrate(pool)
-        writer = GroupCommitWriter(pool: pool, path: path)
+        writer = GroupCommitWriter(pool: pool, path: path, syncer: syncer ?? WALSyncer(databasePath: path))
     }
 
     /// Closes the database connections; later calls fail with an error.

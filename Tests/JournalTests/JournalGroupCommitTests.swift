@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import OptOutCore
+import Synchronization
 import Testing
 
 @testable import Journal
@@ -56,18 +57,19 @@ struct JournalGroupCommitTests {
             release.signal()
             try await appends.value
             let after = journal.statistics
-            // The outcome went first in a quick transaction of its own; the appends shared one fsync.
-            #expect(after.transactions - before.transactions == 2)
+            // The appends and the outcome shared one transaction, and the appends one fsync.
+            #expect(after.transactions - before.transactions == 1)
             #expect(after.durableTransactions - before.durableTransactions == 1)
+            #expect(after.walSyncs - before.walSyncs == 1)
             #expect(after.operations - before.operations == count + 1)
-            #expect(after.largestGroup == count)
+            #expect(after.largestGroup == count + 1)
         }
     }
 
-    @Test("The database runs in WAL mode with synchronous=FULL and a busy timeout")
+    @Test("The database runs in WAL mode with synchronous=NORMAL and a busy timeout; appends fsync the WAL")
     func durabilityPragmas() async throws {
         try await withJournal { journal, _ in
-            let (mode, synchronous, timeout) = try journal.pool.writeWithoutTransaction { db in
+            let (mode, synchronous, timeout) = try await journal.pool.writeWithoutTransaction { db in
                 (
                     try String.fetchOne(db, sql: "PRAGMA journal_mode"),
                     try Int.fetchOne(db, sql: "PRAGMA synchronous"),
@@ -75,34 +77,68 @@ struct JournalGroupCommitTests {
                 )
             }
             #expect(mode == "wal")
-            #expect(synchronous == 2)  // FULL
+            #expect(synchronous == 1)  // NORMAL: WALSyncer does the fsync
             #expect(timeout == 5000)
-            let readerSynchronous = try journal.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-            #expect(readerSynchronous == 2)
+            let before = journal.statistics.walSyncs
+            _ = try await journal.append(sampleOptOut(key: "k"))
+            #expect(journal.statistics.walSyncs == before + 1)
         }
     }
 
-    @Test("Outcomes alone commit without an fsync; any durable work in the group makes it FULL again")
-    func outcomesAloneSkipTheFsync() async throws {
-        try await withJournal { journal, _ in
-            let record = try await journal.append(sampleOptOut(key: "k", leads: 1)).record
-            let before = journal.statistics
-            let synchronous = { @Sendable (db: Database) in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-            #expect(try await journal.writer.write(durable: false, synchronous) == 1)  // NORMAL
-            try await journal.recordOutcomes([
-                Journal.LeadOutcome(
-                    leadRowID: record.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"),
-                    newStatus: .deleted)
-            ])
-            var after = journal.statistics
-            #expect(after.transactions - before.transactions == 2)
-            #expect(after.durableTransactions == before.durableTransactions)
-            #expect(try await journal.record(id: record.id)?.leads[0].status == .deleted)
-            // The next append is fsynced again.
-            #expect(try await journal.writer.write(synchronous) == 2)  // FULL
-            _ = try await journal.append(sampleOptOut(key: "k2"))
-            after = journal.statistics
-            #expect(after.durableTransactions - before.durableTransactions == 2)
+    @Test("An append returns only after an fsync that began after its commit; outcomes do not wait for one")
+    func appendsWaitForALaterFsync() async throws {
+        let syncs = HeldSyncs()
+        let directory = try TemporaryDirectory()
+        let journal = try Journal(path: directory.path("journal.sqlite"), syncer: WALSyncer(sync: syncs.sync))
+        syncs.release(1)
+        let record = try await journal.append(sampleOptOut(key: "first")).record
+
+        // A's commit starts fsync 2, which is held. B commits meanwhile, so its waiter goes to fsync 3.
+        let a = Task { try await journal.append(sampleOptOut(key: "a")) }
+        try await syncs.waitUntilStarted(2)
+        let b = Task { try await journal.append(sampleOptOut(key: "b")) }
+        while journal.statistics.durableTransactions < 3 {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        // An outcome committed while the fsync is held is answered at once.
+        try await journal.recordOutcomes([
+            Journal.LeadOutcome(
+                leadRowID: record.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"), newStatus: .deleted)
+        ])
+        #expect(try await journal.record(id: record.id)?.leads[0].status == .deleted)
+
+        syncs.release(2)
+        _ = try await a.value
+        try await syncs.waitUntilStarted(3)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(syncs.finished == 2)  // B is still waiting for fsync 3, though it committed during fsync 2
+        syncs.release(3)
+        _ = try await b.value
+        #expect(journal.statistics.walSyncs == 3)
+        try journal.close()
+    }
+
+    @Test("After a failed fsync every durable write fails as unavailable, even when the disk would sync again")
+    func aFailedFsyncPoisonsTheJournal() async throws {
+        let calls = Mutex(0)
+        let syncer = WALSyncer { () throws(JournalError) in
+            let call = calls.withLock {
+                $0 += 1
+                return $0
+            }
+            if call == 2 { throw JournalError(code: .unavailable, message: "fsync failed: Input/output error") }
+        }
+        try await withJournal(syncer: syncer) { journal in
+            _ = try await journal.append(sampleOptOut(key: "fine"))
+            for key in ["lost", "after"] {
+                await #expect {
+                    _ = try await journal.append(sampleOptOut(key: key))
+                } throws: { error in
+                    (error as? JournalError)?.isUnavailable == true && "\(error)".contains("Input/output error")
+                }
+            }
+            #expect(await journal.checkWritable() == false)
+            #expect(calls.withLock { $0 } == 2)  // the sync is not tried again: it could report a lost page clean
         }
     }
 
@@ -135,4 +171,45 @@ struct JournalGroupCommitTests {
             #expect(journal.statistics.transactions == before + 1)
         }
     }
+}
+
+/// A sync for ``WALSyncer`` that the test holds: fsync N waits until `release(N)`.
+private final class HeldSyncs: Sendable {
+    private struct State {
+        var started = 0
+        var finished = 0
+        var released: Set<Int> = []
+    }
+    private let state = Mutex(State())
+
+    var finished: Int { state.withLock { $0.finished } }
+
+    /// Called by the syncer on its own queue, so blocking here blocks only the fsync loop.
+    var sync: @Sendable () throws(JournalError) -> Void {
+        { [self] () throws(JournalError) in
+            let number = state.withLock {
+                $0.started += 1
+                return $0.started
+            }
+            while !state.withLock({ $0.released.contains(number) }) { usleep(1_000) }
+            state.withLock { $0.finished += 1 }
+        }
+    }
+
+    func release(_ number: Int) {
+        state.withLock { _ = $0.released.insert(number) }
+    }
+
+    func waitUntilStarted(_ number: Int) async throws {
+        while state.withLock({ $0.started < number }) {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+}
+
+private func withJournal(syncer: WALSyncer, _ body: (Journal) async throws -> Void) async throws {
+    let directory = try TemporaryDirectory()
+    let journal = try Journal(path: directory.path("journal.sqlite"), syncer: syncer)
+    try await body(journal)
+    try journal.close()
 }

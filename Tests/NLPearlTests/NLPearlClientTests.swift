@@ -135,7 +135,7 @@ struct NLPearlClientTests {
         let baseURL = fake.baseURL
         await fake.stop()
         let token = "acct:do-not-leak-this-secret"
-        let outcome = await client(baseURL, token: token, timeout: .milliseconds(500))
+        let outcome = await client(baseURL, token: token, timeout: .seconds(5))
             .deleteLeads(pearlId: "P", leadIds: ["L1"])
         guard case .connectionFailed(let message) = outcome else {
             Issue.record("expected .connectionFailed, got \(outcome)")
