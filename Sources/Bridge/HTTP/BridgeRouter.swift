@@ -46,6 +46,7 @@ public struct BridgeRouter: Sendable {
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let started = ContinuousClock.now
         let requestId = Self.requestId(from: request)
         var logger = self.logger
         logger[metadataKey: "request_id"] = .string(requestId)
@@ -60,8 +61,16 @@ public struct BridgeRouter: Sendable {
             level: answered.status >= 500 ? .warning : .info, "request",
             metadata: [
                 "method": .string(request.method), "path": .string(request.path), "status": "\(answered.status)",
+                "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
             ])
         return answered
+    }
+
+    /// A duration in milliseconds with one decimal, such as `2.4`.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let tenths = seconds * 10_000 + attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     private func route(_ request: HTTPRequest, requestId: String, logger: Logger) async -> (String, HTTPResponse) {
