@@ -19,6 +19,7 @@ public final class Journal: Sendable {
     public let path: String
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    let checkpointer: Checkpointer
     let ids = ULIDGenerator()
 
     /// Opens the journal at `path`, creating the file if needed (its directory must exist), and
@@ -57,13 +58,21 @@ public final class Journal: Sendable {
             }
         }
         try JournalSchema.migrator.migrate(pool)
-        writer = GroupCommitWriter(pool: pool, path: path, syncer: syncer ?? WALSyncer(databasePath: path))
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
+        }
+        let writer = GroupCommitWriter(pool: pool, path: path, syncer: syncer ?? WALSyncer(databasePath: path))
+        self.writer = writer
+        checkpointer = try Checkpointer(path: path, configuration: configuration, interval: .milliseconds(50)) {
+            writer.statistics.transactions
+        }
     }
 
     /// Closes the database connections; later calls fail with an error.
     ///
     /// Work already queued for the writer is committed (or failed) first.
     public func close() throws {
+        checkpointer.stop()
         try pool.close()
     }
 

@@ -85,6 +85,36 @@ struct JournalGroupCommitTests {
         }
     }
 
+    @Test("A background checkpoint copies the whole WAL into the database; the writer's own is only a backstop")
+    func backgroundCheckpoints() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("journal.sqlite")
+        let journal = try Journal(path: path)
+        let autocheckpoint = try await journal.pool.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+        }
+        #expect(autocheckpoint == Checkpointer.backstopPages)
+        for i in 0..<20 {
+            _ = try await journal.append(sampleOptOut(key: "k\(i)"))
+        }
+        // Within a few 50 ms turns, a checkpoint has seen the last commit and copied every frame.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var statistics = journal.checkpointer.statistics
+        while !(statistics.checkpoints > 0 && statistics.last.walFrames > 0
+            && statistics.last.checkpointedFrames == statistics.last.walFrames), ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(20))
+            statistics = journal.checkpointer.statistics
+        }
+        #expect(statistics.checkpoints > 0)
+        #expect(statistics.last.walFrames > 0)
+        #expect(statistics.last.checkpointedFrames == statistics.last.walFrames)
+        // Its connection closes with the journal, so SQLite removes the WAL as it does for a journal without one.
+        try journal.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(try Journal(path: path).list(limit: 100).count == 20)
+    }
+
     @Test("An append returns only after an fsync that began after its commit; outcomes do not wait for one")
     func appendsWaitForALaterFsync() async throws {
         let syncs = HeldSyncs()
