@@ -68,7 +68,7 @@ public final class HTTPServer: Sendable {
                             connection_limit: UInt32(clamping: configuration.connectionLimit),
                             per_ip_connection_limit: UInt32(clamping: configuration.perIPConnectionLimit),
                             idle_timeout_seconds: UInt32(clamping: configuration.idleTimeoutSeconds),
-                            connection_memory_limit: 64 * 1024,
+                            connection_memory_limit: 32 * 1024,
                             tls_key_pem: key,
                             tls_cert_pem: certificate,
                             access_handler: MHDCallbacks.access,

@@ -109,6 +109,28 @@ import Testing
         }
     }
 
+    /// Each connection gets 32 KiB of libmicrohttpd memory (its default), which bounds the memory of idle
+    /// connections: heads of 16 KiB, ten times what a signed webhook sends, are served; 40 KiB is 431 and closed.
+    @Test func headsUpToSixteenKiBAreServedAndLargerOnesAre431() async throws {
+        let length: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
+            .text(200, "\(request.headers["X-Signature"]?.count ?? 0)")
+        }
+        try await withServer(handler: length) { server in
+            let port = server.port
+            let (served, refused) = try await blocking {
+                let big = String(repeating: "a", count: 16 * 1024)
+                let served = try RawHTTPConnection(port: port).request("GET", "/", headers: [("X-Signature", big)])
+                let tooBig = String(repeating: "a", count: 40 * 1024)
+                let refused = try RawHTTPConnection(port: port).request(
+                    "GET", "/", headers: [("X-Signature", tooBig)])
+                return (served, refused)
+            }
+            #expect(served.status == 200)
+            #expect(String(decoding: served.body, as: UTF8.self) == "\(16 * 1024)")
+            #expect(refused.status == 431)
+        }
+    }
+
     /// The soft limit on open files only ever goes up, and never past the hard limit.
     @Test func theOpenFileSoftLimitIsRaisedUpToTheHardLimitOnly() throws {
         let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
