@@ -72,7 +72,7 @@ extension Journal {
 
     /// Records attempts and their effect on the leads, group-committed like appends.
     ///
-    /// When a group holds nothing but outcomes it commits without an fsync (see ``GroupCommitWriter``): a power
+    /// It returns once committed, without waiting for the fsync of the WAL (see ``GroupCommitWriter``): a power
     /// loss may forget the latest outcomes, and their leads are then delivered again, which NLPearl's delete
     /// makes harmless. A crash of the process loses nothing.
     ///
