@@ -31,17 +31,12 @@ final class GroupCommitWriter: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    private struct State {
-        var queue: [Job] = []
-        var draining = false
-        var statistics = Journal.Statistics()
-    }
-
     private let pool: DatabasePool
     private let path: String
     private let identity: FileIdentity?
     private let syncer: WALSyncer
-    private let state = Mutex(State())
+    private let queue = GroupQueue<Job>()
+    private let counters = Mutex(Journal.Statistics())
 
     init(pool: DatabasePool, path: String, syncer: WALSyncer) {
         self.pool = pool
@@ -52,15 +47,13 @@ final class GroupCommitWriter: Sendable {
 
     /// Counters since the journal was opened.
     var statistics: Journal.Statistics {
-        var statistics = state.withLock { $0.statistics }
+        var statistics = counters.withLock { $0 }
         statistics.walSyncs = syncer.syncCount
         return statistics
     }
 
     /// How many requests wait for the next transaction.
-    var queuedCount: Int {
-        state.withLock { $0.queue.count }
-    }
+    var queuedCount: Int { queue.count }
 
     /// Runs `body` inside the next group transaction and returns its result once that committed.
     ///
@@ -84,13 +77,7 @@ final class GroupCommitWriter: Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        let startDrain = state.withLock { state -> Bool in
-            state.queue.append(job)
-            guard !state.draining else { return false }
-            state.draining = true
-            return true
-        }
-        if startDrain {
+        if queue.add(job) {
             pool.asyncWriteWithoutTransaction { db in self.drain(db) }
         }
     }
@@ -98,15 +85,7 @@ final class GroupCommitWriter: Sendable {
     /// Commits queued work group after group until the queue is empty.
     private func drain(_ db: Database) {
         while true {
-            let jobs = state.withLock { state -> [Job] in
-                guard !state.queue.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let jobs = state.queue
-                state.queue = []
-                return jobs
-            }
+            let jobs = queue.takeAll()
             if jobs.isEmpty { return }
             commit(jobs, db)
         }
@@ -146,15 +125,15 @@ final class GroupCommitWriter: Sendable {
             }
         } catch {
             let failure = Self.unavailable(error)
-            state.withLock { $0.statistics.failedTransactions += 1 }
+            counters.withLock { $0.failedTransactions += 1 }
             for job in jobs { job.fail(failure) }
             return
         }
-        state.withLock {
-            $0.statistics.transactions += 1
-            if !afterSync.isEmpty { $0.statistics.durableTransactions += 1 }
-            $0.statistics.operations += jobs.count
-            $0.statistics.largestGroup = max($0.statistics.largestGroup, jobs.count)
+        counters.withLock {
+            $0.transactions += 1
+            if !afterSync.isEmpty { $0.durableTransactions += 1 }
+            $0.operations += jobs.count
+            $0.largestGroup = max($0.largestGroup, jobs.count)
         }
         if !afterSync.isEmpty {
             let waiters = afterSync

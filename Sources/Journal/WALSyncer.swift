@@ -27,12 +27,11 @@ final class WALSyncer: Sendable {
     typealias Waiter = @Sendable ((any Error)?) -> Void
 
     private struct State {
-        var waiting: [Waiter] = []
-        var syncing = false
         var syncs = 0
         var failure: JournalError?
     }
 
+    private let waiting = GroupQueue<Waiter>()
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "Journal.sync")
     private let sync: @Sendable () throws(JournalError) -> Void
@@ -54,27 +53,16 @@ final class WALSyncer: Sendable {
     /// Calls `waiter` once an fsync that starts after this call has finished: with nil, or with the error that
     /// keeps what was committed from being called durable.
     func afterNextSync(_ waiter: @escaping Waiter) {
-        let start = state.withLock { state -> Bool in
-            state.waiting.append(waiter)
-            guard !state.syncing else { return false }
-            state.syncing = true
-            return true
-        }
-        if start {
+        if waiting.add(waiter) {
             queue.async { self.drain() }
         }
     }
 
     private func drain() {
         while true {
-            let (waiters, failure) = state.withLock { state -> ([Waiter], JournalError?) in
-                let waiters = state.waiting
-                state.waiting = []
-                if waiters.isEmpty { state.syncing = false }
-                return (waiters, state.failure)
-            }
+            let waiters = waiting.takeAll()
             if waiters.isEmpty { return }
-            var error = failure
+            var error = state.withLock { $0.failure }
             if error == nil {
                 do throws(JournalError) {
                     try sync()
