@@ -20,26 +20,13 @@ import Testing
 
     @Test func serveRefusesToStartWithoutATokenAndSaysHowToSetOne() async throws {
         let directory = try workspace()
-        var environment = ProcessInfo.processInfo.environment
-        environment["NLPEARL_API_TOKEN"] = nil
         let configuration = directory.appendingPathComponent("optout-bridge.json").path
         // Without the variable, "env:NLPEARL_API_TOKEN" resolves to nothing.
-        let process = Process()
-        process.executableURL = BridgeExecutable.url
-        process.arguments = ["serve", "--config", configuration]
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.runSerialized()
-        let stderr = try await blocking {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
-        #expect(process.terminationStatus == 1)
-        #expect(stderr.contains("NLPEARL_API_TOKEN"))
-        #expect(stderr.contains("--dry-run"))
+        let result = try await BridgeExecutable.run(
+            ["serve", "--config", configuration], removing: ["NLPEARL_API_TOKEN"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("NLPEARL_API_TOKEN"))
+        #expect(result.stderr.contains("--dry-run"))
     }
 
     @Test func sigtermDrainsInFlightWorkAndExitsZero() async throws {
@@ -145,7 +132,7 @@ import Testing
             .write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
         serve.signal(SIGHUP)
         try await waitUntil { try await send() == 200 }
-        #expect(serve.process.isRunning)
+        #expect(serve.isRunning)
         serve.signal(SIGTERM)
         #expect(try await serve.waitForExit(timeout: .seconds(10)) == 0)
         await fake.stop()

@@ -85,24 +85,8 @@ import Testing
 
     /// Runs a shell script to completion with the built `optout-bridge`.
     private static func runScript(_ script: URL, arguments: [String]) async throws -> BridgeExecutable.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPTOUT_BRIDGE"] = BridgeExecutable.url.path
-        environment["BRIDGE_URL"] = nil
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.runSerialized()
-        let (stdout, stderr) = try await blocking {
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-        }
-        return BridgeExecutable.Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        try await BridgeExecutable.runProgram(
+            "/bin/bash", [script.path] + arguments, environment: ["OPTOUT_BRIDGE": BridgeExecutable.url.path],
+            removing: ["BRIDGE_URL"])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -36,14 +37,7 @@ struct Tmpfs {
 
     @discardableResult
     static func run(_ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.runSerialized()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+        (try? ExternalTool.run(executable: arguments[0], Array(arguments.dropFirst())))?.status ?? -1
     }
 }
 

@@ -13,15 +13,3 @@ public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) as
         thread.start()
     }
 }
-
-private let launchLock = NSLock()
-
-extension Process {
-    /// `run()`, one launch at a time across the test process: Foundation's `Process.run()` has crashed here
-    /// (a bad memmove) when two tests launched a child at the same moment.
-    public func runSerialized() throws {
-        launchLock.lock()
-        defer { launchLock.unlock() }
-        try run()
-    }
-}
