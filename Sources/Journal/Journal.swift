@@ -46,8 +46,10 @@ public final class Journal: Sendable {
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
-        // The durability argument (WALSyncer) holds for WAL mode only: checked rather than trusted.
+        // The durability argument (WALSyncer) holds for WAL mode only: checked rather than trusted. The writer's own
+        // checkpoint is only the Checkpointer's backstop.
         try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous")
             guard mode == "wal", synchronous == 1 else {
@@ -58,9 +60,6 @@ public final class Journal: Sendable {
             }
         }
         try JournalSchema.migrator.migrate(pool)
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
-        }
         let writer = GroupCommitWriter(pool: pool, path: path, syncer: syncer ?? WALSyncer(databasePath: path))
         self.writer = writer
         checkpointer = try Checkpointer(path: path, configuration: configuration, interval: .milliseconds(50)) {

@@ -102,8 +102,6 @@ final class ServeProcess: Sendable {
 
     var isRunning: Bool { child.isRunning }
 
-    var pid: pid_t { child.pid }
-
     func signal(_ number: Int32) {
         child.signal(number)
     }

@@ -17,9 +17,7 @@ public enum ExternalTool {
         public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
+    public typealias Failure = ChildProcess.Failure
 
     /// The executable named `name` on `PATH`, or nil.
     public static func find(_ name: String) -> URL? {
@@ -53,15 +51,10 @@ public enum ExternalTool {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outPath = scratch.appendingPathComponent("stdout").path
         let errPath = scratch.appendingPathComponent("stderr").path
-        let child: ChildProcess
-        do {
-            child = try ChildProcess(
-                executable: executable, arguments: arguments,
-                environment: environment ?? ProcessInfo.processInfo.environment, directory: directory,
-                stdoutPath: outPath, stderrPath: errPath)
-        } catch let failure as ChildProcess.Failure {
-            throw Failure(description: failure.description)
-        }
+        let child = try ChildProcess(
+            executable: executable, arguments: arguments,
+            environment: environment ?? ProcessInfo.processInfo.environment, directory: directory,
+            stdoutPath: outPath, stderrPath: errPath)
         let status = child.waitUntilExit()
         return Result(
             status: status,

@@ -125,7 +125,8 @@ public final class MappingStore: Sendable {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 #if os(Linux)
-                    // On Linux a nice value belongs to the thread, and `who` 0 is the calling thread: only this one is lowered.
+                    // On Linux a nice value belongs to the thread, and `who` 0 is the calling thread: only this one
+                    // is lowered.
                     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
                 #endif
                 body()

@@ -102,8 +102,9 @@ public struct JSONLogHandler: LogHandler {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Appends `string` as a JSON string literal, with every control character escaped. Bytes of multi-byte characters are copied as they are: the text
-    /// is valid UTF-8, and none of its continuation bytes can be mistaken for a quote or a control character.
+    /// Appends `string` as a JSON string literal, with every control character escaped. Bytes of multi-byte
+    /// characters are copied as they are: the text is valid UTF-8, and none of its continuation bytes can be mistaken
+    /// for a quote or a control character.
     private static func appendQuoted(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
