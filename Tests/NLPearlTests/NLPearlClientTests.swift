@@ -5,6 +5,10 @@ import Testing
 
 @testable import NLPearl
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite("NLPearlClient against the fake over loopback")
 struct NLPearlClientTests {
     @Test(
@@ -130,10 +134,11 @@ struct NLPearlClientTests {
 
     @Test("a port with nothing listening is connectionFailed, and the message has no token")
     func connectionRefused() async throws {
-        let fake = FakeNLPearl()
-        try fake.start()
-        let baseURL = fake.baseURL
-        await fake.stop()
+        // A port bound but not listening refuses connections, and stays ours for the whole test: a stopped server's
+        // port could be taken meanwhile by a server of a test running in parallel (which answered 401 once).
+        let port = try BoundPort()
+        defer { port.close() }
+        let baseURL = "http://127.0.0.1:\(port.number)"
         let token = "acct:do-not-leak-this-secret"
         let outcome = await client(baseURL, token: token, timeout: .seconds(5))
             .deleteLeads(pearlId: "P", leadIds: ["L1"])
@@ -280,5 +285,40 @@ struct NLPearlClientTests {
                 #expect(!String(reflecting: outcome).contains("SHOULD_NOT_APPEAR"))
             }
         }
+    }
+}
+
+/// A loopback TCP port bound without listening: connecting to it is refused, and no other socket can take it.
+private struct BoundPort {
+    let descriptor: Int32
+    let number: Int
+
+    struct Failure: Error {
+        let errno: Int32
+    }
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(errno: errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                Glibc.bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+            }
+        }
+        guard bound else {
+            let error = errno
+            Glibc.close(fd)
+            throw Failure(errno: error)
+        }
+        descriptor = fd
+        number = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        Glibc.close(descriptor)
     }
 }
