@@ -24,7 +24,7 @@ final class DeliveryRig: Sendable {
         fake.behaviour = behaviour
         let client = NLPearlClient(
             configuration: NLPearlClient.Configuration(
-                baseURL: fake.baseURL, token: "acct:secret", timeout: .seconds(2)))
+                baseURL: fake.baseURL, token: "acct:secret", timeout: .seconds(30)))
         dispatcher = Dispatcher(
             configuration: configuration, journal: journal, metrics: BridgeMetrics(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
@@ -65,7 +65,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func aLoneOptOutIsDeletedAndJournaled() async throws {
         let rig = try DeliveryRig()
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .deleted)
         #expect(try rig.status(of: items[0]) == .deleted)
         #expect(rig.fake.calls.map(\.leadIds) == [["lead-0"]])
@@ -79,7 +79,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let rig = try DeliveryRig(behaviour: .delay(.milliseconds(600), then: .succeed))
         let patient = try await rig.journalLeads(leads(1, prefix: "patient"))
         let hasty = try await rig.journalLeads(leads(1, prefix: "hasty"))
-        async let patientResults = rig.dispatcher.submitAndWait(patient, timeout: .seconds(10))
+        async let patientResults = rig.dispatcher.submitAndWait(patient, timeout: .seconds(30))
         try await Task.sleep(for: .milliseconds(20))
         // Had the short wait not ended at its deadline, it would hold the result of the call (600 ms).
         let hastyResults = await rig.dispatcher.submitAndWait(hasty, timeout: .milliseconds(100))
@@ -119,14 +119,14 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func leadsArrivingDuringACallGatherForPartOfACall() async throws {
         let rig = try DeliveryRig(behaviour: .delay(.milliseconds(300), then: .succeed))
         let warmUp = try await rig.journalLeads(leads(1, prefix: "warm-up"))
-        _ = await rig.dispatcher.submitAndWait(warmUp, timeout: .seconds(5))
+        _ = await rig.dispatcher.submitAndWait(warmUp, timeout: .seconds(30))
         let first = try await rig.journalLeads(leads(1, prefix: "first"))
         let later = try await rig.journalLeads(leads(2, prefix: "later"))
-        async let firstResults = rig.dispatcher.submitAndWait(first, timeout: .seconds(5))
+        async let firstResults = rig.dispatcher.submitAndWait(first, timeout: .seconds(30))
         try await Task.sleep(for: .milliseconds(20))
-        async let secondResults = rig.dispatcher.submitAndWait([later[0]], timeout: .seconds(5))
+        async let secondResults = rig.dispatcher.submitAndWait([later[0]], timeout: .seconds(30))
         try await Task.sleep(for: .milliseconds(20))
-        let thirdResults = await rig.dispatcher.submitAndWait([later[1]], timeout: .seconds(5))
+        let thirdResults = await rig.dispatcher.submitAndWait([later[1]], timeout: .seconds(30))
         #expect(await firstResults.values.first == .deleted)
         #expect(await secondResults.values.first == .deleted)
         #expect(thirdResults.values.first == .deleted)
@@ -138,7 +138,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let rig = try DeliveryRig(
             configuration: .init(maxConcurrentRequests: 1), behaviour: .rejectLeads(["lead-5"]))
         let items = try await rig.journalLeads(leads(8))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(10))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results.count == 8)
         for item in items {
             let expected: DeliveryResult = item.lead.leadId == "lead-5" ? .rejected : .deleted
@@ -154,7 +154,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func falseIsSplitDownToTheLeadAtFault() async throws {
         let rig = try DeliveryRig(behaviour: .falseForLeads(["lead-2"]))
         let items = try await rig.journalLeads(leads(4))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(10))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[2].rowID] == .notDeleted)
         #expect([0, 1, 3].allSatisfy { results[items[$0].rowID] == .deleted })
         await rig.stop()
@@ -165,10 +165,10 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(50), giveUpAfter: .seconds(3600))),
             behaviour: .script([.status(503, retryAfter: nil), .status(502, retryAfter: nil), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(first[items[0].rowID] == .retrying)
         #expect(try rig.status(of: items[0]) == .pending)
-        #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(10)))
+        #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(30)))
         try await waitUntil { try rig.status(of: items[0]) == .deleted }
         let record = try #require(try await rig.journal.record(id: items[0].optOutID))
         #expect(record.leads[0].attempts.map(\.httpStatus) == [503, 502, 200])
@@ -180,8 +180,8 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .seconds(3600))),
             behaviour: .script([.rateLimited(retryAfterSeconds: 1), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
-        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(10)))
+        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
         let calls = rig.fake.calls
         #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
         try await waitUntil { try rig.status(of: items[0]) == .deleted }
@@ -193,7 +193,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .zero)),
             behaviour: .status(500, retryAfter: nil))
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .failed)
         #expect(try rig.status(of: items[0]) == .failed)
         #expect(try await rig.journal.counts().failed == 1)
@@ -205,7 +205,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(authorizationProbeInterval: .milliseconds(300)),
             behaviour: .script([.status(401, retryAfter: nil), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .retrying)
         #expect(await rig.dispatcher.tokenRejected)
         try await waitUntil { try rig.status(of: items[0]) == .deleted }
@@ -233,7 +233,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.dispatcher.beginRescan()
         let pending = try await rig.journal.pendingLeads()
         #expect(pending.map(\.leadRowID) == items.map(\.rowID))
-        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(5))[items[0].rowID] == .deleted)
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .deleted)
         await rig.dispatcher.resume(pending)
         try await Task.sleep(for: .milliseconds(300))
         #expect(rig.fake.callCount == 1)
@@ -243,8 +243,13 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
 }
 
 /// Polls `condition` every 20 ms for up to `timeout`; fails the test if it never holds.
+/// Waits until `condition` holds.
+///
+/// Waits in these tests are generous (30 s) and end as soon as what they wait for happens: at the start of a full run,
+/// hundreds of tests share the two threads of Swift's cooperative pool, which blocking setup (new journals' fsyncs,
+/// child processes) can hold for several seconds.
 func waitUntil(
-    timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

@@ -20,7 +20,7 @@ struct FakeNLPearlServerTests {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, String(buffer: bytes))
     }
@@ -88,7 +88,7 @@ struct FakeNLPearlServerTests {
     func waitForCalls() async throws {
         try await withFake(behaviour: .delay(.milliseconds(100), then: .succeed)) { fake in
             async let answered = Self.send(fake)
-            #expect(await fake.waitForCalls(count: 1, timeout: .seconds(5)))
+            #expect(await fake.waitForCalls(count: 1, timeout: .seconds(30)))
             let status = try await answered.status
             #expect(status == 200)
             let clock = ContinuousClock()

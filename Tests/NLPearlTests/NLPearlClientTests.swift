@@ -140,7 +140,8 @@ struct NLPearlClientTests {
         defer { port.close() }
         let baseURL = "http://127.0.0.1:\(port.number)"
         let token = "acct:do-not-leak-this-secret"
-        let outcome = await client(baseURL, token: token, timeout: .seconds(5))
+        // AsyncHTTPClient tries to connect again until the deadline, then reports the last failure: a short one.
+        let outcome = await client(baseURL, token: token, timeout: .seconds(2))
             .deleteLeads(pearlId: "P", leadIds: ["L1"])
         guard case .connectionFailed(let message) = outcome else {
             Issue.record("expected .connectionFailed, got \(outcome)")
@@ -227,7 +228,7 @@ struct NLPearlClientTests {
                 return await group.reduce(into: []) { $0.append($1) }
             }
             #expect(outcomes.count == 40 && outcomes.allSatisfy { $0 == .deleted })
-            #expect(await fake.waitForCalls(count: 40, timeout: .seconds(5)))
+            #expect(await fake.waitForCalls(count: 40, timeout: .seconds(30)))
             #expect(fake.violations.isEmpty)
             #expect(fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 40)
         }
@@ -267,7 +268,7 @@ struct NLPearlClientTests {
         #expect(NLPearlClient.Configuration(token: "").description.contains("<none>"))
 
         try await withFake(token: token) { fake in
-            let right = NLPearlClient(configuration: .init(baseURL: fake.baseURL, token: token, timeout: .seconds(5)))
+            let right = NLPearlClient(configuration: .init(baseURL: fake.baseURL, token: token, timeout: .seconds(30)))
             var outcomes: [DeleteLeadsOutcome] = []
             for behaviour: FakeNLPearl.Behaviour in [
                 .succeed, .answerFalse, .rejectLeads(["L1"]), .status(500, retryAfter: 1),

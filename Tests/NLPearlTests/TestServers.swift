@@ -46,6 +46,10 @@ func withServer<T>(
 }
 
 /// A client of the fake with the given token and timeout.
-func client(_ baseURL: String, token: String = "acct:secret", timeout: Duration = .seconds(5)) -> NLPearlClient {
+///
+/// The default timeout is generous, as every wait in these tests that is not itself under test: at the start of a full
+/// run, hundreds of tests share the two threads of Swift's cooperative pool, on which the fake answers, and blocking
+/// setup elsewhere can hold them for several seconds.
+func client(_ baseURL: String, token: String = "acct:secret", timeout: Duration = .seconds(30)) -> NLPearlClient {
     NLPearlClient(configuration: .init(baseURL: baseURL, token: token, timeout: timeout))
 }
