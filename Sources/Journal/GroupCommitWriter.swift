@@ -11,7 +11,10 @@ import Synchronization
 /// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an
 /// append, a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the
 /// commit: the same promise as `synchronous=FULL`, but the writer commits the next group during that fsync instead
-/// of waiting for it, and N concurrent writers share far fewer than N fsyncs.
+/// of waiting for it, and N concurrent writers share far fewer than N fsyncs. ``writeCommitted(_:)`` resumes at the
+/// commit instead, with the ``Durability`` of the fsync to come, so that its caller can work during the fsync.
+/// Once an fsync has failed, durable work fails before it is run: nothing more reaches the WAL that could not be
+/// called durable.
 ///
 /// Delivery outcomes are resumed as soon as they are committed. A crash of the process loses nothing, since they are
 /// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
@@ -25,9 +28,9 @@ final class GroupCommitWriter: Sendable {
     /// One caller's work: `run` executes inside the shared transaction and returns what to do once the
     /// transaction committed; `fail` is called instead when it did not.
     struct Job: Sendable {
-        /// Whether the caller may only hear of success once the commit is fsynced.
+        /// Whether the caller needs its commit to be fsynced (and is handed the ``Durability`` of that fsync).
         let durable: Bool
-        let run: @Sendable (Database) throws -> @Sendable () -> Void
+        let run: @Sendable (Database) throws -> @Sendable (Durability?) -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -55,7 +58,8 @@ final class GroupCommitWriter: Sendable {
     /// How many requests wait for the next transaction.
     var queuedCount: Int { queue.count }
 
-    /// Runs `body` inside the next group transaction and returns its result once that committed.
+    /// Runs `body` inside the next group transaction and returns its result once that committed and, when
+    /// `durable`, was fsynced.
     ///
     /// - Parameter durable: false only for work that may be forgotten by a power loss, because redoing it is harmless
     ///   (delivery outcomes); such work returns once committed, without waiting for the fsync.
@@ -64,13 +68,31 @@ final class GroupCommitWriter: Sendable {
     /// committed, or it could answer "failed" for a write that is durable.
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T
     {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let (value, durability) = try await run(durable: durable, body)
+        try await durability?.wait()
+        return value
+    }
+
+    /// Runs `body` inside the next group transaction and returns its result once that committed, with the
+    /// ``Durability`` of the fsync that follows. Nothing may be acknowledged on its strength before that fsync ends.
+    func writeCommitted<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> (
+        T, Durability
+    ) {
+        let (value, durability) = try await run(durable: true, body)
+        guard let durability else { preconditionFailure("a durable job is always handed its group's Durability") }
+        return (value, durability)
+    }
+
+    private func run<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> (
+        T, Durability?
+    ) {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(T, Durability?), any Error>) in
             enqueue(
                 Job(
                     durable: durable,
                     run: { db in
                         let value = try body(db)
-                        return { continuation.resume(returning: value) }
+                        return { continuation.resume(returning: (value, $0)) }
                     },
                     fail: { continuation.resume(throwing: $0) }))
         }
@@ -92,9 +114,15 @@ final class GroupCommitWriter: Sendable {
     }
 
     private func commit(_ jobs: [Job], _ db: Database) {
-        // What to tell each caller: at once, or after the fsync (then `failure` instead when the fsync failed).
-        var now: [@Sendable () -> Void] = []
-        var afterSync: [(success: @Sendable () -> Void, failure: @Sendable (any Error) -> Void)] = []
+        var jobs = jobs
+        if let failure = syncer.failure {
+            for job in jobs where job.durable { job.fail(failure) }
+            jobs.removeAll { $0.durable }
+            if jobs.isEmpty { return }
+        }
+        // Every durable job of the group shares the fsync that follows its commit.
+        let durability = jobs.contains { $0.durable } ? Durability() : nil
+        var completions: [@Sendable () -> Void] = []
         do {
             if let identity, FileIdentity(path: path) != identity {
                 throw JournalError(
@@ -104,21 +132,18 @@ final class GroupCommitWriter: Sendable {
             try db.inTransaction(.immediate) {
                 for job in jobs {
                     do {
-                        var completion: (@Sendable () -> Void)?
+                        var completion: (@Sendable (Durability?) -> Void)?
                         try db.inSavepoint {
                             completion = try job.run(db)
                             return .commit
                         }
                         if let completion {
-                            if job.durable {
-                                afterSync.append((completion, job.fail))
-                            } else {
-                                now.append(completion)
-                            }
+                            let handed = job.durable ? durability : nil
+                            completions.append { completion(handed) }
                         }
                     } catch {
                         if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
-                        now.append { job.fail(error) }
+                        completions.append { job.fail(error) }
                     }
                 }
                 return .commit
@@ -131,19 +156,14 @@ final class GroupCommitWriter: Sendable {
         }
         counters.withLock {
             $0.transactions += 1
-            if !afterSync.isEmpty { $0.durableTransactions += 1 }
+            if durability != nil { $0.durableTransactions += 1 }
             $0.operations += jobs.count
             $0.largestGroup = max($0.largestGroup, jobs.count)
         }
-        if !afterSync.isEmpty {
-            let waiters = afterSync
-            syncer.afterNextSync { error in
-                for waiter in waiters {
-                    if let error { waiter.failure(error) } else { waiter.success() }
-                }
-            }
+        if let durability {
+            syncer.afterNextSync { durability.finish($0) }
         }
-        for completion in now { completion() }
+        for completion in completions { completion() }
     }
 
     /// Whether an error inside one job means the storage itself is in trouble, so the group must fail.

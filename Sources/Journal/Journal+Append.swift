@@ -82,6 +82,19 @@ extension Journal {
         return try await writer.write { db in try self.insert(batch, db) }
     }
 
+    /// Journals several opt-outs like ``append(_:)-(Array)``, but returns as soon as they are committed, with the
+    /// ``Durability`` of the fsync that makes them durable.
+    ///
+    /// What was committed survives a crash of the process, not yet a power loss. Work that is harmless to repeat,
+    /// such as asking NLPearl to delete the leads, may start at once; anything that acknowledges the opt-outs must
+    /// first await ``Durability/wait()``.
+    ///
+    /// - Throws: ``JournalError`` (``JournalError/isUnavailable``) when the transaction failed, or when an earlier
+    ///   fsync failed; then nothing was written.
+    public func appendCommitted(_ batch: [NewOptOut]) async throws -> (results: [AppendResult], durable: Durability) {
+        try await writer.writeCommitted { db in try self.insert(batch, db) }
+    }
+
     private func insert(_ batch: [NewOptOut], _ db: Database) throws -> [AppendResult] {
         let now = Timestamp.milliseconds(Date())
         var results: [AppendResult] = []

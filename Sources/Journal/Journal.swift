@@ -7,7 +7,8 @@ import OptOutCore
 /// Every opt-out is appended here before anything is acknowledged, every delivery attempt is recorded,
 /// and pending work survives a restart. Writes go through one group-commit writer
 /// (see ``statistics``): concurrent ``append(_:)`` calls share a transaction and an fsync of the WAL, and each
-/// returns only once its transaction is on disk; ``recordOutcomes(_:)`` returns once committed, without waiting
+/// returns only once its transaction is on disk; ``appendCommitted(_:)`` returns at the commit with the
+/// ``Durability`` to await before acknowledging; ``recordOutcomes(_:)`` returns once committed, without waiting
 /// for the fsync (see there why that loses nothing). When the
 /// storage fails (disk full, read-only file) the write throws a ``JournalError`` with
 /// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.

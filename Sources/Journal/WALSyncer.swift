@@ -24,7 +24,7 @@ import Synchronization
 /// report the next fsync clean, so nothing written after that can be called durable. The journal answers
 /// unavailable from then on, `/readyz` fails, and a restart recovers from what the disk really holds.
 final class WALSyncer: Sendable {
-    typealias Waiter = @Sendable ((any Error)?) -> Void
+    typealias Waiter = @Sendable (JournalError?) -> Void
 
     private struct State {
         var syncs = 0
@@ -49,6 +49,9 @@ final class WALSyncer: Sendable {
 
     /// How many fsyncs ran.
     var syncCount: Int { state.withLock { $0.syncs } }
+
+    /// Why the fsyncs fail from now on, once one has failed.
+    var failure: JournalError? { state.withLock { $0.failure } }
 
     /// Calls `waiter` once an fsync that starts after this call has finished: with nil, or with the error that
     /// keeps what was committed from being called durable.

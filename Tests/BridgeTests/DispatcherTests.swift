@@ -1,12 +1,12 @@
 import FakeNLPearl
 import Foundation
-import Journal
 import Logging
 import NLPearl
 import OptOutCore
 import Testing
 
 @testable import Bridge
+@testable import Journal
 
 /// A dispatcher on a real journal file, talking to a real fake NLPearl through the real client.
 final class DeliveryRig: Sendable {
@@ -15,10 +15,14 @@ final class DeliveryRig: Sendable {
     let fake: FakeNLPearl
     let dispatcher: Dispatcher
 
-    init(configuration: Dispatcher.Configuration = .init(), behaviour: FakeNLPearl.Behaviour = .succeed) throws {
+    /// - Parameter syncer: what makes the journal's commits durable; the WAL's own fsync by default.
+    init(
+        configuration: Dispatcher.Configuration = .init(), behaviour: FakeNLPearl.Behaviour = .succeed,
+        syncer: WALSyncer? = nil
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatcher-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        journal = try Journal(path: directory.appendingPathComponent("journal.sqlite").path)
+        journal = try Journal(path: directory.appendingPathComponent("journal.sqlite").path, syncer: syncer)
         fake = FakeNLPearl(token: "acct:secret")
         try fake.start()
         fake.behaviour = behaviour

@@ -148,6 +148,26 @@ struct JournalGroupCommitTests {
         try journal.close()
     }
 
+    @Test("appendCommitted returns at the commit, and its Durability ends with the fsync that follows")
+    func appendCommittedReturnsBeforeTheFsync() async throws {
+        let syncs = HeldSyncs()
+        let directory = try TemporaryDirectory()
+        let journal = try Journal(path: directory.path("journal.sqlite"), syncer: WALSyncer(sync: syncs.sync))
+        // Fsync 1 is held: the commit is readable, and the caller has its result, before it ends.
+        let (results, durable) = try await journal.appendCommitted([sampleOptOut(key: "early")])
+        let record = try #require(results.first?.created)
+        #expect(try await journal.record(id: record.id)?.leads.count == 1)
+        try await syncs.waitUntilStarted(1)
+        let waiter = Task { try await durable.wait() }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(durable.finished == nil)
+        syncs.release(1)
+        try await waiter.value
+        #expect(syncs.finished == 1)
+        try await durable.wait()  // once finished, at once
+        try journal.close()
+    }
+
     @Test("After a failed fsync every durable write fails as unavailable, even when the disk would sync again")
     func aFailedFsyncPoisonsTheJournal() async throws {
         let calls = Mutex(0)
@@ -169,6 +189,11 @@ struct JournalGroupCommitTests {
             }
             #expect(await journal.checkWritable() == false)
             #expect(calls.withLock { $0 } == 2)  // the sync is not tried again: it could report a lost page clean
+            // "lost" was committed before its fsync failed; "after" and later ones are refused before they run.
+            await #expect(throws: JournalError.self) {
+                _ = try await journal.appendCommitted([sampleOptOut(key: "later")])
+            }
+            #expect(try journal.list(limit: 10).compactMap(\.idempotencyKey).sorted() == ["fine", "lost"])
         }
     }
 

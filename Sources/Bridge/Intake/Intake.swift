@@ -4,8 +4,8 @@ import OptOutCore
 
 /// From submission to outcome: resolve the keys, journal, hand over to delivery, and wait as the ack mode says.
 ///
-/// Nothing is acknowledged before ``Journal/append(_:)-(Array)`` has committed: if the journal fails, the error
-/// reaches the caller, who answers 503 so the sender tries again.
+/// Nothing is acknowledged before the journal has committed the opt-outs and fsynced them: if the journal fails, the
+/// error reaches the caller, who answers 503 so the sender tries again.
 public final class Intake: Sendable {
     public struct Outcome: Sendable {
         /// The journal's record, as current as delivery made it before the answer.
@@ -44,7 +44,9 @@ public final class Intake: Sendable {
                 keys: submission.keys.map(\.description), leads: leads, initialStatus: dryRun ? .dryRun : .pending,
                 reason: leads.isEmpty ? "unmapped" : nil, requestId: submission.requestId, receivedAt: now)
         }
-        let appended = try await journal.append(newOptOuts)
+        // Delivery starts once the opt-outs are committed, while the WAL is fsynced: deleting a lead twice is
+        // harmless, so only the answer must wait for the fsync, and the two waits overlap.
+        let (appended, durable) = try await journal.appendCommitted(newOptOuts)
 
         let items = appended.filter { !$0.isDuplicate }.flatMap { result in
             result.record.leads.filter { $0.status == .pending }.map { lead in
@@ -54,9 +56,11 @@ public final class Intake: Sendable {
             }
         }
         guard !items.isEmpty else {
+            try await durable.wait()
             return appended.map { Outcome(record: $0.record, duplicate: $0.isDuplicate) }
         }
         let results = await dispatcher.submitAndWait(items, timeout: syncWait)
+        try await durable.wait()
         let touched = Set(items.map(\.optOutID))
         var outcomes: [Outcome] = []
         for result in appended {
