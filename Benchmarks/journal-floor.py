@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The journal's floor: SQLite's own CPU per opt-out, with the journal's schema and statements and nothing else.
+
+Each opt-out is what the bridge writes for one that NLPearl deletes at the first attempt: the append (an `opt_outs`
+row and a `leads` row) in one transaction, and the outcome (the lead's update, an `attempts` row, the opt-out's
+status) in another, as `Journal+Append.swift` and `Journal+Outcomes.swift` do. The schema is read from
+`Sources/Journal/JournalSchema.swift`. WAL mode, `synchronous=NORMAL`, no fsync: the figure is CPU only.
+
+Measured in groups of 100 opt-outs per transaction (the best group commit can do) and one per transaction (what an
+opt-out costs at 1,000/s, when it is alone). Python's own cost per statement (a `SELECT ?`) is measured too and
+taken off, so what remains is SQLite's.
+
+    Benchmarks/journal-floor.py [--opt-outs 20000] [--json FILE]
+
+The ceiling it implies, two cores' worth of CPU divided by the floor, is what the bridge could answer if SQLite were
+its only work and nothing else ran on the machine; compare it with nginx's throughput in `throughput.py`.
+"""
+import argparse
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+
+from benchlib import ROOT, machine
+
+APPEND = [
+    "INSERT INTO opt_outs (id, source, idempotency_key, keys, request_id, received_at, updated_at, reason, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO leads (opt_out_id, pearl_id, lead_id, status, queued_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+]
+OUTCOME = [
+    "UPDATE leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, last_error = ?,"
+    " problem = ?, updated_at = ? WHERE id = ? RETURNING opt_out_id",
+    "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)",
+    "SELECT status FROM leads WHERE opt_out_id = ?",
+    "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?",
+]
+STATEMENTS_PER_OPT_OUT = len(APPEND) + len(OUTCOME)
+
+
+def schema():
+    text = open(os.path.join(ROOT, "Sources/Journal/JournalSchema.swift")).read()
+    return re.search(r'sql: """(.*?)"""', text, re.S).group(1)
+
+
+def open_journal(path):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA wal_autocheckpoint = 4000")
+    db.executescript(schema())
+    return db
+
+
+def write(db, count, group, first):
+    """CPU seconds to journal `count` opt-outs and their outcomes, `group` per transaction."""
+    start = time.process_time()
+    for base in range(first, first + count, group):
+        numbers = range(base, base + group)
+        db.execute("BEGIN IMMEDIATE")
+        for n in numbers:
+            opt_out, now = "op_%026d" % n, 1764400000000 + n
+            db.execute(APPEND[0], (opt_out, "api", None, '["email:user%d@bench.example"]' % n, "req_%d" % n, now,
+                                   now, None, "pending"))
+            db.execute(APPEND[1], (opt_out, "6720c0f8e4b0a1b2c3d4e5f6", "lead-%d" % n, "pending", now, now))
+        db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        for n in numbers:
+            opt_out, now = "op_%026d" % n, 1764400000000 + n
+            db.execute(OUTCOME[0], ("deleted", None, None, None, now, n + 1)).fetchall()
+            db.execute(OUTCOME[1], (n + 1, now, "deleted", 200, None))
+            db.execute(OUTCOME[2], (opt_out,)).fetchall()
+            db.execute(OUTCOME[3], ("deleted", now, opt_out))
+        db.execute("COMMIT")
+    return time.process_time() - start
+
+
+def python_overhead(db, count=100000):
+    start = time.process_time()
+    for n in range(count):
+        db.execute("SELECT ?", (n,)).fetchall()
+    return (time.process_time() - start) / count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--opt-outs", type=int, default=20000, help="opt-outs per measured run")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    count = max(400, args.opt_outs // 100 * 100)
+    with tempfile.TemporaryDirectory(prefix="optout-journal-floor-", dir=os.environ.get("BENCH_DIR")) as directory:
+        db = open_journal(os.path.join(directory, "journal.sqlite"))
+        write(db, count, 100, 0)  # warm-up: a journal that already holds rows, as in the throughput runs
+        overhead = python_overhead(db)
+        grouped = write(db, count, 100, count) / count - STATEMENTS_PER_OPT_OUT * overhead
+        alone = write(db, count // 4, 1, 2 * count) / (count // 4) - STATEMENTS_PER_OPT_OUT * overhead
+        db.close()
+    figures = {
+        "machine": machine(),
+        "sqlite_version": sqlite3.sqlite_version,
+        "python_overhead_per_statement_us": overhead * 1e6,
+        "sqlite_cpu_per_opt_out_grouped_us": grouped * 1e6,
+        "sqlite_cpu_per_opt_out_alone_us": alone * 1e6,
+        "ceiling_two_cores_per_s": 2 / grouped,
+    }
+    print("SQLite %s, %s" % (sqlite3.sqlite_version, figures["machine"]))
+    print("SQLite CPU per opt-out, 100 per transaction   %6.1f us" % (grouped * 1e6))
+    print("SQLite CPU per opt-out, one per transaction   %6.1f us" % (alone * 1e6))
+    print("(Python's own %.1f us per statement taken off, %d statements per opt-out)"
+          % (overhead * 1e6, STATEMENTS_PER_OPT_OUT))
+    print("ceiling if SQLite were the only work on two cores: %.0f opt-outs/s" % (2 / grouped))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
