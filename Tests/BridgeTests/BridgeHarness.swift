@@ -101,15 +101,19 @@ func makeTemporaryDirectory(_ prefix: String) throws -> URL {
 }
 
 /// Writes `optout-bridge.json` for tests: port 0, the fake NLPearl, the API token, fast retries.
+///
+/// Answers wait up to 15 s for delivery and calls up to 30 s, though they take milliseconds: at the start of a full
+/// run, hundreds of tests share the two threads of Swift's cooperative pool, and blocking setup elsewhere can hold
+/// them for seconds (see `waitUntil`). Tests of a timed-out wait set a short one themselves.
 @discardableResult
 func writeConfiguration(in directory: URL, nlpearlURL: String, overrides: [String: Any] = [:]) throws -> URL {
     var configuration: [String: Any] = [
         "listen": ["host": "127.0.0.1", "port": 0, "threads": 2],
-        "nlpearl": ["baseURL": nlpearlURL, "token": "env:NLPEARL_API_TOKEN", "timeoutSeconds": 5],
+        "nlpearl": ["baseURL": nlpearlURL, "token": "env:NLPEARL_API_TOKEN", "timeoutSeconds": 30],
         "mapping": ["file": "mapping.json", "reloadIntervalSeconds": 1, "defaultCountryCode": "+1"],
         "journal": ["file": "journal.sqlite"],
         "delivery": [
-            "ackMode": "durable", "syncWaitMilliseconds": 1500,
+            "ackMode": "durable", "syncWaitMilliseconds": 15000,
             "retry": ["initialSeconds": 1, "maxSeconds": 2, "giveUpAfterHours": 72],
         ],
         "api": ["tokens": [BridgeHarness.apiToken]],
