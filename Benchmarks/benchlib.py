@@ -46,6 +46,19 @@ def peak_rss_mib(pids):
     return total / 1024
 
 
+def cpu_seconds(pids):
+    """User and system CPU time used so far, summed over the processes (nginx: master and workers)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def resident_split_mib(pids):
     """Resident now, split into anonymous memory (heap, stacks: what the process allocated) and pages mapped from
     files (its own code and libraries, shared with the page cache), summed over the processes."""

@@ -8,7 +8,7 @@ wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/
   mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the
            listener's own ceiling.
 Scenarios:
-  max      closed loop, as fast as each answers: throughput, p50/p99, peak RSS;
+  max      closed loop, as fast as each answers: throughput, p50/p99, CPU time per request, peak RSS;
   1000/s   a fixed offered rate of 1,000 opt-outs/s: p50/p99/max, peak RSS;
   slow     the bridge alone against `fake-nlpearl --latency-ms 100` (a real API over the internet), 2,000
            opt-outs/s offered: opt-outs per NLPearl call (from the bridge's /metrics) and the longest answer, which
@@ -25,8 +25,9 @@ import shutil
 import subprocess
 import tempfile
 
-from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, delivery_figures, delta, free_port, machine, report,
-                      metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge, wait_port, write_mapping, wrk)
+from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, cpu_seconds, delivery_figures, delta, free_port,
+                      machine, report, metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge, wait_port,
+                      write_mapping, wrk)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -76,7 +77,9 @@ def main():
             results[scenario] = {}
             for name, (server, port) in targets.items():
                 before = metrics(port) if name == "bridge" else None
+                cpu_before = cpu_seconds(server.pids())
                 figures = wrk(port, args.duration, connections, args.contacts, total_rate=rate)
+                figures["cpu_us_per_request"] = (cpu_seconds(server.pids()) - cpu_before) * 1e6 / figures["requests"]
                 if before is not None:
                     counted = delta(metrics(port), before)
                     figures.update(delivery_figures(counted))
@@ -84,11 +87,12 @@ def main():
                 resident = resident_split_mib(server.pids())
                 figures["rss_anon_mib"], figures["rss_file_mib"] = resident["anon"], resident["file"]
                 results[scenario][name] = figures
-                print("%-7s %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  "
+                print("%-7s %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  non-2xx %d  CPU %6.1f us/req  "
                       "RSS %5.1f MiB peak (now %.1f anon + %.1f file)"
                       % (scenario, name, figures["rps"], figures["p50_us"] / 1000, figures["p99_us"] / 1000,
                          figures["max_us"] / 1000, figures["non2xx"] + figures["socket_errors"],
-                         figures["peak_rss_mib"], figures["rss_anon_mib"], figures["rss_file_mib"]), flush=True)
+                         figures["cpu_us_per_request"], figures["peak_rss_mib"], figures["rss_anon_mib"],
+                         figures["rss_file_mib"]), flush=True)
         for server in servers:
             server.stop()
         servers = []
@@ -122,6 +126,8 @@ def main():
         ("throughput vs nginx proxy (max)", top["bridge"]["rps"] / top["nginx"]["rps"], ">= 1.0",
          top["bridge"]["rps"] >= top["nginx"]["rps"]),
         ("throughput vs libmicrohttpd fixed answer (max)", top["bridge"]["rps"] / top["mhd"]["rps"], "", True),
+        ("CPU per request vs nginx proxy (max)",
+         top["bridge"]["cpu_us_per_request"] / top["nginx"]["cpu_us_per_request"], "", True),
         ("p99 at 1,000/s (ms)", fixed["bridge"]["p99_us"] / 1000, "< 5", fixed["bridge"]["p99_us"] < 5000),
         ("p99 at 1,000/s vs nginx proxy", fixed["bridge"]["p99_us"] / max(1, fixed["nginx"]["p99_us"]), "", True),
         ("peak RSS (MiB)", max(top["bridge"]["peak_rss_mib"], fixed["bridge"]["peak_rss_mib"]), "< 40",
