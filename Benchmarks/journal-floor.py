@@ -55,43 +55,41 @@ def open_journal(path):
     return db
 
 
-def write(db, count, group, first):
-    """CPU seconds to journal `count` opt-outs and their outcomes, `group` per transaction."""
-    start = time.process_time()
-    for base in range(first, first + count, group):
-        numbers = range(base, base + group)
-        db.execute("BEGIN IMMEDIATE")
-        for n in numbers:
-            opt_out, now = "op_%026d" % n, 1764400000000 + n
-            db.execute(APPEND[0], (opt_out, "api", None, '["email:user%d@bench.example"]' % n, "req_%d" % n, now,
-                                   now, None, "pending"))
-            db.execute(APPEND[1], (opt_out, "6720c0f8e4b0a1b2c3d4e5f6", "lead-%d" % n, "pending", now, now))
-        db.execute("COMMIT")
-        db.execute("BEGIN IMMEDIATE")
-        for n in numbers:
-            opt_out, now = "op_%026d" % n, 1764400000000 + n
-            db.execute(OUTCOME[0], ("deleted", None, None, None, now, n + 1)).fetchall()
-            db.execute(OUTCOME[1], (n + 1, now, "deleted", 200, None))
-            db.execute(OUTCOME[2], (opt_out,)).fetchall()
-            db.execute(OUTCOME[3], ("deleted", now, opt_out))
-        db.execute("COMMIT")
-    return time.process_time() - start
+def append(db, n):
+    """The journal's append of opt-out `n`: its row and its lead's."""
+    opt_out, now = "op_%026d" % n, 1764400000000 + n
+    db.execute(APPEND[0], (opt_out, "api", None, '["email:user%d@bench.example"]' % n, "req_%d" % n, now, now, None,
+                           "pending"))
+    db.execute(APPEND[1], (opt_out, "6720c0f8e4b0a1b2c3d4e5f6", "lead-%d" % n, "pending", now, now))
 
 
-def write_minimal(db, count, group, first):
-    """CPU seconds for the least journal: one row per opt-out in one table without an index, inserted then updated."""
+def record_outcome(db, n):
+    """The journal's record of opt-out `n`'s lead deleted at the first attempt."""
+    opt_out, now = "op_%026d" % n, 1764400000000 + n
+    db.execute(OUTCOME[0], ("deleted", None, None, None, now, n + 1)).fetchall()
+    db.execute(OUTCOME[1], (n + 1, now, "deleted", 200, None))
+    db.execute(OUTCOME[2], (opt_out,)).fetchall()
+    db.execute(OUTCOME[3], ("deleted", now, opt_out))
+
+
+def insert_minimal(db, n):
+    db.execute("INSERT INTO minimal (id, body, status) VALUES (?, ?, 0)",
+               (n, '{"keys":["email:user%d@bench.example"],"lead":"lead-%d"}' % (n, n)))
+
+
+def update_minimal(db, n):
+    db.execute("UPDATE minimal SET status = 1 WHERE id = ?", (n,))
+
+
+def write(db, count, group, first, steps=(append, record_outcome)):
+    """CPU seconds to write `count` opt-outs, `group` per transaction: each step's writes of a group in one."""
     start = time.process_time()
     for base in range(first, first + count, group):
-        numbers = range(base, base + group)
-        db.execute("BEGIN IMMEDIATE")
-        for n in numbers:
-            db.execute("INSERT INTO minimal (id, body, status) VALUES (?, ?, 0)",
-                       (n, '{"keys":["email:user%d@bench.example"],"lead":"lead-%d"}' % (n, n)))
-        db.execute("COMMIT")
-        db.execute("BEGIN IMMEDIATE")
-        for n in numbers:
-            db.execute("UPDATE minimal SET status = 1 WHERE id = ?", (n,))
-        db.execute("COMMIT")
+        for step in steps:
+            db.execute("BEGIN IMMEDIATE")
+            for n in range(base, base + group):
+                step(db, n)
+            db.execute("COMMIT")
     return time.process_time() - start
 
 
@@ -115,8 +113,9 @@ def main():
         grouped = write(db, count, 100, count) / count - STATEMENTS_PER_OPT_OUT * overhead
         alone = write(db, count // 4, 1, 2 * count) / (count // 4) - STATEMENTS_PER_OPT_OUT * overhead
         db.execute("CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)")
-        write_minimal(db, count, 100, 0)
-        minimal = write_minimal(db, count, 100, count) / count - 2 * overhead
+        least = (insert_minimal, update_minimal)
+        write(db, count, 100, 0, least)
+        minimal = write(db, count, 100, count, least) / count - 2 * overhead
         db.close()
     figures = {
         "machine": machine(),
