@@ -26,7 +26,7 @@ import Testing
         let port = bridge.port
         let idle = try await blocking {
             try (0..<1000).map { index in
-                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                let connection = try RawHTTPConnection(port: port)
                 if index.isMultiple(of: 2) { try connection.send("POST /v1/opt-outs HTTP/1.1\r\nHost: a\r\n") }
                 return connection
             }
@@ -67,7 +67,7 @@ import Testing
         let softLimit = try #require(serve.openFileSoftLimit())
         #expect(softLimit >= min(hard, 4096 + 256), "serve kept a soft limit of \(softLimit) open files")
         let (idle, response) = try await blocking {
-            let idle = try (0..<1000).map { _ in try RawHTTPConnection(port: port, timeout: 5) }
+            let idle = try (0..<1000).map { _ in try RawHTTPConnection(port: port) }
             let start = ContinuousClock.now
             let response = try RawHTTPConnection(port: port).request(
                 "POST", "/v1/opt-outs",
@@ -98,7 +98,7 @@ import Testing
         let bridge = try await BridgeHarness()
         let port = bridge.port
         let (response, closed) = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 5)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return (try connection.readResponse(), connection.isClosedByPeer())
         }
@@ -192,7 +192,7 @@ import Testing
         let clock = ContinuousClock()
         let start = clock.now
         let closed = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 10)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return connection.isClosedByPeer()
         }
@@ -215,7 +215,7 @@ import Testing
         let port = bridge.port
         let wire = post(body: Array(Self.validBody.utf8) + Array("then garbage\r\n\r\n".utf8), contentLength: length)
         let (first, second, closed) = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 5)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return (try connection.readResponse(), try connection.readResponse(), connection.isClosedByPeer())
         }
@@ -242,7 +242,7 @@ import Testing
         let wire = chunked + Array("0\r\n\r\n".utf8)
         let port = bridge.port
         let (response, closed) = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 5)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return (try connection.readResponse(), connection.isClosedByPeer())
         }
@@ -265,7 +265,7 @@ import Testing
                 "POST /v1/opt-outs HTTP/1.1\r\nHost: a\r\n\(Self.authorization)Transfer-Encoding: chunked\r\n\r\n".utf8)
             + Array("28\r\n{\"keys\": [\"email:jane".utf8)
         let closedByServer = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 10)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return clientHangsUp ? true : connection.isClosedByPeer()
         }
@@ -293,7 +293,7 @@ import Testing
                 "POST", "/v1/opt-outs", ["Authorization: Bearer \(BridgeHarness.apiToken)"] + fields)
             + (fields.contains { $0.hasPrefix("Transfer-Encoding: chunked") } ? chunked : body)
         let (response, closed) = try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 5)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return (try connection.readResponse(), connection.isClosedByPeer())
         }
@@ -337,7 +337,7 @@ import Testing
     /// Sends `wire` on a new connection and reads one response.
     private func exchange(_ port: Int, _ wire: [UInt8]) async throws -> RawHTTPConnection.Response {
         try await blocking {
-            let connection = try RawHTTPConnection(port: port, timeout: 5)
+            let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
             return try connection.readResponse()
         }

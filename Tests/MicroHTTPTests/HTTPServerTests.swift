@@ -84,7 +84,7 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             let port = server.port
             // Headers only: the body is never sent, so a 413 can only come before reading it.
             let response = try await blocking {
-                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                let connection = try RawHTTPConnection(port: port)
                 try connection.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n")
                 return try connection.readResponse()
             }
@@ -202,7 +202,7 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         try await withServer(.init(idleTimeoutSeconds: 1), handler: echo) { server in
             let port = server.port
             let (status, closed) = try await blocking {
-                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                let connection = try RawHTTPConnection(port: port)
                 return (try connection.request("GET", "/").status, connection.isClosedByPeer())
             }
             #expect(status == 200)

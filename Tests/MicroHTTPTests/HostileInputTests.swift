@@ -31,7 +31,7 @@ import Testing
             let port = server.port
             let wire = "POST /x HTTP/1.1\r\nHost: a\r\n\(fields)\r\nhello"
             let (response, closed) = try await blocking {
-                let connection = try RawHTTPConnection(port: port, timeout: 5)
+                let connection = try RawHTTPConnection(port: port)
                 try connection.send(wire)
                 return (try connection.readResponse(), connection.isClosedByPeer())
             }

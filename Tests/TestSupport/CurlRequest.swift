@@ -38,7 +38,7 @@ public struct CurlRequest: Sendable {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let bodyOut = scratch.appendingPathComponent("response")
         var arguments = [
-            "--silent", "--show-error", "--noproxy", "*", "--max-time", "10", "--request", method,
+            "--silent", "--show-error", "--noproxy", "*", "--max-time", "30", "--request", method,
             "--output", bodyOut.path, "--write-out", "%{http_code}",
         ]
         if let trustedCertificate { arguments += ["--cacert", trustedCertificate.path] }
