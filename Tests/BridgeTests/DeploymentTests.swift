@@ -138,7 +138,7 @@ import Testing
             .replacingOccurrences(of: "/var/lib/optout-bridge/", with: directory.path + "/")
         let configuration = directory.appendingPathComponent("optout-bridge.json")
         try relocated.write(to: configuration, atomically: true, encoding: .utf8)
-        try try #require(data["mapping.json"]).write(
+        try #require(data["mapping.json"]).write(
             to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
         let result = try await BridgeExecutable.run(["check", "--config", configuration.path])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
