@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         JSONLogHandler.bootstrap()
         let logger = Logger(label: "optout-bridge")
+        if !MemoryPolicy.returnLargeAllocationsToTheSystem() {
+            logger.warning("freed mapping tables may stay resident: this C library does not take M_MMAP_THRESHOLD")
+        }
         let service: BridgeService
         do {
             service = try BridgeService(configuration: configuration, logger: logger)

@@ -19,6 +19,11 @@ import Testing
         #expect(Self.nice() == before)
     }
 
+    /// `serve` sets it before the first load; without it, the tables a reload frees stay resident (``MemoryPolicy``).
+    @Test func glibcTakesTheMemoryPolicy() {
+        #expect(MemoryPolicy.returnLargeAllocationsToTheSystem())
+    }
+
     @Test func aReloadOffThePoolTakesTheNewFileAndSkipsAnUnchangedOne() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mapping-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
