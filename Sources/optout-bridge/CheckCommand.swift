@@ -85,6 +85,7 @@ struct LookupCommand: ParsableCommand {
 extension BridgeConfiguration {
     /// The mapping file this configuration names.
     func loadMapping() throws(MappingError) -> Mapping {
-        try Mapping.load(file: mapping.file, defaultCountryCode: mapping.defaultCountryCode)
+        try Mapping.load(
+            file: mapping.file, defaultCountryCode: mapping.defaultCountryCode, threads: MappingStore.startupThreads)
     }
 }

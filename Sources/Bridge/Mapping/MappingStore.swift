@@ -50,17 +50,23 @@ public final class MappingStore: Sendable {
 
     public var status: Status { state.withLock { $0.status } }
 
+    /// As many threads as the machine has cores, up to 8: what a load may use while nothing else runs, as when the
+    /// service starts.
+    public static var startupThreads: Int { min(8, ProcessInfo.processInfo.activeProcessorCount) }
+
     /// Loads the file; on failure the previous mapping stays in service.
     ///
+    /// - Parameter threads: how many threads may read the file: more than one only while the service is not yet
+    ///   answering (``startupThreads``), since a reload must leave the cores to the requests.
     /// - Returns: the problems when the file could not be loaded, else nil.
     @discardableResult
-    public func reload() -> [Diagnostic]? {
+    public func reload(threads: Int = 1) -> [Diagnostic]? {
         loadLock.lock()
         defer { loadLock.unlock() }
         let identity = FileIdentity(path: file)
         let started = ContinuousClock.now
         do {
-            let mapping = try Mapping.load(file: file, defaultCountryCode: defaultCountryCode)
+            let mapping = try Mapping.load(file: file, defaultCountryCode: defaultCountryCode, threads: threads)
             let elapsed = ContinuousClock.now - started
             let contacts = mapping.statistics.contacts
             state.withLock {

@@ -27,7 +27,7 @@ public struct DeliveryPipeline: Sendable {
         mappings = MappingStore(
             file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode,
             logger: logger, metrics: metrics)
-        if loadMapping, let problems = mappings.reload() {
+        if loadMapping, let problems = mappings.reload(threads: MappingStore.startupThreads) {
             throw .mapping(problems)
         }
 

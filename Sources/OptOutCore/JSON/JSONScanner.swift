@@ -40,6 +40,69 @@ struct JSONScanner: ~Copyable {
         scratch.reserveCapacity(64)
     }
 
+    /// A scanner that starts at `offset`, inside `depth` open containers, and counts lines and columns from there:
+    /// the byte at `offset` is line 1, column 1. ``ScanPoint/absolute(from:)`` and
+    /// ``ScanPoint/absolute(_:from:)`` turn what it reports into positions in the whole input, once the position of
+    /// `offset` is known.
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, resumingAt offset: Int, depth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+        index = offset
+        lineStart = offset
+        self.depth = depth
+        scratch.reserveCapacity(64)
+    }
+
+    /// Where the scanner is, with what it needs to go on counting lines and columns.
+    struct ScanPoint: Sendable {
+        var index: Int
+        var depth: Int
+        var line: Int
+        var lineStart: Int
+        var continuationBytes: Int
+
+        /// The position of ``index``.
+        var position: SourcePosition {
+            SourcePosition(line: line, column: index - lineStart - continuationBytes + 1)
+        }
+
+        /// This point, counted by a scanner resumed at `origin` (see ``init(bytes:maximumDepth:resumingAt:depth:)``),
+        /// as a scanner that read everything before `origin` would count it.
+        func absolute(from origin: ScanPoint) -> ScanPoint {
+            guard line == 1 else {
+                return ScanPoint(
+                    index: index, depth: depth, line: origin.line + line - 1, lineStart: lineStart,
+                    continuationBytes: continuationBytes)
+            }
+            return ScanPoint(
+                index: index, depth: depth, line: origin.line, lineStart: origin.lineStart,
+                continuationBytes: origin.continuationBytes + continuationBytes)
+        }
+
+        /// A position reported by a scanner resumed at `origin`, as a position in the whole input.
+        static func absolute(_ position: SourcePosition, from origin: ScanPoint) -> SourcePosition {
+            guard position.line == 1 else {
+                return SourcePosition(line: origin.line + position.line - 1, column: position.column)
+            }
+            return SourcePosition(line: origin.line, column: origin.position.column + position.column - 1)
+        }
+    }
+
+    /// Where the scanner is now.
+    var point: ScanPoint {
+        ScanPoint(
+            index: index, depth: depth, line: line, lineStart: lineStart, continuationBytes: continuationBytes)
+    }
+
+    /// Moves the scanner to `point`, as if it had read everything up to it.
+    mutating func resume(at point: ScanPoint) {
+        index = point.index
+        depth = point.depth
+        line = point.line
+        lineStart = point.lineStart
+        continuationBytes = point.continuationBytes
+    }
+
     // MARK: Positions and errors
 
     /// The position of `offset`, which must be on the current line and not before `index`'s counted bytes.

@@ -108,6 +108,15 @@ struct ByteStringTable: Sendable {
         append { (arena: inout [UInt8]) in arena.append(contentsOf: bytes) }
     }
 
+    /// Appends every entry of `other`, which has only appended entries, as ``append(_:)`` would one by one.
+    mutating func append(contentsOf other: ByteStringTable) {
+        precondition(other.distinctCount == 0, "only a table of appended entries can be appended whole")
+        let base = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: other.arena)
+        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+        appendedTags.append(contentsOf: other.appendedTags)
+    }
+
     /// Indexes the entries appended since the last call.
     ///
     /// - Returns: for each of those entries, in order, the number of the entry it is equal to: itself, or an

@@ -68,6 +68,45 @@ struct MappingBuilder {
         contactCount += 1
     }
 
+    /// Adds the contacts of `other`, built from the part of the file that follows this one's, as if this builder
+    /// had read them itself: the tables come out the same, entry for entry.
+    mutating func append(contentsOf other: MappingBuilder) {
+        let contactBase = UInt32(truncatingIfNeeded: contactCount)
+        let leadBase = UInt32(truncatingIfNeeded: leads.count)
+        let referenceBase = UInt64(leadRefs.count)
+        keys.append(contentsOf: other.keys)
+        keyContacts.append(contentsOf: other.keyContacts.lazy.map { $0 + contactBase })
+        // A lead entry starts with its `pearlId`'s number, which is `other`'s own: the same here only when this
+        // builder met the same `pearlId`s first, in the same order.
+        var renumbered = false
+        var pearlNumbers: [UInt32] = []
+        for pearl in other.pearlIds.indices {
+            let number = other.pearls.withBytes(of: pearl) { bytes in
+                let (number, isNew) = pearls.insert(bytes)
+                if isNew { pearlIds.append(String(decoding: bytes, as: UTF8.self)) }
+                return number
+            }
+            pearlNumbers.append(UInt32(truncatingIfNeeded: number))
+            renumbered = renumbered || number != pearl
+        }
+        if renumbered {
+            for lead in 0..<other.leads.count {
+                other.leads.withBytes(of: lead) { bytes in
+                    _ = leads.append { (arena: inout [UInt8]) in
+                        let pearl = UInt32(littleEndian: UnsafeRawBufferPointer(bytes).loadUnaligned(as: UInt32.self))
+                        withUnsafeBytes(of: pearlNumbers[Int(pearl)].littleEndian) { arena.append(contentsOf: $0) }
+                        arena.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[4...]))
+                    }
+                }
+            }
+        } else {
+            leads.append(contentsOf: other.leads)
+        }
+        leadRefs.append(contentsOf: other.leadRefs.lazy.map { $0 + leadBase })
+        contactRanges.append(contentsOf: other.contactRanges.lazy.map { $0 + (referenceBase << 32) })
+        contactCount += other.contactCount
+    }
+
     /// A key occurrence found in an earlier contact too.
     struct SharedKey {
         /// The occurrence number that ``addKey(_:)`` returned.
@@ -79,12 +118,18 @@ struct MappingBuilder {
     /// Finds repeated keys and leads, merges the leads of shared keys and freezes the tables.
     ///
     /// - Parameters:
+    ///   - threads: with more than one, the keys are indexed on a second thread while this one does the leads.
     ///   - warnings: makes the mapping's warnings from the shared keys, given in file order. A key repeated
     ///     within one contact is not among them.
     mutating func finish(
-        fileName: String,
+        fileName: String, threads: Int = 1,
         warnings: (_ sharedKeys: [SharedKey], _ builder: MappingBuilder) -> [Diagnostic] = { _, _ in [] }
     ) -> Mapping.Storage {
+        // Moved out (not copied) for the other thread, and back once it is done.
+        var keyTable = ByteStringTable()
+        swap(&keyTable, &keys)
+        let keyIndexing = threads > 1 ? JoinableThread { keyTable.indexAppended() } : nil
+
         // Leads: point every reference at the first equal entry, then drop repeats within each contact.
         let leadCanonical = leads.indexAppended()
         var write = 0
@@ -104,7 +149,8 @@ struct MappingBuilder {
         leadRefs.removeSubrange(write...)
 
         // Keys: a key points at its contact's leads; one in several contacts gets their union.
-        let keyCanonical = keys.indexAppended()
+        let keyCanonical = keyIndexing?.join() ?? keyTable.indexAppended()
+        swap(&keyTable, &keys)
         var keyRanges = [UInt64](repeating: 0, count: keyCanonical.count)
         var sharedKeys: [UInt32: [UInt32]] = [:]
         var sharedOccurrences: [SharedKey] = []

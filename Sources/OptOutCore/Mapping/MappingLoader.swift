@@ -2,6 +2,11 @@
 ///
 /// Every problem becomes a ``Diagnostic`` with the position of the offending value, and reading goes on so that
 /// all of them are reported; only a JSON syntax error, or more than ``maximumErrors`` problems, stops it.
+///
+/// A large file can be read on several threads (``load(_:threads:minimumSegmentBytes:)``): other threads read the
+/// later parts of the contacts array from guessed element boundaries (``MappingSegments``), and this loader takes
+/// their work over only when its own reading arrives exactly at such a boundary. So a wrong guess costs time,
+/// never correctness: the outcome, tables, diagnostics and positions, is the same as that of one thread.
 struct MappingLoader {
     /// Problems reported before giving up.
     static let maximumErrors = 100
@@ -21,6 +26,10 @@ struct MappingLoader {
     /// Copies of the current lead's ids: the scanner's scratch space is reused by the next string.
     private var pearlIdBuffer: [UInt8] = []
     private var leadIdBuffer: [UInt8] = []
+    /// The later parts of the contacts array, read on other threads; nil once taken over or given up.
+    private var segments: MappingSegments?
+    /// How many of them this loader took over (for tests: a wrong guess is taken over by none).
+    private(set) var segmentsTakenOver = 0
 
     init(fileName: String, countryCode: [UInt8]?, fileSize: Int) {
         self.fileName = fileName
@@ -31,8 +40,21 @@ struct MappingLoader {
     }
 
     /// Reads the whole file.
-    mutating func load(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Mapping.Storage, MappingError> {
+    ///
+    /// - Parameters:
+    ///   - threads: how many threads may read it; more than one only for a file of at least two segments.
+    ///   - minimumSegmentBytes: the least a thread is given to read.
+    mutating func load(
+        _ bytes: UnsafeBufferPointer<UInt8>, threads: Int = 1, minimumSegmentBytes: Int = 4 << 20
+    ) -> Result<Mapping.Storage, MappingError> {
         var scanner = JSONScanner(bytes: bytes, maximumDepth: JSONParser.defaultMaximumDepth)
+        if threads > 1 {
+            segments = MappingSegments(
+                bytes, threads: threads, minimumBytes: minimumSegmentBytes, fileName: fileName,
+                countryCode: countryCode)
+        }
+        // The other threads read `bytes`: they must be done before the caller may free it.
+        defer { segments?.abandon() }
         do {
             try readDocument(&scanner)
         } catch {
@@ -48,7 +70,7 @@ struct MappingLoader {
             return .failure(MappingError(diagnostics: errors))
         }
         let (fileName, contactPositions, keyPositions) = (fileName, contactPositions, keyPositions)
-        let storage = builder.finish(fileName: fileName) { sharedKeys, builder in
+        let storage = builder.finish(fileName: fileName, threads: threads) { sharedKeys, builder in
             MappingLoader.sharedKeyWarnings(
                 sharedKeys, builder, fileName: fileName, contactPositions: contactPositions, keyPositions: keyPositions)
         }
@@ -199,12 +221,102 @@ struct MappingLoader {
         }
         guard try scanner.enterArray() else { return }
         repeat {
-            if scanner.peek == UInt8(ascii: "{") {
-                try readContact(&scanner)
-            } else {
-                try wrongKind(&scanner, "a contact", expected: "an object {\"keys\": [...], \"leads\": [...]}")
+            if let start = segments?.nextStart, scanner.index == start, try takeOverSegments(&scanner) {
+                return
             }
+            try readElement(&scanner)
         } while try scanner.nextElement()
+    }
+
+    private mutating func readElement(_ scanner: inout JSONScanner) throws(JSONSyntaxError) {
+        if scanner.peek == UInt8(ascii: "{") {
+            try readContact(&scanner)
+        } else {
+            try wrongKind(&scanner, "a contact", expected: "an object {\"keys\": [...], \"leads\": [...]}")
+        }
+    }
+
+    // MARK: Segments
+
+    /// How reading a segment ended.
+    enum SegmentEnd {
+        /// At the element where the next segment starts.
+        case reachedNext(JSONScanner.ScanPoint)
+        /// After the `]` that closes the contacts array.
+        case closed(JSONScanner.ScanPoint)
+        /// At a syntax error, or after too many problems.
+        case failed(JSONSyntaxError)
+    }
+
+    /// Reads the contacts array from `start`, an element of it, until the array ends or, exactly at an element,
+    /// `next`. Positions are counted from `start` (see ``JSONScanner/ScanPoint``).
+    mutating func readSegment(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, next: Int?) -> SegmentEnd {
+        // Inside the document's object and the contacts array.
+        var scanner = JSONScanner(
+            bytes: bytes, maximumDepth: JSONParser.defaultMaximumDepth, resumingAt: start, depth: 2)
+        do {
+            repeat {
+                try readElement(&scanner)
+                guard try scanner.nextElement() else { return .closed(scanner.point) }
+            } while scanner.index != next
+            return .reachedNext(scanner.point)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Takes over the segments read by other threads, from the one that starts at `scanner`'s element, and leaves
+    /// `scanner` where the last one taken ended, as if this loader had read them.
+    ///
+    /// - Returns: whether the contacts array has been read to its end.
+    private mutating func takeOverSegments(_ scanner: inout JSONScanner) throws(JSONSyntaxError) -> Bool {
+        guard var pending = segments else { return false }
+        segments = nil
+        defer { pending.abandon() }
+        var origin = scanner.point
+        while let (segment, end) = pending.takeNext() {
+            for error in segment.errors {
+                errors.append(MappingLoader.absolute(error, from: origin))
+                if errors.count >= MappingLoader.maximumErrors {
+                    gaveUp = true
+                    throw JSONSyntaxError(message: "too many problems", position: origin.position, offset: 0)
+                }
+            }
+            let base = contactPositions.count
+            contactPositions += segment.contactPositions
+            keyPositions += segment.keyPositions
+            for index in base..<contactPositions.count {
+                contactPositions[index] = MappingLoader.absolute(contactPositions[index], from: origin)
+            }
+            for index in keyPositions.count - segment.keyPositions.count..<keyPositions.count {
+                keyPositions[index] = MappingLoader.absolute(keyPositions[index], from: origin)
+            }
+            builder.append(contentsOf: segment.builder)
+            segmentsTakenOver += 1
+            switch end {
+            case .reachedNext(let point):
+                origin = point.absolute(from: origin)
+            case .closed(let point):
+                scanner.resume(at: point.absolute(from: origin))
+                return true
+            case .failed(var error):
+                // Not after too many problems: those have made `errors` reach the limit above.
+                error.position = JSONScanner.ScanPoint.absolute(error.position, from: origin)
+                throw error
+            }
+        }
+        scanner.resume(at: origin)
+        return false
+    }
+
+    private static func absolute(_ diagnostic: Diagnostic, from origin: JSONScanner.ScanPoint) -> Diagnostic {
+        var diagnostic = diagnostic
+        diagnostic.position = diagnostic.position.map { JSONScanner.ScanPoint.absolute($0, from: origin) }
+        return diagnostic
+    }
+
+    private static func absolute(_ packed: UInt64, from origin: JSONScanner.ScanPoint) -> UInt64 {
+        pack(JSONScanner.ScanPoint.absolute(unpack(packed), from: origin))
     }
 
     // MARK: Contacts
