@@ -16,10 +16,6 @@ extension DeleteLeadsOutcome {
             switch clientError {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
                 self = .timedOut
-            case .redirectCycleDetected:
-                self = .unexpected(status: 0, detail: "redirect back to the same URL not followed")
-            case .redirectLimitReached:
-                self = .unexpected(status: 0, detail: "redirect not followed")
             case .remoteConnectionClosed:
                 self = .connectionFailed("the connection was closed before a complete answer arrived")
             case .cancelled:
