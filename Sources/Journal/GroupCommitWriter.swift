@@ -130,6 +130,19 @@ final class GroupCommitWriter: Sendable {
                     message: "the database file \(path) was removed or replaced; restart to open the new one")
             }
             try db.inTransaction(.immediate) {
+                // Alone in its transaction, a job needs no savepoint: if it fails, the transaction rolls back.
+                if jobs.count == 1, let job = jobs.first {
+                    do {
+                        let completion = try job.run(db)
+                        let handed = job.durable ? durability : nil
+                        completions.append { completion(handed) }
+                        return .commit
+                    } catch {
+                        if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
+                        completions.append { job.fail(error) }
+                        return .rollback
+                    }
+                }
                 for job in jobs {
                     do {
                         var completion: (@Sendable (Durability?) -> Void)?

@@ -66,6 +66,64 @@ struct JournalGroupCommitTests {
         }
     }
 
+    private struct JobFailed: Error, Equatable {}
+
+    private static func values(_ journal: Journal) async throws -> [String] {
+        try await journal.pool.read { db in try String.fetchAll(db, sql: "SELECT v FROM t ORDER BY v") }
+    }
+
+    @Test("A job alone in its transaction that fails rolls back what it wrote, with its own error")
+    func aLoneJobFails() async throws {
+        try await withJournal { journal, _ in
+            try await journal.pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE t (v TEXT)") }
+            await #expect(throws: JobFailed()) {
+                try await journal.writer.write { db in
+                    try db.execute(sql: "INSERT INTO t VALUES ('lost')")
+                    throw JobFailed()
+                }
+            }
+            #expect(try await Self.values(journal) == [])
+            try await journal.writer.write { try $0.execute(sql: "INSERT INTO t VALUES ('kept')") }
+            #expect(try await Self.values(journal) == ["kept"])
+            #expect(journal.statistics.failedTransactions == 0)
+        }
+    }
+
+    @Test("A job that fails in a group fails alone: what it wrote is rolled back, the others commit together")
+    func aJobFailsInAGroup() async throws {
+        try await withJournal { journal, _ in
+            try await journal.pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE t (v TEXT)") }
+            let release = DispatchSemaphore(value: 0)
+            journal.pool.asyncWriteWithoutTransaction { _ in release.wait() }
+            let before = journal.statistics
+            let writes = Task {
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for value in ["a", "failing", "b"] {
+                        group.addTask {
+                            do {
+                                try await journal.writer.write { db in
+                                    try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                                    if value == "failing" { throw JobFailed() }
+                                }
+                                return value + ": committed"
+                            } catch {
+                                return value + (error is JobFailed ? ": its own error" : ": \(error)")
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }.sorted()
+                }
+            }
+            while journal.writer.queuedCount < 3 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            release.signal()
+            #expect(try await writes.value == ["a: committed", "b: committed", "failing: its own error"])
+            #expect(try await Self.values(journal) == ["a", "b"])
+            #expect(journal.statistics.transactions - before.transactions == 1)
+        }
+    }
+
     @Test("The database runs in WAL mode with synchronous=NORMAL and a busy timeout; appends fsync the WAL")
     func durabilityPragmas() async throws {
         try await withJournal { journal, _ in
