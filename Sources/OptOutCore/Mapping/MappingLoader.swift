@@ -48,6 +48,7 @@ struct MappingLoader {
         _ bytes: UnsafeBufferPointer<UInt8>, threads: Int = 1, minimumSegmentBytes: Int = 4 << 20
     ) -> Result<Mapping.Storage, MappingError> {
         var scanner = JSONScanner(bytes: bytes, maximumDepth: JSONParser.defaultMaximumDepth)
+        let threads = bytes.count >= 2 * minimumSegmentBytes ? threads : 1
         if threads > 1 {
             segments = MappingSegments(
                 bytes, threads: threads, minimumBytes: minimumSegmentBytes, fileName: fileName,

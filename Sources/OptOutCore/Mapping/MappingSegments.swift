@@ -64,7 +64,12 @@ struct MappingSegments {
     private static func elementStart(in bytes: UnsafeBufferPointer<UInt8>, from: Int, before limit: Int) -> Int? {
         func skipWhitespace(_ offset: Int) -> Int {
             var offset = offset
-            while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+            while offset < bytes.count {
+                switch bytes[offset] {
+                case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+                default: return offset
+                }
+            }
             return offset
         }
         func hasPrefix(_ literal: StaticString, at offset: Int) -> Bool {
