@@ -35,7 +35,8 @@ final class JoinableThread<Result>: @unchecked Sendable {
         body = nil
     }
 
-    /// Waits for the closure to end and returns its result; later calls return it again.
+    /// Waits for the closure to end and hands its result over: call it once. The thread keeps no reference to the
+    /// result, so memory it holds is freed as soon as the caller is done with it.
     func join() -> Result {
         if let thread {
             pthread_join(thread, nil)
@@ -44,6 +45,7 @@ final class JoinableThread<Result>: @unchecked Sendable {
         if body != nil {
             run()
         }
+        defer { result = nil }
         return result!
     }
 
