@@ -131,24 +131,17 @@ final class GroupCommitWriter: Sendable {
             }
             try db.inTransaction(.immediate) {
                 // Alone in its transaction, a job needs no savepoint: if it fails, the transaction rolls back.
-                if jobs.count == 1, let job = jobs.first {
-                    do {
-                        let completion = try job.run(db)
-                        let handed = job.durable ? durability : nil
-                        completions.append { completion(handed) }
-                        return .commit
-                    } catch {
-                        if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
-                        completions.append { job.fail(error) }
-                        return .rollback
-                    }
-                }
+                let alone = jobs.count == 1
                 for job in jobs {
                     do {
                         var completion: (@Sendable (Durability?) -> Void)?
-                        try db.inSavepoint {
+                        if alone {
                             completion = try job.run(db)
-                            return .commit
+                        } else {
+                            try db.inSavepoint {
+                                completion = try job.run(db)
+                                return .commit
+                            }
                         }
                         if let completion {
                             let handed = job.durable ? durability : nil
@@ -157,6 +150,7 @@ final class GroupCommitWriter: Sendable {
                     } catch {
                         if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
                         completions.append { job.fail(error) }
+                        if alone { return .rollback }
                     }
                 }
                 return .commit

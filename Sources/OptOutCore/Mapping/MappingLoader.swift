@@ -283,15 +283,9 @@ struct MappingLoader {
                     throw JSONSyntaxError(message: "too many problems", position: origin.position, offset: 0)
                 }
             }
-            let base = contactPositions.count
-            contactPositions += segment.contactPositions
-            keyPositions += segment.keyPositions
-            for index in base..<contactPositions.count {
-                contactPositions[index] = MappingLoader.absolute(contactPositions[index], from: origin)
-            }
-            for index in keyPositions.count - segment.keyPositions.count..<keyPositions.count {
-                keyPositions[index] = MappingLoader.absolute(keyPositions[index], from: origin)
-            }
+            let segmentOrigin = origin
+            contactPositions += segment.contactPositions.lazy.map { MappingLoader.absolute($0, from: segmentOrigin) }
+            keyPositions += segment.keyPositions.lazy.map { MappingLoader.absolute($0, from: segmentOrigin) }
             builder.append(contentsOf: segment.builder)
             segmentsTakenOver += 1
             switch end {
