@@ -69,10 +69,14 @@ public final class MappingStore: Sendable {
             let mapping = try Mapping.load(file: file, defaultCountryCode: defaultCountryCode, threads: threads)
             let elapsed = ContinuousClock.now - started
             let contacts = mapping.statistics.contacts
-            state.withLock {
-                $0.mapping = mapping
-                $0.status = Status(loaded: true, contacts: contacts, loadedAt: Date(), lastFailure: nil)
-                $0.fileIdentity = identity
+            // The old mapping comes out of the lock and is freed here. Freeing a million contacts' tables takes this
+            // low-priority thread milliseconds, while every request takes the same lock to read `current`.
+            _ = state.withLock { state -> Mapping in
+                let previous = state.mapping
+                state.mapping = mapping
+                state.status = Status(loaded: true, contacts: contacts, loadedAt: Date(), lastFailure: nil)
+                state.fileIdentity = identity
+                return previous
             }
             metrics.recordMappingLoad(contacts: contacts, at: Date().timeIntervalSince1970)
             for warning in mapping.warnings.prefix(20) {
