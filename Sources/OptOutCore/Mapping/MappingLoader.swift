@@ -81,10 +81,17 @@ struct MappingLoader {
     // MARK: Reporting
 
     private mutating func report(_ message: String, at position: SourcePosition) throws(JSONSyntaxError) {
-        errors.append(.error(message, file: fileName, at: position))
+        try report(.error(message, file: fileName, at: position))
+    }
+
+    /// Keeps a problem; at ``maximumErrors`` gives up, by throwing.
+    private mutating func report(_ problem: Diagnostic) throws(JSONSyntaxError) {
+        errors.append(problem)
         if errors.count >= MappingLoader.maximumErrors {
             gaveUp = true
-            throw JSONSyntaxError(message: "too many problems", position: position, offset: 0)
+            throw JSONSyntaxError(
+                message: "too many problems", position: problem.position ?? SourcePosition(line: 1, column: 1),
+                offset: 0)
         }
     }
 
@@ -276,12 +283,8 @@ struct MappingLoader {
         defer { pending.abandon() }
         var origin = scanner.point
         while let (segment, end) = pending.takeNext() {
-            for error in segment.errors {
-                errors.append(MappingLoader.absolute(error, from: origin))
-                if errors.count >= MappingLoader.maximumErrors {
-                    gaveUp = true
-                    throw JSONSyntaxError(message: "too many problems", position: origin.position, offset: 0)
-                }
+            for problem in segment.errors {
+                try report(MappingLoader.absolute(problem, from: origin))
             }
             let segmentOrigin = origin
             contactPositions += segment.contactPositions.lazy.map { MappingLoader.absolute($0, from: segmentOrigin) }
