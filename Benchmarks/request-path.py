@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Where an opt-out's CPU goes, thread by thread: CPU time, context switches and system calls per opt-out.
+
+`throughput.py` says how fast the bridge is; this says why. It runs the bridge as `throughput.py` does (durable mode,
+nginx `return 200 "true";` as NLPearl) and attaches `perf stat --per-thread` for the measured window:
+
+- **closed loop**, 64 connections: what bounds throughput;
+- **1,000/s**, 32 connections: what an opt-out costs when it is alone in its transaction and its call;
+- **/healthz**, closed loop: the request path of the listener and the Swift handler with no journal and no NLPearl
+  call, the least any request costs the bridge.
+
+Counts are per opt-out answered (per request for /healthz). Context switches and system calls are counts of events,
+so they vary far less than time between runs and machines: they are the figures to compare a redesign against.
+
+    apt-get install -y linux-perf wrk nginx-light
+    Benchmarks/request-path.py --bin .build-release/release [--duration 6] [--json FILE]
+
+It needs permission to trace the bridge (root, or `kernel.perf_event_paranoid` at most 1 and access to tracefs).
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+from benchlib import (cpu_seconds, delivery_figures, delta, free_port, machine, metrics, nginx,
+                      start_bridge, write_mapping, wrk)
+
+CONTACTS = 20000
+SYSCALLS = ["futex", "epoll_wait", "read", "write", "sendmsg", "recvfrom", "pwrite64", "pread64", "fcntl", "fdatasync"]
+EVENTS = ["task-clock", "context-switches"] + ["syscalls:sys_enter_" + name for name in SYSCALLS]
+
+# Linux keeps 15 bytes of a thread's name; libdispatch's names keep their end ("…default-qos.overcommit").
+THREAD_GROUPS = [
+    ("libmicrohttpd", re.compile(r"^MHD")),
+    ("Swift cooperative pool", re.compile(r"default-qos$")),
+    ("journal: GRDB, WAL fsync, checkpoints", re.compile(r"overcommit$")),
+    ("AsyncHTTPClient event loop", re.compile(r"^NIO")),
+]
+
+
+def group_of(thread):
+    for name, pattern in THREAD_GROUPS:
+        if pattern.search(thread):
+            return name
+    return "other threads"
+
+
+def perf_stat(pid, seconds, output):
+    return subprocess.Popen(
+        ["perf", "stat", "--per-thread", "-x,", "-e", ",".join(EVENTS), "-p", str(pid), "-o", output, "--",
+         "sleep", str(seconds)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def read_perf_stat(path):
+    """{(thread group, event): total} from `perf stat --per-thread -x,` output; task-clock in seconds."""
+    totals = collections.Counter()
+    for line in open(path):
+        fields = line.strip().split(",")
+        if len(fields) < 4 or not re.match(r"^[0-9.]+$", fields[1]):
+            continue
+        thread = re.sub(r"-\d+$", "", fields[0])
+        value = float(fields[1]) / (1000 if fields[3] == "task-clock" else 1)
+        totals[(group_of(thread), fields[3].replace("syscalls:sys_enter_", ""))] += value
+    return totals
+
+
+def healthz_wrk(port, duration, connections):
+    out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % duration, "http://127.0.0.1:%d/healthz" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def measure(bridge, port, duration, scenario, directory):
+    output = os.path.join(directory, "perf-%s.txt" % re.sub(r"\W+", "-", scenario))
+    before = metrics(port)
+    cpu_before = cpu_seconds(bridge.pids())
+    # perf attaches for the whole wrk run plus a margin on each side; the counts are divided by what was answered
+    # in that window, so the margin's idle wake-ups are charged to the opt-outs, as they would be in production.
+    stat = perf_stat(bridge.process.pid, duration + 1, output)
+    if scenario == "healthz":
+        answered = healthz_wrk(port, duration, 64)
+        calls = 0
+    else:
+        rate = 1000 if scenario == "1000/s" else 0
+        wrk(port, duration, 32 if rate else 64, CONTACTS, total_rate=rate)
+        figures = delivery_figures(delta(metrics(port), before))
+        answered, calls = figures["deleted"], figures["nlpearl_calls"]
+    stat.wait()
+    cpu = cpu_seconds(bridge.pids()) - cpu_before
+    totals = read_perf_stat(output)
+    groups = sorted({group for group, _ in totals}, key=lambda g: -totals[(g, "task-clock")])
+    per = {
+        group: {event: totals[(group, event)] / max(1, answered) for event in ["task-clock", "context-switches"]
+                + SYSCALLS}
+        for group in groups
+    }
+    return {"scenario": scenario, "answered": answered, "nlpearl_calls": calls,
+            "cpu_us_per_answer": cpu / max(1, answered) * 1e6, "per_thread_group": per}
+
+
+def show(result):
+    answered = result["answered"]
+    calls = result["nlpearl_calls"]
+    print("\n%s: %d answered%s, %.0f us of CPU each (process total)" % (
+        result["scenario"], answered, ", %.2f opt-outs per NLPearl call" % (answered / calls) if calls else "",
+        result["cpu_us_per_answer"]))
+    print("  %-40s %7s %7s %s" % ("thread group", "CPU us", "ctx sw", "system calls per answer"))
+    total = collections.Counter()
+    for group, events in result["per_thread_group"].items():
+        calls_text = " ".join("%s %.2f" % (name, events[name]) for name in SYSCALLS if events[name] >= 0.05)
+        print("  %-40s %7.0f %7.2f %s" % (group, events["task-clock"] * 1e6, events["context-switches"], calls_text))
+        total.update(events)
+    print("  %-40s %7.0f %7.2f %s" % ("all", total["task-clock"] * 1e6, total["context-switches"],
+                                      " ".join("%s %.2f" % (n, total[n]) for n in SYSCALLS if total[n] >= 0.05)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin", default=".build-release/release", help="directory holding optout-bridge")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="optout-request-path-", dir=os.environ.get("BENCH_DIR")) as directory:
+        write_mapping(os.path.join(directory, "mapping.json"), CONTACTS)
+        upstream_port = free_port()
+        upstream = nginx(directory, "upstream", upstream_port, (
+            "1", ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
+            % upstream_port))
+        bridge, port = start_bridge(os.path.join(args.bin, "optout-bridge"), directory,
+                                    "http://127.0.0.1:%d" % upstream_port, "bridge")
+        try:
+            wrk(port, 2, 16, CONTACTS)  # warm-up: connections, caches, the journal's first pages
+            for scenario in ("closed loop", "1000/s", "healthz"):
+                results.append(measure(bridge, port, args.duration, scenario, directory))
+                show(results[-1])
+        finally:
+            bridge.stop()
+            upstream.stop()
+    print("\n%s" % machine())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine(), "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
