@@ -13,7 +13,7 @@ Counts are per opt-out answered (per request for /healthz). Context switches and
 so they vary far less than time between runs and machines: they are the figures to compare a redesign against.
 
     apt-get install -y linux-perf wrk nginx-light
-    Benchmarks/request-path.py --bin .build-release/release [--duration 6] [--json FILE]
+    Benchmarks/request-path.py [--skip-build] [--bin DIR] [--duration 6] [--json FILE]
 
 It needs permission to trace the bridge (root, or `kernel.perf_event_paranoid` at most 1 and access to tracefs).
 """
@@ -25,7 +25,7 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import (cpu_seconds, delivery_figures, delta, free_port, machine, metrics, nginx,
+from benchlib import (build, cpu_seconds, delivery_figures, delta, free_port, machine, metrics, nginx,
                       start_bridge, write_mapping, wrk)
 
 CONTACTS = 20000
@@ -120,10 +120,12 @@ def show(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bin", default=".build-release/release", help="directory holding optout-bridge")
+    parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
+    parser.add_argument("--skip-build", action="store_true", help="use the release build as it is")
     parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    binaries = args.bin or build(args.skip_build)
     results = []
     with tempfile.TemporaryDirectory(prefix="optout-request-path-", dir=os.environ.get("BENCH_DIR")) as directory:
         write_mapping(os.path.join(directory, "mapping.json"), CONTACTS)
@@ -131,7 +133,7 @@ def main():
         upstream = nginx(directory, "upstream", upstream_port, (
             "1", ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
             % upstream_port))
-        bridge, port = start_bridge(os.path.join(args.bin, "optout-bridge"), directory,
+        bridge, port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
                                     "http://127.0.0.1:%d" % upstream_port, "bridge")
         try:
             wrk(port, 2, 16, CONTACTS)  # warm-up: connections, caches, the journal's first pages
