@@ -101,6 +101,9 @@ def record_outcome(db, n):
     db.execute(OUTCOME[3], ("deleted", now, opt_out))
 
 
+MINIMAL = "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)"
+
+
 def insert_minimal(db, n):
     db.execute("INSERT INTO minimal (id, body, status) VALUES (?, ?, 0)",
                (n, '{"keys":["email:user%d@bench.example"],"lead":"lead-%d"}' % (n, n)))
@@ -110,7 +113,7 @@ def update_minimal(db, n):
     db.execute("UPDATE minimal SET status = 1 WHERE id = ?", (n,))
 
 
-def write(db, count, group, first, steps=(append, record_outcome)):
+def write(db, count, group, first, steps):
     """CPU seconds to write `count` opt-outs, `group` per transaction: each step's writes of a group in one."""
     start = time.process_time()
     for base in range(first, first + count, group):
@@ -138,34 +141,27 @@ def main():
     figures = {"machine": machine(), "sqlite_version": sqlite3.sqlite_version}
     print("SQLite %s, %s" % (sqlite3.sqlite_version, figures["machine"]))
     print("per opt-out: SQLite's CPU (Python's own cost per statement taken off) and WAL frames written")
+    runs = (("journal", schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
+            ("leaner", leaner_schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
+            ("minimal", MINIMAL, (insert_minimal, update_minimal), 2, ("grouped",)))
     with tempfile.TemporaryDirectory(prefix="optout-journal-floor-", dir=os.environ.get("BENCH_DIR")) as directory:
-        for name, ddl in (("journal", schema()), ("leaner", leaner_schema())):
+        for name, ddl, steps, statements, labels in runs:
             db = open_journal(os.path.join(directory, name + ".sqlite"), ddl)
-            write(db, count, 100, 0)  # warm-up: a journal that already holds rows, as in the throughput runs
+            write(db, count, 100, 0, steps)  # warm-up: a journal that already holds rows, as in the throughput runs
             overhead = python_overhead(db)
-            wal_frames(db)
-            for label, group, first, n in (("grouped", 100, count, count), ("alone", 1, 2 * count, count // 4)):
-                cpu = write(db, n, group, first) / n - STATEMENTS_PER_OPT_OUT * overhead
-                frames = wal_frames(db) / n
-                figures["%s_%s" % (name, label)] = {"sqlite_cpu_us": cpu * 1e6, "wal_frames": frames}
-                print("  %-8s %-27s %6.1f us %6.2f frames" % (
-                    name, "100 per transaction" if group > 1 else "one per transaction", cpu * 1e6, frames))
             figures["python_overhead_per_statement_us"] = overhead * 1e6
+            wal_frames(db)
+            for label in labels:
+                group, first, n = (100, count, count) if label == "grouped" else (1, 2 * count, count // 4)
+                cpu = write(db, n, group, first, steps) / n - statements * overhead
+                figures["%s_%s" % (name, label)] = {"sqlite_cpu_us": cpu * 1e6, "wal_frames": wal_frames(db) / n}
+                print("  %-8s %-20s %6.1f us %6.2f frames" % (
+                    name, "100 per transaction" if group > 1 else "one per transaction", cpu * 1e6,
+                    figures["%s_%s" % (name, label)]["wal_frames"]))
             db.close()
-        db = open_journal(os.path.join(directory, "minimal.sqlite"),
-                          "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)")
-        least = (insert_minimal, update_minimal)
-        write(db, count, 100, 0, least)
-        overhead = python_overhead(db)
-        wal_frames(db)
-        minimal = write(db, count, 100, count, least) / count - 2 * overhead
-        figures["minimal_grouped"] = {"sqlite_cpu_us": minimal * 1e6, "wal_frames": wal_frames(db) / count}
-        db.close()
-    print("  %-8s %-27s %6.1f us %6.2f frames" % ("minimal", "100 per transaction", minimal * 1e6,
-                                                   figures["minimal_grouped"]["wal_frames"]))
     grouped = figures["journal_grouped"]["sqlite_cpu_us"] / 1e6
     figures["ceiling_two_cores_per_s"] = 2 / grouped
-    print("(Python's own %.1f us per statement taken off, %d statements per opt-out)"
+    print("(Python's own cost: %.1f us per statement; the journal makes %d statements per opt-out)"
           % (figures["python_overhead_per_statement_us"], STATEMENTS_PER_OPT_OUT))
     print("ceiling if the journal's SQLite work were the only work on two cores: %.0f opt-outs/s" % (2 / grouped))
     if args.json:
