@@ -30,7 +30,8 @@ from benchlib import (build, cpu_seconds, delivery_figures, delta, free_port, ma
 
 CONTACTS = 20000
 SYSCALLS = ["futex", "epoll_wait", "read", "write", "sendmsg", "recvfrom", "pwrite64", "pread64", "fcntl", "fdatasync"]
-EVENTS = ["task-clock", "context-switches"] + ["syscalls:sys_enter_" + name for name in SYSCALLS]
+COUNTS = ["task-clock", "context-switches"] + SYSCALLS
+EVENTS = COUNTS[:2] + ["syscalls:sys_enter_" + name for name in SYSCALLS]
 
 # Linux keeps 15 bytes of a thread's name; libdispatch's names keep their end ("…default-qos.overcommit").
 THREAD_GROUPS = [
@@ -78,8 +79,8 @@ def measure(bridge, port, duration, scenario, directory):
     output = os.path.join(directory, "perf-%s.txt" % re.sub(r"\W+", "-", scenario))
     before = metrics(port)
     cpu_before = cpu_seconds(bridge.pids())
-    # perf attaches for the whole wrk run plus a margin on each side; the counts are divided by what was answered
-    # in that window, so the margin's idle wake-ups are charged to the opt-outs, as they would be in production.
+    # perf counts for the wrk run and one second after it; the counts are divided by what was answered, so the idle
+    # wake-ups of that second are charged to the opt-outs, as they would be in production.
     stat = perf_stat(bridge.process.pid, duration + 1, output)
     if scenario == "healthz":
         answered = healthz_wrk(port, duration, 64)
@@ -93,11 +94,7 @@ def measure(bridge, port, duration, scenario, directory):
     cpu = cpu_seconds(bridge.pids()) - cpu_before
     totals = read_perf_stat(output)
     groups = sorted({group for group, _ in totals}, key=lambda g: -totals[(g, "task-clock")])
-    per = {
-        group: {event: totals[(group, event)] / max(1, answered) for event in ["task-clock", "context-switches"]
-                + SYSCALLS}
-        for group in groups
-    }
+    per = {group: {event: totals[(group, event)] / max(1, answered) for event in COUNTS} for group in groups}
     return {"scenario": scenario, "answered": answered, "nlpearl_calls": calls,
             "cpu_us_per_answer": cpu / max(1, answered) * 1e6, "per_thread_group": per}
 
@@ -109,13 +106,13 @@ def show(result):
         result["scenario"], answered, ", %.2f opt-outs per NLPearl call" % (answered / calls) if calls else "",
         result["cpu_us_per_answer"]))
     print("  %-40s %7s %7s %s" % ("thread group", "CPU us", "ctx sw", "system calls per answer"))
+    rows = list(result["per_thread_group"].items())
     total = collections.Counter()
-    for group, events in result["per_thread_group"].items():
+    for _, events in rows:
+        total.update(events)
+    for group, events in rows + [("all", total)]:
         calls_text = " ".join("%s %.2f" % (name, events[name]) for name in SYSCALLS if events[name] >= 0.05)
         print("  %-40s %7.0f %7.2f %s" % (group, events["task-clock"] * 1e6, events["context-switches"], calls_text))
-        total.update(events)
-    print("  %-40s %7.0f %7.2f %s" % ("all", total["task-clock"] * 1e6, total["context-switches"],
-                                      " ".join("%s %.2f" % (n, total[n]) for n in SYSCALLS if total[n] >= 0.05)))
 
 
 def main():
