@@ -119,6 +119,12 @@ def nginx(directory, name, port, body):
     return server
 
 
+def fast_nlpearl(directory, port):
+    """The fast fake NLPearl: nginx answering every request `200 true`, as NLPearl answers a delete."""
+    return nginx(directory, "upstream", port, ("1", (
+        ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }' % port)))
+
+
 def write_mapping(path, contacts):
     with open(path, "w") as f:
         f.write('{"version":1,"contacts":[\n')

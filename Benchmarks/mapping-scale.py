@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import PEARLS, ROOT, build, free_port, machine, nginx, report, rss_mib, start_bridge, wrk
+from benchlib import PEARLS, ROOT, build, fast_nlpearl, free_port, machine, report, rss_mib, start_bridge, wrk
 
 
 def write_crm_mapping(path, contacts):
@@ -75,9 +75,7 @@ def main():
     print("generated %d contacts, %.0f MiB, in %.1f s" % (args.contacts, size_mib, time.time() - started))
 
     upstream_port = free_port()
-    upstream = nginx(directory, "upstream", upstream_port, ("1", (
-        ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
-        % upstream_port)))
+    upstream = fast_nlpearl(directory, upstream_port)
     url = "http://127.0.0.1:%d" % upstream_port
     results = {"machine": machine(), "contacts": args.contacts, "file_mib": size_mib}
     servers = []

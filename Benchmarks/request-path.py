@@ -25,7 +25,7 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import (build, cpu_seconds, delivery_figures, delta, free_port, machine, metrics, nginx,
+from benchlib import (build, cpu_seconds, delivery_figures, delta, fast_nlpearl, free_port, machine, metrics,
                       start_bridge, write_mapping, wrk)
 
 CONTACTS = 20000
@@ -127,9 +127,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="optout-request-path-", dir=os.environ.get("BENCH_DIR")) as directory:
         write_mapping(os.path.join(directory, "mapping.json"), CONTACTS)
         upstream_port = free_port()
-        upstream = nginx(directory, "upstream", upstream_port, (
-            "1", ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
-            % upstream_port))
+        upstream = fast_nlpearl(directory, upstream_port)
         bridge, port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
                                     "http://127.0.0.1:%d" % upstream_port, "bridge")
         try:

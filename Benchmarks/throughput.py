@@ -25,9 +25,9 @@ import shutil
 import subprocess
 import tempfile
 
-from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, cpu_seconds, delivery_figures, delta, free_port,
-                      machine, report, metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge, wait_port,
-                      write_mapping, wrk)
+from benchlib import (HERE, NLPEARL_TOKEN, ROOT, Server, build, cpu_seconds, delivery_figures, delta, fast_nlpearl,
+                      free_port, machine, report, metrics, nginx, peak_rss_mib, resident_split_mib, start_bridge,
+                      wait_port, write_mapping, wrk)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -50,9 +50,7 @@ def main():
     write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
 
     upstream_port, proxy_port, mhd_port = free_port(), free_port(), free_port()
-    upstream = nginx(directory, "upstream", upstream_port, ("1", (
-        ' server { listen 127.0.0.1:%d; location / { default_type application/json; return 200 "true"; } }'
-        % upstream_port)))
+    upstream = fast_nlpearl(directory, upstream_port)
     results = {"machine": machine(), "contacts": args.contacts, "duration_s": args.duration}
     servers = []
     try:
