@@ -32,7 +32,10 @@ public final class HTTPServer: Sendable {
     deinit {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
         core.draining.store(true, ordering: .releasing)
-        core.answerAllHandling(with: ServerCore.shuttingDownResponse)
+        core.close(answeringWith: ServerCore.shuttingDownResponse)
+        while core.suspendedCount > 0 {
+            usleep(1_000)
+        }
         let deadline = ContinuousClock.now.advanced(by: .seconds(1))
         while core.activeRequests.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
             usleep(2_000)
@@ -108,10 +111,14 @@ public final class HTTPServer: Sendable {
         while core.handlingCount > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        core.answerAllHandling(with: ServerCore.shuttingDownResponse)
-        // Give MHD a moment to send what was just resumed; MHD_stop_daemon panics on suspended connections.
+        core.close(answeringWith: ServerCore.shuttingDownResponse)
+        // MHD_stop_daemon aborts the process on a suspended connection, so no deadline here: after `close`, the
+        // resumes still under way take microseconds. Then give MHD a moment to send what was resumed.
+        while core.suspendedCount > 0 {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
         let flushDeadline = clock.now.advanced(by: .seconds(1))
-        while core.suspendedCount > 0 || core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {
+        while core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         core.stopDeadlineSweeper()

@@ -82,7 +82,9 @@ enum MHDCallbacks {
             isValidUTF8: context.rawURIIsValidUTF8 && pathIsValid && context.headersAreValidUTF8)
         context.body = []
         context.headers = HTTPHeaders()
-        core.dispatch(request, context: context, connection: connection)
+        guard core.dispatch(request, context: context, connection: connection) else {
+            return queue(ServerCore.shuttingDownResponse, on: connection, close: true)
+        }
         return MHD_Result.YES
     }
 

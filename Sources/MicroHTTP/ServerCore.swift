@@ -27,7 +27,8 @@ final class ServerCore: Sendable {
     /// Requests between the URI-log and the completion callbacks.
     let activeRequests = Atomic<Int>(0)
     /// Requests whose handler runs, with when it started, for the deadline sweep and for shutdown.
-    private let handling = Mutex<[ObjectIdentifier: (context: RequestContext, started: ContinuousClock.Instant)]>([:])
+    private let handling = Mutex(Handling())
+    /// Connections suspended and not resumed yet: more than ``handling`` holds while an answer is on its way.
     private let suspended = Atomic<Int>(0)
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
 
@@ -38,35 +39,53 @@ final class ServerCore: Sendable {
         self.handler = handler
     }
 
-    var handlingCount: Int { handling.withLock { $0.count } }
+    var handlingCount: Int { handling.withLock { $0.entries.count } }
     var suspendedCount: Int { suspended.load(ordering: .acquiring) }
 
     /// Suspends the connection and runs the handler on the Swift concurrency pool.
-    func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) {
+    ///
+    /// - Returns: false, and suspends nothing, once ``close(answeringWith:)`` ran: the caller answers at once.
+    func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Bool {
         let handle = ConnectionHandle(pointer: connection)
-        context.outcome.withLock { $0 = .handling(connection: handle) }
-        // Suspend before the context becomes visible to the deadline sweep and to shutdown: resuming a connection
-        // that is not suspended yet would leave it suspended for ever.
-        suspended.add(1, ordering: .relaxed)
-        MHD_suspend_connection(connection)
-        handling.withLock { $0[ObjectIdentifier(context)] = (context, .now) }
+        // Suspend before the context becomes visible to the deadline sweep and to shutdown (resuming a connection
+        // that is not suspended yet would leave it suspended for ever), and under the same lock as `close`, so that
+        // no connection is suspended after it.
+        let accepted = handling.withLock { handling in
+            guard !handling.closed else { return false }
+            context.outcome.withLock { $0 = .handling(connection: handle) }
+            suspended.add(1, ordering: .relaxed)
+            MHD_suspend_connection(connection)
+            handling.entries[ObjectIdentifier(context)] = (context, .now)
+            return true
+        }
+        guard accepted else { return false }
         let handler = self.handler
         Task {
             let response = await handler(request)
             self.answer(context, with: response)
         }
+        return true
     }
 
     /// Resumes the connection with this response, unless it was answered already (deadline or shutdown).
     func answer(_ context: RequestContext, with response: HTTPResponse) {
         guard let connection = context.answer(response) else { return }
-        handling.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(context)) }
+        handling.withLock { _ = $0.entries.removeValue(forKey: ObjectIdentifier(context)) }
         MHD_resume_connection(connection.pointer)
         suspended.subtract(1, ordering: .releasing)
     }
 
-    func answerAllHandling(with response: HTTPResponse) {
-        let contexts = handling.withLock { $0.values.map(\.context) }
+    /// Answers every handler still running, and makes ``dispatch(_:context:connection:)`` refuse from now on.
+    ///
+    /// MHD_stop_daemon aborts the process when it meets a suspended connection. After this, the only suspended
+    /// connections are those whose answer another thread is resuming right now: ``suspendedCount`` falls to 0 on
+    /// its own, and then the daemon can be stopped. A request whose body ends during shutdown, after this, is
+    /// answered 503 on the spot instead of being suspended with nobody left to resume it.
+    func close(answeringWith response: HTTPResponse) {
+        let contexts = handling.withLock { handling in
+            handling.closed = true
+            return handling.entries.values.map(\.context)
+        }
         for context in contexts {
             answer(context, with: response)
         }
@@ -81,8 +100,8 @@ final class ServerCore: Sendable {
                 try? await Task.sleep(for: period)
                 guard let self else { return }
                 let now = ContinuousClock.now
-                let late = self.handling.withLock { entries in
-                    entries.values.filter { now - $0.started > timeout }.map(\.context)
+                let late = self.handling.withLock { handling in
+                    handling.entries.values.filter { now - $0.started > timeout }.map(\.context)
                 }
                 for context in late {
                     self.answer(context, with: Self.timeoutResponse)
@@ -94,5 +113,10 @@ final class ServerCore: Sendable {
 
     func stopDeadlineSweeper() {
         sweeper.withLock { $0?.cancel() }
+    }
+
+    private struct Handling {
+        var entries: [ObjectIdentifier: (context: RequestContext, started: ContinuousClock.Instant)] = [:]
+        var closed = false
     }
 }

@@ -198,6 +198,41 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         #expect(response.header("Connection")?.lowercased() == "close")
     }
 
+    /// A request whose body ends during shutdown, after the handlers still running were answered, is answered 503 on
+    /// the spot. It used to be suspended with nobody left to resume it, and MHD_stop_daemon then aborted the whole
+    /// process: hence an exit test, so that the regression fails this test and not the run.
+    @Test func aRequestCompletedDuringShutdownIsAnswered503() async {
+        await #expect(processExitsWith: .success) {
+            let started = Atomic<Bool>(false)
+            let server = HTTPServer(configuration: .init()) { _ in
+                started.store(true, ordering: .relaxed)
+                try? await Task.sleep(for: .seconds(30))
+                return .text(200, "too late")
+            }
+            try server.start()
+            let port = server.port
+            let late = try RawHTTPConnection(port: port)
+            try late.send("POST /late HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\r\nab")
+            let running = try RawHTTPConnection(port: port)
+            try running.send("GET /running HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            while !started.load(ordering: .relaxed) || server.activeRequests < 2 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let shutdown = Task { await server.shutdown(gracePeriod: .milliseconds(100)) }
+            // The running handler's 503 says that shutdown has answered the handlers; the late request's body ends
+            // right after, while shutdown waits for it to be read.
+            let (first, second) = try await blocking {
+                let first = try running.readResponse()
+                try late.send("cd")
+                return (first, try late.readResponse())
+            }
+            await shutdown.value
+            #expect(first.status == 503)
+            #expect(second.status == 503)
+            #expect(second.header("Connection")?.lowercased() == "close")
+        }
+    }
+
     @Test func closesIdleConnections() async throws {
         try await withServer(.init(idleTimeoutSeconds: 1), handler: echo) { server in
             let port = server.port
