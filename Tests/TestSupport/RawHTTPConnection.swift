@@ -34,7 +34,11 @@ public final class RawHTTPConnection: @unchecked Sendable {
     /// blocking setup of other tests can hold for seconds at the start of a full run. Pass a short one only where a
     /// read that times out is the expected outcome.
     public init(port: Int, timeout: TimeInterval = 30) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // `self.fd` is set only once connected: a class whose init throws after setting every stored property
+        // still runs `deinit`, which would close the descriptor a second time. By then another thread may have
+        // been given that number (MHD's own sockets, in the tests that run a server in this process), and MHD
+        // aborts the process when its close of it fails.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -51,6 +55,7 @@ public final class RawHTTPConnection: @unchecked Sendable {
         }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - floor(timeout)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
     }
 
     deinit {
