@@ -22,6 +22,27 @@ func withServer<R>(
     }
 }
 
+/// Starts a server whose handler answers 200 "finished" after `duration`; `waitForAHandler` returns once one runs.
+func startSlowServer(answeringAfter duration: Duration) throws -> (
+    server: HTTPServer, waitForAHandler: @Sendable () async throws -> Void
+) {
+    let started = Atomic<Bool>(false)
+    let server = HTTPServer(configuration: .init()) { _ in
+        started.store(true, ordering: .relaxed)
+        try? await Task.sleep(for: duration)
+        return .text(200, "finished")
+    }
+    try server.start()
+    return (
+        server,
+        {
+            while !started.load(ordering: .relaxed) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    )
+}
+
 let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     var headers = HTTPHeaders()
     headers.add(name: "X-Method", value: request.method)
@@ -160,18 +181,10 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     }
 
     @Test func shutdownLetsInFlightRequestsFinish() async throws {
-        let started = Atomic<Bool>(false)
-        let server = HTTPServer(configuration: .init()) { _ in
-            started.store(true, ordering: .relaxed)
-            try? await Task.sleep(for: .milliseconds(300))
-            return .text(200, "finished")
-        }
-        try server.start()
+        let (server, waitForAHandler) = try startSlowServer(answeringAfter: .milliseconds(300))
         let port = server.port
         let inFlight = Task { try await blocking { try RawHTTPConnection(port: port).request("GET", "/work") } }
-        while !started.load(ordering: .relaxed) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitForAHandler()
         await server.shutdown(gracePeriod: .seconds(5))
         let response = try await inFlight.value
         #expect(response.status == 200)
@@ -180,18 +193,10 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     }
 
     @Test func shutdownAnswers503WhenAHandlerOutlivesTheGracePeriod() async throws {
-        let started = Atomic<Bool>(false)
-        let server = HTTPServer(configuration: .init()) { _ in
-            started.store(true, ordering: .relaxed)
-            try? await Task.sleep(for: .seconds(30))
-            return .text(200, "too late")
-        }
-        try server.start()
+        let (server, waitForAHandler) = try startSlowServer(answeringAfter: .seconds(30))
         let port = server.port
         let inFlight = Task { try await blocking { try RawHTTPConnection(port: port).request("GET", "/work") } }
-        while !started.load(ordering: .relaxed) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitForAHandler()
         await server.shutdown(gracePeriod: .milliseconds(200))
         let response = try await inFlight.value
         #expect(response.status == 503)
@@ -203,19 +208,14 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     /// process: hence an exit test, so that the regression fails this test and not the run.
     @Test func aRequestCompletedDuringShutdownIsAnswered503() async {
         await #expect(processExitsWith: .success) {
-            let started = Atomic<Bool>(false)
-            let server = HTTPServer(configuration: .init()) { _ in
-                started.store(true, ordering: .relaxed)
-                try? await Task.sleep(for: .seconds(30))
-                return .text(200, "too late")
-            }
-            try server.start()
+            let (server, waitForAHandler) = try startSlowServer(answeringAfter: .seconds(30))
             let port = server.port
             let late = try RawHTTPConnection(port: port)
             try late.send("POST /late HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\n\r\nab")
             let running = try RawHTTPConnection(port: port)
             try running.send("GET /running HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            while !started.load(ordering: .relaxed) || server.activeRequests < 2 {
+            try await waitForAHandler()
+            while server.activeRequests < 2 {
                 try await Task.sleep(for: .milliseconds(5))
             }
             let shutdown = Task { await server.shutdown(gracePeriod: .milliseconds(100)) }
