@@ -33,9 +33,6 @@ public final class HTTPServer: Sendable {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
         core.draining.store(true, ordering: .releasing)
         core.close(answeringWith: ServerCore.shuttingDownResponse)
-        while core.suspendedCount > 0 {
-            usleep(1_000)
-        }
         let deadline = ContinuousClock.now.advanced(by: .seconds(1))
         while core.activeRequests.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
             usleep(2_000)
@@ -112,11 +109,7 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(5))
         }
         core.close(answeringWith: ServerCore.shuttingDownResponse)
-        // MHD_stop_daemon aborts the process on a suspended connection, so no deadline here: after `close`, the
-        // resumes still under way take microseconds. Then give MHD a moment to send what was resumed.
-        while core.suspendedCount > 0 {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        // Give MHD a moment to send what was just resumed.
         let flushDeadline = clock.now.advanced(by: .seconds(1))
         while core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {
             try? await Task.sleep(for: .milliseconds(5))

@@ -1,6 +1,10 @@
 import CMicroHTTPD
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the C callbacks of one daemon share: the handler, the limits, and the requests being handled.
 final class ServerCore: Sendable {
     // RFC 9457 problem JSON rather than text: the error shape that API clients (and SPEC §5) expect.
@@ -40,7 +44,6 @@ final class ServerCore: Sendable {
     }
 
     var handlingCount: Int { handling.withLock { $0.entries.count } }
-    var suspendedCount: Int { suspended.load(ordering: .acquiring) }
 
     /// Suspends the connection and runs the handler on the Swift concurrency pool.
     ///
@@ -75,12 +78,13 @@ final class ServerCore: Sendable {
         suspended.subtract(1, ordering: .releasing)
     }
 
-    /// Answers every handler still running, and makes ``dispatch(_:context:connection:)`` refuse from now on.
+    /// Answers every handler still running, makes ``dispatch(_:context:connection:)`` refuse from now on, and
+    /// returns once no connection is suspended.
     ///
-    /// MHD_stop_daemon aborts the process when it meets a suspended connection. After this, the only suspended
-    /// connections are those whose answer another thread is resuming right now: ``suspendedCount`` falls to 0 on
-    /// its own, and then the daemon can be stopped. A request whose body ends during shutdown, after this, is
-    /// answered 503 on the spot instead of being suspended with nobody left to resume it.
+    /// MHD_stop_daemon aborts the process when it meets a suspended connection; after this it can be called. A
+    /// request whose body ends during shutdown is answered 503 on the spot instead of being suspended with nobody
+    /// left to resume it. The wait has no deadline: once `closed` is set, the only connections still suspended are
+    /// those whose answer another thread is resuming right now, which takes microseconds.
     func close(answeringWith response: HTTPResponse) {
         let contexts = handling.withLock { handling in
             handling.closed = true
@@ -88,6 +92,9 @@ final class ServerCore: Sendable {
         }
         for context in contexts {
             answer(context, with: response)
+        }
+        while suspended.load(ordering: .acquiring) > 0 {
+            usleep(100)
         }
     }
 
