@@ -13,9 +13,14 @@ struct DeleteLeadsRequest: Sendable {
 
     /// `{baseURL}/v2/Outbound/{pearlId}/Leads`, with the pearlId percent-encoded as one path segment.
     static func url(baseURL: String, pearlId: String) -> String {
+        join(baseURL, path: "/v2/Outbound/" + encodePathSegment(pearlId) + "/Leads")
+    }
+
+    /// The base URL, less its trailing slashes, followed by `path` (which starts with `/`).
+    static func join(_ baseURL: String, path: String) -> String {
         var base = Substring(baseURL)
         while base.hasSuffix("/") { base = base.dropLast() }
-        return base + "/v2/Outbound/" + encodePathSegment(pearlId) + "/Leads"
+        return base + path
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters, so that `/`, `?`, `#` or `%`

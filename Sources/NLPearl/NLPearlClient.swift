@@ -68,14 +68,29 @@ public struct NLPearlClient: Sendable {
     ///   - leadIds: The leads to delete, in order, duplicates kept.
     /// - Returns: What NLPearl answered, or why no answer came.
     public func deleteLeads(pearlId: String, leadIds: [String]) async -> DeleteLeadsOutcome {
+        let wire = DeleteLeadsRequest(baseURL: configuration.baseURL, pearlId: pearlId, leadIds: leadIds)
+        return await send(.DELETE, url: wire.url, body: wire.body)
+    }
+
+    /// Sends one call to an endpoint that answers 200 with a JSON boolean, and reads its answer.
+    ///
+    /// The one path of every call, so that each endpoint gets the same token check, headers,
+    /// deadline, answer size limit, refused redirects and redaction. Internal rather than private,
+    /// so that the calls of other endpoints, in extensions of their own, can share it.
+    ///
+    /// - Parameters:
+    ///   - method: The request method.
+    ///   - url: The whole URL, base URL included.
+    ///   - body: The JSON body.
+    /// - Returns: What NLPearl answered, or why no answer came.
+    func send(_ method: HTTPMethod, url: String, body: [UInt8]) async -> DeleteLeadsOutcome {
         guard tokenIsUsable else {
             return .connectionFailed("request not sent: the token contains control characters (such as a newline)")
         }
-        let wire = DeleteLeadsRequest(baseURL: configuration.baseURL, pearlId: pearlId, leadIds: leadIds)
-        var request = HTTPClientRequest(url: wire.url)
-        request.method = .DELETE
+        var request = HTTPClientRequest(url: url)
+        request.method = method
         request.headers = headers
-        request.body = .bytes(ByteBuffer(bytes: wire.body))
+        request.body = .bytes(ByteBuffer(bytes: body))
 
         let deadline = NIODeadline.now() + timeout
         let response: HTTPClientResponse
@@ -85,9 +100,9 @@ public struct NLPearlClient: Sendable {
             return DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor)
         }
         let status = Int(response.status.code)
-        let body: ByteBuffer
+        let answer: ByteBuffer
         do {
-            body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            answer = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch is NIOTooManyBytesError {
             return .unexpected(status: status, detail: "answer body larger than \(Self.maxResponseBytes) bytes")
         } catch {
@@ -97,7 +112,7 @@ public struct NLPearlClient: Sendable {
             status: status,
             retryAfter: response.headers.first(name: "Retry-After"),
             location: response.headers.first(name: "Location"),
-            body: body.readableBytesView,
+            body: answer.readableBytesView,
             now: Date().timeIntervalSince1970,
             redactor: redactor
         )
