@@ -1,18 +1,23 @@
 import Foundation
 
-/// Checks one request against `nlpearl-delete-leads.openapi.yaml`.
+/// Checks one request against NLPearl's contracts: `nlpearl-delete-leads.openapi.yaml` for the delete, and the
+/// published reference of `POST /v2/Account/Blacklist` (`ContractValidator+Blacklist.swift`).
 ///
 /// Pure: it sees the method, the URI as sent, the headers and the body, and says whether the
-/// request is a valid delete call or how it breaks the contract. ``FakeNLPearl`` answers the
-/// breaches; tests of the validator need no socket.
+/// request is a valid call of one of the two endpoints or how it breaks the contract. ``FakeNLPearl`` answers
+/// the breaches; tests of the validator need no socket. Both endpoints take the same `Authorization` and
+/// the same request content types.
 public struct ContractValidator: Sendable {
     /// What a request came to.
     public enum Verdict: Sendable, Equatable {
-        /// A request as the contract describes it; `leadIds` is empty when the body sent `null`.
+        /// A delete as the contract describes it; `leadIds` is empty when the body sent `null`.
         case valid(pearlId: String, leadIds: [String])
+        /// A blacklist call as the contract describes it: one or more distinct numbers or prefixes.
+        case validBlacklist(phoneNumbers: [String])
         /// A well-formed `Authorization: Bearer` whose token is not the configured one: answered
-        /// 401 with no body, and not a contract violation.
-        case wrongToken(pearlId: String)
+        /// 401 with no body, and not a contract violation. `pearlId` is the delete's campaign, nil
+        /// for the blacklist.
+        case wrongToken(endpoint: FakeNLPearl.Endpoint, pearlId: String?)
         /// A contract violation, to be recorded and answered with `status`.
         case violation(Violation)
     }
@@ -26,11 +31,14 @@ public struct ContractValidator: Sendable {
         public var detail: String
         /// The field at fault, in ASP.NET's `errors` style (`$` for the body as a whole).
         public var field: String
+        /// The endpoint whose path the request named; nil when the path is no endpoint's (404).
+        public var endpoint: FakeNLPearl.Endpoint?
 
-        public init(status: Int, detail: String, field: String) {
+        public init(status: Int, detail: String, field: String, endpoint: FakeNLPearl.Endpoint? = nil) {
             self.status = status
             self.detail = detail
             self.field = field
+            self.endpoint = endpoint
         }
     }
 
@@ -54,41 +62,78 @@ public struct ContractValidator: Sendable {
         headerValues: (String) -> [String],
         body: [UInt8]
     ) -> Verdict {
-        let pearlId: String
+        let route: Route
         switch Self.route(uri) {
         case .failure(let violation): return .violation(violation)
-        case .success(let id): pearlId = id
+        case .success(let found): route = found
         }
-        guard method == "DELETE" else {
-            return .violation(
-                .init(status: 405, detail: "method \(method) is not allowed; use DELETE", field: "$method"))
+        let endpoint = route.endpoint
+        func breach(_ violation: Violation) -> Verdict {
+            var violation = violation
+            violation.endpoint = endpoint
+            return .violation(violation)
+        }
+        guard method == endpoint.method else {
+            return breach(
+                .init(status: 405, detail: "method \(method) is not allowed; use \(endpoint.method)", field: "$method"))
         }
         switch checkAuthorization(headerValues("Authorization")) {
-        case .failure(let violation): return .violation(violation)
-        case .success(false): return .wrongToken(pearlId: pearlId)
+        case .failure(let violation): return breach(violation)
+        case .success(false): return .wrongToken(endpoint: endpoint, pearlId: route.pearlId)
         case .success(true): break
         }
         if let violation = Self.checkContentType(headerValues("Content-Type")) {
-            return .violation(violation)
+            return breach(violation)
         }
-        switch Self.leadIds(in: body) {
-        case .failure(let violation): return .violation(violation)
-        case .success(let leadIds): return .valid(pearlId: pearlId, leadIds: leadIds)
+        switch route {
+        case .deleteLeads(let pearlId):
+            switch Self.leadIds(in: body) {
+            case .failure(let violation): return breach(violation)
+            case .success(let leadIds): return .valid(pearlId: pearlId, leadIds: leadIds)
+            }
+        case .blacklist:
+            switch Self.phoneNumbers(in: body) {
+            case .failure(let violation): return breach(violation)
+            case .success(let phoneNumbers): return .validBlacklist(phoneNumbers: phoneNumbers)
+            }
         }
     }
 
-    /// The pearlId of `/v2/Outbound/{pearlId}/Leads`, percent-decoded; a violation for any other target.
-    static func route(_ uri: String) -> Result<String, Violation> {
+    /// Which endpoint a request target names, with what its path carries.
+    enum Route: Sendable, Equatable {
+        /// `/v2/Outbound/{pearlId}/Leads`, the pearlId percent-decoded.
+        case deleteLeads(pearlId: String)
+        /// `/v2/Account/Blacklist`.
+        case blacklist
+
+        var endpoint: FakeNLPearl.Endpoint {
+            switch self {
+            case .deleteLeads: return .deleteLeads
+            case .blacklist: return .blacklist
+            }
+        }
+
+        var pearlId: String? {
+            guard case .deleteLeads(let pearlId) = self else { return nil }
+            return pearlId
+        }
+    }
+
+    /// The endpoint that a request target names; a violation for any other target, or a query string.
+    static func route(_ uri: String) -> Result<Route, Violation> {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = parts.count == 2 ? parts[1] : nil
+        if parts[0] == FakeNLPearl.Endpoint.blacklist.path {
+            if let query { return .failure(unexpectedQuery(query, endpoint: .blacklist)) }
+            return .success(.blacklist)
+        }
         let segments = parts[0].split(separator: "/", omittingEmptySubsequences: false)
         guard segments.count == 5, segments[0].isEmpty, segments[1] == "v2", segments[2] == "Outbound",
             segments[4] == "Leads"
         else {
+            let known = FakeNLPearl.Endpoint.allCases.map(\.path).joined(separator: " and ")
             return .failure(
-                .init(
-                    status: 404,
-                    detail: "no route for \(parts[0]); the endpoint is "
-                        + "/v2/Outbound/{pearlId}/Leads", field: "$path"))
+                .init(status: 404, detail: "no route for \(parts[0]); the endpoints are \(known)", field: "$path"))
         }
         guard !segments[3].isEmpty else {
             return .failure(.init(status: 404, detail: "the pearlId path segment is empty", field: "pearlId"))
@@ -98,16 +143,19 @@ public struct ContractValidator: Sendable {
                 .init(
                     status: 400,
                     detail: "the pearlId segment \(segments[3]) is not valid "
-                        + "percent-encoded UTF-8", field: "pearlId"))
+                        + "percent-encoded UTF-8", field: "pearlId", endpoint: .deleteLeads))
         }
-        if parts.count == 2 {
-            return .failure(
-                .init(
-                    status: 400,
-                    detail: "unexpected query string ?\(parts[1]); the endpoint "
-                        + "takes no query parameters", field: "$query"))
-        }
-        return .success(pearlId)
+        if let query { return .failure(unexpectedQuery(query, endpoint: .deleteLeads)) }
+        return .success(.deleteLeads(pearlId: pearlId))
+    }
+
+    private static func unexpectedQuery(_ query: Substring, endpoint: FakeNLPearl.Endpoint) -> Violation {
+        .init(
+            status: 400,
+            detail: "unexpected query string ?\(query); the endpoint takes no query parameters",
+            field: "$query",
+            endpoint: endpoint
+        )
     }
 
     /// True for the configured token, false for another well-formed bearer token; a violation for

@@ -1,7 +1,9 @@
 extension FakeNLPearl {
     /// How the fake answers requests that keep the contract.
     ///
-    /// Requests that break it are answered by the contract checks, whatever the behaviour.
+    /// Requests that break it are answered by the contract checks, whatever the behaviour. One behaviour
+    /// answers the valid calls of both endpoints, deletes and blacklist calls alike, and its scripts count
+    /// both; the cases that name leads or numbers look at the call's own.
     public indirect enum Behaviour: Sendable {
         /// 200 `true`, the content type rotating through text/plain, application/json and text/json.
         case succeed
@@ -16,10 +18,16 @@ extension FakeNLPearl {
         case rateLimited(retryAfterSeconds: Int)
         /// Waits, then answers as `then` says (for timeouts and latency).
         case delay(Duration, then: Behaviour)
-        /// 400 naming the rejected leads in `errors` when any of them is in the call, else 200 `true`.
+        /// 400 naming the rejected leads in `errors` when any of them is in the call, else 200 `true`
+        /// (a blacklist call has no leads).
         case rejectLeads(Set<String>)
         /// 200 `false` when any of these leads is in the call, else 200 `true`.
         case falseForLeads(Set<String>)
+        /// 400 naming the rejected numbers in `errors` (`phoneNumbers[i]`) when any of them is in a
+        /// blacklist call, else 200 `true` (a delete has no numbers).
+        case rejectPhoneNumbers(Set<String>)
+        /// 200 `false` when any of these numbers is in a blacklist call, else 200 `true`.
+        case falseForPhoneNumbers(Set<String>)
         /// The n-th valid call since the behaviour was set is answered by the n-th element; the last
         /// one answers every call after it.
         case script([Behaviour])

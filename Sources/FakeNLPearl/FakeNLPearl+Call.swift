@@ -7,10 +7,14 @@ extension FakeNLPearl {
         public var method: String
         /// The request target as sent, percent-encoding and query included.
         public var uri: String
-        /// The decoded pearlId, when the path was the endpoint's.
+        /// The endpoint whose path the request named, valid or not; nil for a path of no endpoint.
+        public var endpoint: Endpoint? = nil
+        /// The decoded pearlId, when the path was the delete's.
         public var pearlId: String?
-        /// The body's leadIds, when the request kept the contract (empty for `"leadIds": null`).
+        /// The body's leadIds, when the request was a delete that kept the contract (empty for `"leadIds": null`).
         public var leadIds: [String]?
+        /// The body's phoneNumbers, when the request was a blacklist call that kept the contract.
+        public var phoneNumbers: [String]? = nil
         /// Every request header, in order.
         public var headers: [Header]
         /// The request body.
@@ -32,14 +36,12 @@ extension FakeNLPearl {
         }
 
         /// One line for a person watching the fake, such as
-        /// `DELETE /v2/Outbound/P/Leads leadIds=[L1, L2] → 200 true`.
+        /// `DELETE /v2/Outbound/P/Leads leadIds=[L1, L2] → 200 true` or
+        /// `POST /v2/Account/Blacklist phoneNumbers=[+15551234567] → 200 true`.
         public var logLine: String {
             var line = "\(method) \(uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri)"
-            if let leadIds {
-                let shown = leadIds.prefix(10).joined(separator: ", ")
-                let more = leadIds.count > 10 ? ", …(+\(leadIds.count - 10))" : ""
-                line += " leadIds=[\(shown)\(more)]"
-            }
+            if let leadIds { line += " leadIds=" + Self.shortList(leadIds) }
+            if let phoneNumbers { line += " phoneNumbers=" + Self.shortList(phoneNumbers) }
             line += " → \(status)"
             if let violation {
                 line += " contract violation: \(violation)"
@@ -47,6 +49,13 @@ extension FakeNLPearl {
                 line += " \(answer)"
             }
             return line
+        }
+
+        /// `[a, b, …(+n)]`: the first ten items, and how many more.
+        private static func shortList(_ items: [String]) -> String {
+            let shown = items.prefix(10).joined(separator: ", ")
+            let more = items.count > 10 ? ", …(+\(items.count - 10))" : ""
+            return "[\(shown)\(more)]"
         }
     }
 }

@@ -12,6 +12,7 @@ extension FakeNLPearl {
             var callCount = 0
             var violations: [String] = []
             var deletedLeads: [String: Set<String>] = [:]
+            var blacklistedNumbers: Set<String> = []
             var nextWaiterID: UInt64 = 0
             var waiters: [UInt64: (count: Int, continuation: CheckedContinuation<Bool, Never>)] = [:]
         }
@@ -50,9 +51,10 @@ extension FakeNLPearl {
                 violation: nil
             )
             let reply: Reply
-            var deleted: (pearlId: String, leadIds: [String])?
+            var effect = Effect.none
             switch verdict {
             case .valid(let pearlId, let leadIds):
+                call.endpoint = .deleteLeads
                 call.pearlId = pearlId
                 call.leadIds = leadIds
                 let plan = state.withLock {
@@ -60,8 +62,18 @@ extension FakeNLPearl {
                 }
                 await stopSignal.sleep(for: plan.delay)
                 reply = plan.reply
-                if plan.deletes { deleted = (pearlId, leadIds) }
-            case .wrongToken(let pearlId):
+                if plan.deletes { effect = .deleted(pearlId: pearlId, leadIds: leadIds) }
+            case .validBlacklist(let phoneNumbers):
+                call.endpoint = .blacklist
+                call.phoneNumbers = phoneNumbers
+                let plan = state.withLock {
+                    $0.responder.plan(phoneNumbers: phoneNumbers) { .random(in: 0..<1) }
+                }
+                await stopSignal.sleep(for: plan.delay)
+                reply = plan.reply
+                if plan.deletes { effect = .blacklisted(phoneNumbers) }
+            case .wrongToken(let endpoint, let pearlId):
+                call.endpoint = endpoint
                 call.pearlId = pearlId
                 reply = Reply(
                     status: 401,
@@ -70,19 +82,29 @@ extension FakeNLPearl {
                     note: "wrong token"
                 )
             case .violation(let violation):
+                call.endpoint = violation.endpoint
                 call.violation = violation.detail
                 reply = state.withLock { $0.responder.reply(to: violation) }
             }
             call.status = reply.status
             call.answer = reply.summary
             call.answerHeaders = reply.headers
-            record(call, deleted: deleted)
+            record(call, effect: effect)
             var headers = HTTPHeaders()
             for header in reply.headers { headers.add(name: header.name, value: header.value) }
             return HTTPResponse(status: reply.status, headers: headers, body: reply.body)
         }
 
-        private func record(_ call: Call, deleted: (pearlId: String, leadIds: [String])?) {
+        /// What an answer of 200 `true` did to the account.
+        private enum Effect {
+            case none
+            case deleted(pearlId: String, leadIds: [String])
+            /// Added the numbers to the blacklist; numbers already on it stay, and the answer is `true`
+            /// all the same, since NLPearl's reference says nothing of them.
+            case blacklisted([String])
+        }
+
+        private func record(_ call: Call, effect: Effect) {
             let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
                 state.calls.append(call)
                 if state.calls.count > historyLimit { state.calls.removeFirst(state.calls.count - historyLimit) }
@@ -90,7 +112,11 @@ extension FakeNLPearl {
                 if let violation = call.violation {
                     state.violations.append("\(call.method) \(call.uri): \(violation)")
                 }
-                if let deleted { state.deletedLeads[deleted.pearlId, default: []].formUnion(deleted.leadIds) }
+                switch effect {
+                case .none: break
+                case .deleted(let pearlId, let leadIds): state.deletedLeads[pearlId, default: []].formUnion(leadIds)
+                case .blacklisted(let numbers): state.blacklistedNumbers.formUnion(numbers)
+                }
                 let due = state.waiters.filter { $0.value.count <= state.callCount }
                 for id in due.keys { state.waiters[id] = nil }
                 return due.values.map(\.continuation)

@@ -62,10 +62,15 @@ extension FakeNLPearl {
                 status: status,
                 headers: [Header("Content-Type", contentType.rawValue)] + extraHeaders,
                 body: Array(data),
-                note: errors.count > 1 || errors.keys.first?.hasPrefix("leadIds[") == true
+                note: errors.count > 1 || errors.keys.first.map(Self.namesAnItem) == true
                     ? detail + " (" + errors.keys.sorted().joined(separator: ", ") + ")"
                     : detail
             )
+        }
+
+        /// Whether an `errors` key names one lead or number of the call, such as `leadIds[2]`.
+        private static func namesAnItem(_ key: String) -> Bool {
+            key.hasPrefix("leadIds[") || key.hasPrefix("phoneNumbers[")
         }
 
         private static func randomHex(_ bytes: Int) -> String {

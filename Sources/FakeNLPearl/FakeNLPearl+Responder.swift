@@ -8,7 +8,7 @@ extension FakeNLPearl {
             /// How long to wait before answering.
             var delay: Duration
             var reply: Reply
-            /// Whether the answer says that the leads were deleted (200 `true`).
+            /// Whether the answer is 200 `true`: the leads were deleted, or the numbers added to the blacklist.
             var deletes: Bool
         }
 
@@ -27,16 +27,29 @@ extension FakeNLPearl {
             callsSinceBehaviourSet = 0
         }
 
-        /// The answer to a valid call.
+        /// The answer to a valid delete.
         mutating func plan(pearlId: String, leadIds: [String], random: () -> Double) -> Plan {
-            let plan = plan(behaviour, leadIds: leadIds, delay: .zero, random: random)
+            let plan = plan(behaviour, Subject(leadIds: leadIds, phoneNumbers: []), delay: .zero, random: random)
             callsSinceBehaviourSet += 1
             return plan
         }
 
+        /// The answer to a valid blacklist call.
+        mutating func plan(phoneNumbers: [String], random: () -> Double) -> Plan {
+            let plan = plan(behaviour, Subject(leadIds: [], phoneNumbers: phoneNumbers), delay: .zero, random: random)
+            callsSinceBehaviourSet += 1
+            return plan
+        }
+
+        /// What a call is about: a delete's leads, or a blacklist call's numbers (the other is empty).
+        private struct Subject {
+            var leadIds: [String]
+            var phoneNumbers: [String]
+        }
+
         private mutating func plan(
             _ behaviour: Behaviour,
-            leadIds: [String],
+            _ subject: Subject,
             delay: Duration,
             random: () -> Double
         ) -> Plan {
@@ -53,39 +66,68 @@ extension FakeNLPearl {
             case .rateLimited(let seconds):
                 return statusPlan(429, retryAfter: seconds, delay: delay)
             case .delay(let extra, let then):
-                return plan(then, leadIds: leadIds, delay: delay + extra, random: random)
+                return plan(then, subject, delay: delay + extra, random: random)
             case .rejectLeads(let rejected):
-                var errors: [String: [String]] = [:]
-                for (index, leadId) in leadIds.enumerated() where rejected.contains(leadId) {
-                    errors["leadIds[\(index)]"] = ["Lead '\(leadId)' cannot be deleted."]
-                }
-                guard !errors.isEmpty else { return plan(.succeed, leadIds: leadIds, delay: delay, random: random) }
-                let reply = Reply.problem(
-                    status: 400,
-                    title: "One or more validation errors occurred.",
-                    detail: "\(errors.count) of \(leadIds.count) leads cannot be deleted.",
-                    errors: errors,
-                    as: Self.nextContentType(&problemCount)
-                )
-                return Plan(delay: delay, reply: reply, deletes: false)
+                let errors = Self.errors(
+                    subject.leadIds, field: "leadIds", rejected: rejected
+                ) { "Lead '\($0)' cannot be deleted." }
+                guard !errors.isEmpty else { return plan(.succeed, subject, delay: delay, random: random) }
+                let detail = "\(errors.count) of \(subject.leadIds.count) leads cannot be deleted."
+                return rejection(errors: errors, detail: detail, delay: delay)
             case .falseForLeads(let refused):
-                let answer: Behaviour = leadIds.contains(where: refused.contains) ? .answerFalse : .succeed
-                return plan(answer, leadIds: leadIds, delay: delay, random: random)
+                let answer: Behaviour = subject.leadIds.contains(where: refused.contains) ? .answerFalse : .succeed
+                return plan(answer, subject, delay: delay, random: random)
+            case .rejectPhoneNumbers(let rejected):
+                let errors = Self.errors(
+                    subject.phoneNumbers, field: "phoneNumbers", rejected: rejected
+                ) { "Phone number '\($0)' cannot be blacklisted." }
+                guard !errors.isEmpty else { return plan(.succeed, subject, delay: delay, random: random) }
+                let detail = "\(errors.count) of \(subject.phoneNumbers.count) phone numbers cannot be blacklisted."
+                return rejection(errors: errors, detail: detail, delay: delay)
+            case .falseForPhoneNumbers(let refused):
+                let refuses = subject.phoneNumbers.contains(where: refused.contains)
+                return plan(refuses ? .answerFalse : .succeed, subject, delay: delay, random: random)
             case .script(let steps):
                 guard let last = steps.last else {
-                    return plan(.succeed, leadIds: leadIds, delay: delay, random: random)
+                    return plan(.succeed, subject, delay: delay, random: random)
                 }
                 let step = callsSinceBehaviourSet < steps.count ? steps[callsSinceBehaviourSet] : last
-                return plan(step, leadIds: leadIds, delay: delay, random: random)
+                return plan(step, subject, delay: delay, random: random)
             case .sometimes(let probability, let chosen, let otherwise):
                 let answer = random() < probability ? chosen : otherwise
-                return plan(answer, leadIds: leadIds, delay: delay, random: random)
+                return plan(answer, subject, delay: delay, random: random)
             case .respond(let status, let headers, let body):
                 let deletes =
                     status == 200
                     && String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "true"
                 return Plan(delay: delay, reply: Reply(status: status, headers: headers, body: body), deletes: deletes)
             }
+        }
+
+        /// `errors` for the items of a call that are in `rejected`, by `field[index]`.
+        private static func errors(
+            _ items: [String],
+            field: String,
+            rejected: Set<String>,
+            message: (String) -> String
+        ) -> [String: [String]] {
+            var errors: [String: [String]] = [:]
+            for (index, item) in items.enumerated() where rejected.contains(item) {
+                errors["\(field)[\(index)]"] = [message(item)]
+            }
+            return errors
+        }
+
+        /// 400 with a `ValidationProblemDetails` that names the items at fault.
+        private mutating func rejection(errors: [String: [String]], detail: String, delay: Duration) -> Plan {
+            let reply = Reply.problem(
+                status: 400,
+                title: "One or more validation errors occurred.",
+                detail: detail,
+                errors: errors,
+                as: Self.nextContentType(&problemCount)
+            )
+            return Plan(delay: delay, reply: reply, deletes: false)
         }
 
         private mutating func statusPlan(_ status: Int, retryAfter: Int?, delay: Duration) -> Plan {
@@ -125,7 +167,8 @@ extension FakeNLPearl {
                     detail: violation.detail,
                     errors: [violation.field: [violation.detail]],
                     as: Self.nextContentType(&problemCount),
-                    extraHeaders: violation.status == 405 ? [Header("Allow", "DELETE")] : []
+                    extraHeaders: violation.status == 405
+                        ? [Header("Allow", violation.endpoint?.method ?? FakeNLPearl.Endpoint.deleteLeads.method)] : []
                 )
             }
         }

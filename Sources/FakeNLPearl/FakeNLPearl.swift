@@ -1,13 +1,19 @@
 import MicroHTTP
 import Synchronization
 
-/// A strict fake of NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`, as a real HTTP server.
+/// A strict fake of NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads` and `POST /v2/Account/Blacklist`, as a real
+/// HTTP server.
 ///
-/// Every request is checked against `nlpearl-delete-leads.openapi.yaml` by ``ContractValidator``:
+/// Every request is checked against its endpoint's contract by ``ContractValidator``:
 /// a breach is recorded in ``violations`` and answered 400 (401 for a missing or malformed
 /// `Authorization`, 404/405 for another path or method); a well-formed bearer token other than the
 /// configured one is answered 401 with no body. Requests that keep the contract are answered as
-/// ``behaviour`` says. Every request is kept in ``calls`` (up to `callHistoryLimit`).
+/// ``behaviour`` says. Every request is kept in ``calls`` (up to `callHistoryLimit`), with its
+/// ``Call/endpoint``.
+///
+/// A blacklist call answered 200 `true` adds its numbers to ``blacklistedNumbers``. A number already on
+/// the blacklist is taken again and answered `true`: NLPearl's reference says nothing of re-adding one,
+/// and an idempotent add is what a retried call needs.
 ///
 /// ```swift
 /// let fake = FakeNLPearl()
@@ -92,13 +98,17 @@ public final class FakeNLPearl: Sendable {
     /// The leads that answers of 200 `true` reported deleted so far, by pearlId.
     public var deletedLeads: [String: Set<String>] { core.state.withLock { $0.deletedLeads } }
 
-    /// Forgets calls, violations and deleted leads; keeps the behaviour.
+    /// The numbers and prefixes that blacklist calls answered 200 `true` added so far.
+    public var blacklistedNumbers: Set<String> { core.state.withLock { $0.blacklistedNumbers } }
+
+    /// Forgets calls, violations, deleted leads and the blacklist; keeps the behaviour.
     public func reset() {
         core.state.withLock { state in
             state.calls = []
             state.callCount = 0
             state.violations = []
             state.deletedLeads = [:]
+            state.blacklistedNumbers = []
         }
     }
 

@@ -8,13 +8,14 @@ import Foundation
     import Darwin
 #endif
 
-/// `fake-nlpearl`: a strict fake of NLPearl's delete-leads endpoint, for trying the bridge by hand
-/// and for benchmarks.
+/// `fake-nlpearl`: a strict fake of NLPearl's delete-leads and account blacklist endpoints, for trying the
+/// bridge by hand and for benchmarks.
 @main
 struct FakeNLPearlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-nlpearl",
-        abstract: "Serves a strict fake of NLPearl's DELETE /v2/Outbound/{pearlId}/Leads.",
+        abstract:
+            "Serves a strict fake of NLPearl's DELETE /v2/Outbound/{pearlId}/Leads and POST /v2/Account/Blacklist.",
         discussion: """
             Every request is checked against the OpenAPI contract; each one is printed as a line on \
             standard output. Stop with Ctrl-C (SIGINT) or SIGTERM.
@@ -42,7 +43,11 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
     @Flag(help: "Print nothing per call (for benchmarks).")
     var quiet = false
 
-    @Flag(help: "Print each call as one JSON object (pearlId, leadIds, status, answer), with every lead id.")
+    @Flag(
+        help: """
+            Print each call as one JSON object (endpoint, pearlId, leadIds, phoneNumbers, status, answer), \
+            with every lead id and number.
+            """)
     var json = false
 
     func validate() throws {
@@ -77,7 +82,8 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
             Output.error("fake-nlpearl: cannot listen on \(host):\(port): \(error)")
             throw ExitCode(2)
         }
-        Output.line("fake-nlpearl listening on \(fake.baseURL) (DELETE /v2/Outbound/{pearlId}/Leads)")
+        let endpoints = FakeNLPearl.Endpoint.allCases.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
+        Output.line("fake-nlpearl listening on \(fake.baseURL) (\(endpoints))")
         let signal = await Signals.waitForTermination()
         Output.line(
             "fake-nlpearl: \(signal), stopping after \(fake.callCount) calls, "
@@ -85,10 +91,12 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
         await fake.stop()
     }
 
-    /// A call as one JSON line, for scripts that count what reached NLPearl.
+    /// A call as one JSON line, for scripts that count what reached NLPearl; `endpoint` is
+    /// `deleteLeads`, `blacklist` or null (another path).
     static func jsonLine(_ call: FakeNLPearl.Call) -> String {
         let object: [String: Any] = [
-            "pearlId": call.pearlId ?? NSNull(), "leadIds": call.leadIds ?? [], "status": call.status,
+            "endpoint": call.endpoint?.rawValue ?? NSNull(), "pearlId": call.pearlId ?? NSNull(),
+            "leadIds": call.leadIds ?? [], "phoneNumbers": call.phoneNumbers ?? [], "status": call.status,
             "answer": call.answer, "at": call.receivedAt.timeIntervalSince1970,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()

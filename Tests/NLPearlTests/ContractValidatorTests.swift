@@ -98,7 +98,7 @@ struct ContractValidatorTests {
     func wrongToken() {
         var headers = Self.goodHeaders
         headers["Authorization"] = ["Bearer acct:other"]
-        #expect(Self.check(headers: headers) == .wrongToken(pearlId: "P1"))
+        #expect(Self.check(headers: headers) == .wrongToken(endpoint: .deleteLeads, pearlId: "P1"))
         headers["Authorization"] = ["bearer acct:secret"]
         #expect(Self.check(headers: headers) == .valid(pearlId: "P1", leadIds: ["L1", "L2"]))
     }

@@ -101,6 +101,51 @@ struct FakeNLPearlResponderTests {
         #expect(!plan.deletes)
     }
 
+    @Test("rejectPhoneNumbers answers a blacklist call 400 naming the rejected numbers by index, else 200 true")
+    func rejectPhoneNumbers() throws {
+        var responder = FakeNLPearl.Responder(behaviour: .rejectPhoneNumbers(["+41", "+15550000002"]))
+        let rejected = responder.plan(phoneNumbers: ["+15550000001", "+15550000002", "+41"]) { 0 }
+        #expect(rejected.reply.status == 400 && !rejected.deletes)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(rejected.reply.body)) as? [String: Any])
+        let errors = try #require(object["errors"] as? [String: [String]])
+        #expect(
+            errors == [
+                "phoneNumbers[1]": ["Phone number '+15550000002' cannot be blacklisted."],
+                "phoneNumbers[2]": ["Phone number '+41' cannot be blacklisted."],
+            ])
+        let accepted = responder.plan(phoneNumbers: ["+15550000001"]) { 0 }
+        #expect(accepted.reply.status == 200 && accepted.deletes)
+        // A delete has no numbers, so it is not rejected by them.
+        #expect(responder.plan(pearlId: "P", leadIds: ["+41"]) { 0 }.reply.status == 200)
+    }
+
+    @Test("falseForPhoneNumbers answers false when any listed number is in a blacklist call; lead rules ignore numbers")
+    func falseForPhoneNumbers() {
+        var responder = FakeNLPearl.Responder(behaviour: .falseForPhoneNumbers(["+41"]))
+        #expect(responder.plan(phoneNumbers: ["+1", "+41"]) { 0 }.reply.body == Array("false".utf8))
+        #expect(responder.plan(phoneNumbers: ["+1"]) { 0 }.reply.body == Array("true".utf8))
+        responder.set(.rejectLeads(["+41"]))
+        #expect(responder.plan(phoneNumbers: ["+41"]) { 0 }.reply.status == 200)
+    }
+
+    @Test("a script counts the calls of both endpoints")
+    func scriptSpansEndpoints() {
+        var responder = FakeNLPearl.Responder(
+            behaviour: .script([.rateLimited(retryAfterSeconds: 2), .answerFalse, .succeed]))
+        let first = responder.plan(phoneNumbers: ["+41"]) { 0 }
+        #expect(first.reply.status == 429 && first.reply.headers.contains(FakeNLPearl.Header("Retry-After", "2")))
+        #expect(responder.plan(pearlId: "P", leadIds: ["L"]) { 0 }.reply.body == Array("false".utf8))
+        #expect(responder.plan(phoneNumbers: ["+41"]) { 0 }.deletes)
+    }
+
+    @Test("a 405 on the blacklist path allows POST")
+    func blacklistMethodReply() {
+        var responder = FakeNLPearl.Responder(behaviour: .succeed)
+        let reply = responder.reply(to: .init(status: 405, detail: "no", field: "$method", endpoint: .blacklist))
+        #expect(reply.headers.contains(FakeNLPearl.Header("Allow", "POST")))
+        #expect(!reply.headers.contains(FakeNLPearl.Header("Allow", "DELETE")))
+    }
+
     @Test("violations are answered as problems with their detail; auth ones 401 with no body")
     func violationReplies() throws {
         var responder = FakeNLPearl.Responder(behaviour: .succeed)
