@@ -1,7 +1,10 @@
-/// What one `DELETE /v2/Outbound/{pearlId}/Leads` call came to.
+/// What one `DELETE /v2/Outbound/{pearlId}/Leads` call came to, or one `POST /v2/Account/Blacklist`
+/// (``BlacklistOutcome``).
 ///
 /// The client never throws: every transport failure and every answer, expected or not, is one of
 /// these cases, so that the caller decides with one `switch` what to journal and whether to retry.
+/// Both endpoints answer 200 with a boolean, so the cases read the same for both: for the blacklist,
+/// "deleted" means that the numbers were added and "leads" the entries of `phoneNumbers`.
 public enum DeleteLeadsOutcome: Sendable, Equatable {
     /// 200 `true`: NLPearl deleted the leads.
     case deleted

@@ -5,10 +5,11 @@ import NIOPosix
 
 import struct Foundation.Date
 
-/// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`.
+/// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads` and `POST /v2/Account/Blacklist`.
 ///
-/// A direct AsyncHTTPClient client rather than a generated one: there is one endpoint, and the
-/// caller needs `Retry-After`, text/plain booleans and one typed outcome for every kind of answer.
+/// A direct AsyncHTTPClient client rather than a generated one: there are two endpoints, both
+/// answering a boolean, and the caller needs `Retry-After`, text/plain booleans and one typed
+/// outcome for every kind of answer.
 ///
 /// Redirects are never followed (``httpClient``): a 3xx answer is handed back as it is
 /// (``DeleteLeadsOutcome/unexpected(status:detail:)``), so the token only ever goes to
@@ -75,8 +76,8 @@ public struct NLPearlClient: Sendable {
     /// Sends one call to an endpoint that answers 200 with a JSON boolean, and reads its answer.
     ///
     /// The one path of every call, so that each endpoint gets the same token check, headers,
-    /// deadline, answer size limit, refused redirects and redaction. Internal rather than private,
-    /// so that the calls of other endpoints, in extensions of their own, can share it.
+    /// deadline, answer size limit, refused redirects and redaction. Internal rather than private
+    /// only because the blacklist call lives in `NLPearlClient+Blacklist.swift`.
     ///
     /// - Parameters:
     ///   - method: The request method.
