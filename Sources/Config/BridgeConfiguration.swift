@@ -19,6 +19,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public var delivery: DeliverySettings
     /// What to answer when no lead is mapped.
     public var unmapped: UnmappedPolicy
+    /// The suppression list's enforcement (SPEC §9).
+    public var suppression: SuppressionSettings
     /// `/v1/opt-outs` authentication.
     public var api: APISettings
     /// Webhook sources, one per `POST /hooks/{name}`.
@@ -35,7 +37,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         mapping: MappingSettings = MappingSettings(),
         journal: JournalSettings = JournalSettings(),
         delivery: DeliverySettings = DeliverySettings(),
-        unmapped: UnmappedPolicy = .ignore,
+        unmapped: UnmappedPolicy = .suppress,
+        suppression: SuppressionSettings = SuppressionSettings(),
         api: APISettings = APISettings(),
         senders: [SenderConfiguration] = [],
         dryRun: Bool = false,
@@ -47,6 +50,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
         self.journal = journal
         self.delivery = delivery
         self.unmapped = unmapped
+        self.suppression = suppression
         self.api = api
         self.senders = senders
         self.dryRun = dryRun
@@ -58,11 +62,25 @@ public struct BridgeConfiguration: Sendable, Equatable {
         senders.first { $0.name == name }
     }
 
-    /// What to do when an opt-out's keys map to no lead (`unmapped`).
+    /// What to answer when an opt-out's keys map to no lead (`unmapped`). Either way its keys are suppressed.
     public enum UnmappedPolicy: String, Sendable, Equatable, CaseIterable {
-        /// Answer 200 `ignored` (webhooks) or 404 (`/v1/opt-outs`).
-        case ignore
-        /// Answer 404 to webhooks too, so that the sender notices.
+        /// Answer 200 `suppressed`, to webhooks and `/v1/opt-outs` alike.
+        case suppress
+        /// Answer 404, so that the sender notices; a retry of the same event resolves afresh.
         case reject
+    }
+
+    /// What the suppression list does beyond remembering keys (`suppression`).
+    public struct SuppressionSettings: Sendable, Equatable {
+        /// Put every suppressed phone number on NLPearl's account blacklist.
+        public var blacklistPhones: Bool
+        /// On every mapping load, delete the leads of contacts that carry a suppressed key.
+        public var enforceOnMappingLoad: Bool
+
+        /// Creates suppression settings with the documented defaults (both on).
+        public init(blacklistPhones: Bool = true, enforceOnMappingLoad: Bool = true) {
+            self.blacklistPhones = blacklistPhones
+            self.enforceOnMappingLoad = enforceOnMappingLoad
+        }
     }
 }

@@ -6,14 +6,18 @@ extension ConfigurationDecoder {
     mutating func decode(_ root: JSONValue) -> BridgeConfiguration {
         let top = section(
             root, path: "",
-            known: ["listen", "nlpearl", "mapping", "journal", "delivery", "unmapped", "api", "senders", "dryRun"])
+            known: [
+                "listen", "nlpearl", "mapping", "journal", "delivery", "unmapped", "suppression", "api", "senders",
+                "dryRun",
+            ])
         var configuration = BridgeConfiguration(sourceFile: fileName == "<defaults>" ? nil : fileName)
         configuration.listen = listen(top["listen"])
         configuration.nlpearl = nlpearl(top["nlpearl"])
         configuration.mapping = mapping(top["mapping"])
         configuration.journal = journal(top["journal"])
         configuration.delivery = delivery(top["delivery"])
-        configuration.unmapped = choice(top, "unmapped", default: .ignore)
+        configuration.unmapped = unmapped(top)
+        configuration.suppression = suppression(top["suppression"])
         configuration.api = api(top["api"])
         configuration.senders = senders(top["senders"])
         configuration.dryRun = bool(top, "dryRun", default: false)
@@ -178,6 +182,27 @@ extension ConfigurationDecoder {
         return BridgeConfiguration.JournalSettings(
             file: resolvePath(string(section, "file", default: defaults.file)),
             retentionDays: int(section, "retentionDays", default: defaults.retentionDays, in: 1...36_500))
+    }
+
+    // MARK: unmapped, suppression
+
+    /// `unmapped`: `suppress` or `reject`; the former `ignore` is read as `suppress`, with a warning.
+    private mutating func unmapped(_ top: Section) -> BridgeConfiguration.UnmappedPolicy {
+        if let value = top["unmapped"], value.asString == "ignore" {
+            warning(
+                "unmapped: \"ignore\" is now \"suppress\": unmapped opt-outs are answered 200 suppressed and their "
+                    + "keys kept on the suppression list", at: value)
+            return .suppress
+        }
+        return choice(top, "unmapped", default: .suppress)
+    }
+
+    private mutating func suppression(_ value: JSONValue?) -> BridgeConfiguration.SuppressionSettings {
+        let section = section(value, path: "suppression", known: ["blacklistPhones", "enforceOnMappingLoad"])
+        let defaults = BridgeConfiguration.SuppressionSettings()
+        return BridgeConfiguration.SuppressionSettings(
+            blacklistPhones: bool(section, "blacklistPhones", default: defaults.blacklistPhones),
+            enforceOnMappingLoad: bool(section, "enforceOnMappingLoad", default: defaults.enforceOnMappingLoad))
     }
 
     // MARK: delivery

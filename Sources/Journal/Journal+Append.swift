@@ -9,14 +9,25 @@ extension Journal {
         public var source: String
         /// The sender's event id or the `Idempotency-Key`; nil when the request has none (no dedupe).
         public var idempotencyKey: String?
-        /// The contact keys the event carried.
+        /// The contact keys the event carried, normalised: each goes on the suppression list (SPEC §9).
         public var keys: [String]
-        /// The leads to delete; may be empty (the opt-out is then kept, as `ignored`, for the audit).
+        /// The contact's identifiers exactly as the sender sent them (`email:Jane@Example.com `), including those
+        /// that did not normalise into a key, for the audit.
+        public var identifiers: [String]
+        /// The leads to delete; may be empty (the opt-out is then `suppressed`: its keys are on the list).
         public var leads: [Lead]
+        /// Phone numbers (E.164) to put on NLPearl's account blacklist. A number the list already shows as
+        /// blacklisted gets no new row.
+        public var blacklist: [String]
         /// The status the leads start in: `pending` for real work, `dryRun` in dry-run mode.
         public var initialStatus: LeadStatus
-        /// Why there are no leads (`unmapped`, `not an opt-out`), for the audit.
+        /// Why there are no leads (`unmapped`), or why the event is `invalid`, for the audit.
         public var reason: String?
+        /// For an opt-out the bridge made itself (source `suppression`): the opt-out whose key it enforces.
+        public var suppressedBy: String?
+        /// An event of a batch that could not be used: journaled as `invalid` with its ``reason``, without keys,
+        /// leads or idempotency key (so that a corrected resend is not taken for a duplicate).
+        public var isInvalid: Bool
         /// The request's `X-Request-Id`.
         public var requestId: String?
         /// When the request arrived.
@@ -24,18 +35,34 @@ extension Journal {
 
         /// Creates an opt-out to append.
         public init(
-            source: String, idempotencyKey: String? = nil, keys: [String] = [], leads: [Lead],
-            initialStatus: LeadStatus = .pending, reason: String? = nil, requestId: String? = nil,
-            receivedAt: Date = Date()
+            source: String, idempotencyKey: String? = nil, keys: [String] = [], identifiers: [String]? = nil,
+            leads: [Lead], blacklist: [String] = [], initialStatus: LeadStatus = .pending, reason: String? = nil,
+            suppressedBy: String? = nil, requestId: String? = nil, receivedAt: Date = Date()
         ) {
             self.source = source
             self.idempotencyKey = idempotencyKey
             self.keys = keys
+            self.identifiers = identifiers ?? keys
             self.leads = leads
+            self.blacklist = blacklist
             self.initialStatus = initialStatus
             self.reason = reason
+            self.suppressedBy = suppressedBy
+            self.isInvalid = false
             self.requestId = requestId
             self.receivedAt = receivedAt
+        }
+
+        /// An event that could not be used, journaled as `invalid` with the reason.
+        public static func invalid(
+            source: String, reason: String, identifiers: [String] = [], requestId: String? = nil,
+            receivedAt: Date = Date()
+        ) -> NewOptOut {
+            var item = NewOptOut(
+                source: source, identifiers: identifiers, leads: [], reason: reason, requestId: requestId,
+                receivedAt: receivedAt)
+            item.isInvalid = true
+            return item
         }
     }
 
@@ -46,18 +73,27 @@ extension Journal {
         /// The same `(source, idempotencyKey)` is already journaled: this is that first record, as it
         /// stands now, and nothing was written.
         case duplicate(OptOutRecord)
+        /// A duplicate of an opt-out that had no lead to delete, whose keys now resolve to leads: they were added
+        /// to that first record (SPEC §9: a retry resolves afresh). Its pending leads are the dispatcher's work.
+        case reopened(OptOutRecord)
 
         /// The record, new or first.
         public var record: OptOutRecord {
             switch self {
-            case .created(let record), .duplicate(let record): record
+            case .created(let record), .duplicate(let record), .reopened(let record): record
             }
         }
 
         /// Whether this was a duplicate delivery.
         public var isDuplicate: Bool {
-            if case .duplicate = self { return true }
-            return false
+            if case .created = self { return false }
+            return true
+        }
+
+        /// Whether this append gave the record new work for the dispatcher.
+        public var hasNewWork: Bool {
+            if case .duplicate = self { return false }
+            return true
         }
     }
 
@@ -100,10 +136,10 @@ extension Journal {
         var results: [AppendResult] = []
         results.reserveCapacity(batch.count)
         for item in batch {
-            if let key = item.idempotencyKey,
+            if !item.isInvalid, let key = item.idempotencyKey,
                 let existing = try RecordReader.record(source: item.source, idempotencyKey: key, db)
             {
-                results.append(.duplicate(existing))
+                results.append(try resolveAfresh(existing, with: item, now: now, db))
                 continue
             }
             results.append(.created(try insert(item, now: now, db)))
@@ -111,41 +147,90 @@ extension Journal {
         return results
     }
 
-    private func insert(_ item: NewOptOut, now: Int64, _ db: Database) throws -> OptOutRecord {
+    /// A duplicate: the first record as it stands, unless it had no lead to delete and the keys now resolve to leads
+    /// that no row of the journal deletes yet; those are added to it.
+    private func resolveAfresh(_ existing: OptOutRecord, with item: NewOptOut, now: Int64, _ db: Database) throws
+        -> AppendResult
+    {
+        guard !item.leads.isEmpty, !existing.leads.contains(where: { $0.kind == .delete }) else {
+            return .duplicate(existing)
+        }
+        let fresh = try item.leads.filter { try !Self.isJournaled($0, db) }
+        guard !fresh.isEmpty else { return .duplicate(existing) }
+        let insertLead = try Self.insertRowStatement(db)
+        for lead in Set(fresh) {
+            try insertLead.execute(arguments: [
+                existing.id, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, item.initialStatus.rawValue, now,
+                now,
+            ])
+        }
+        try db.cachedStatement(sql: "UPDATE opt_outs SET reason = NULL WHERE id = ?").execute(arguments: [existing.id])
+        try Self.refreshStatus(of: [existing.id], now: now, db)
+        guard let record = try RecordReader.record(id: existing.id, db) else { return .duplicate(existing) }
+        return .reopened(record)
+    }
+
+    /// Whether a row of the journal already deletes this lead, or did before its opt-out was pruned.
+    ///
+    /// Two lookups in covering indexes (`leads_target`, `settled_leads`' key); blacklist rows have an empty
+    /// `pearl_id`, so they never match a lead.
+    static func isJournaled(_ lead: Lead, _ db: Database) throws -> Bool {
+        let arguments: StatementArguments = [lead.pearlId, lead.leadId]
+        let inLeads = try db.cachedStatement(sql: "SELECT 1 FROM leads WHERE pearl_id = ? AND lead_id = ? LIMIT 1")
+        if try Int.fetchOne(inLeads, arguments: arguments) != nil { return true }
+        let settled = try db.cachedStatement(sql: "SELECT 1 FROM settled_leads WHERE pearl_id = ? AND lead_id = ?")
+        return try Int.fetchOne(settled, arguments: arguments) != nil
+    }
+
+    static func insertRowStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO leads (opt_out_id, kind, pearl_id, lead_id, status, queued_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+    }
+
+    func insert(_ item: NewOptOut, now: Int64, _ db: Database) throws -> OptOutRecord {
         let id = "op_" + ids.next(milliseconds: now)
         let receivedAt = Timestamp.milliseconds(item.receivedAt)
         var seen = Set<Lead>()
         let leads = item.leads.filter { seen.insert($0).inserted }
-        let status = OptOutStatus.aggregate(leads.lazy.map { _ in item.initialStatus })
+        // Every key goes on the suppression list in this transaction; a phone already blacklisted needs no new row.
+        let blacklisted = try Self.suppress(item, optOutID: id, at: receivedAt, db)
+        var seenPhones = Set<String>()
+        let phones = item.blacklist.filter { !blacklisted.contains($0) && seenPhones.insert($0).inserted }
+        var rows = leads.map { (kind: ActionKind.delete, lead: $0) }
+        rows += phones.map { (kind: ActionKind.blacklist, lead: Lead(pearlId: "", leadId: $0)) }
+        let status =
+            item.isInvalid ? .invalid : OptOutStatus.aggregate(rows.lazy.map { ($0.kind, item.initialStatus) })
         try db.cachedStatement(
             sql: """
                 INSERT INTO opt_outs
-                    (id, source, idempotency_key, keys, request_id, received_at, updated_at, reason, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (id, source, idempotency_key, keys, identifiers, request_id, received_at, updated_at, reason,
+                     status, suppressed_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id, item.source, item.idempotencyKey, JSONText.array(item.keys), item.requestId, receivedAt, now,
-            item.reason, status.rawValue,
+            id, item.source, item.isInvalid ? nil : item.idempotencyKey, JSONText.array(item.keys),
+            JSONText.array(item.identifiers), item.requestId, receivedAt, now, item.reason, status.rawValue,
+            item.suppressedBy,
         ])
-        let insertLead = try db.cachedStatement(
-            sql: """
-                INSERT INTO leads (opt_out_id, pearl_id, lead_id, status, queued_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """)
+        let insertRow = try Self.insertRowStatement(db)
         var records: [LeadRecord] = []
-        records.reserveCapacity(leads.count)
-        for lead in leads {
-            try insertLead.execute(arguments: [
-                id, lead.pearlId, lead.leadId, item.initialStatus.rawValue, receivedAt, now,
+        records.reserveCapacity(rows.count)
+        for row in rows {
+            try insertRow.execute(arguments: [
+                id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, item.initialStatus.rawValue, receivedAt, now,
             ])
             records.append(
                 LeadRecord(
-                    rowID: db.lastInsertedRowID, pearlId: lead.pearlId, leadId: lead.leadId,
+                    rowID: db.lastInsertedRowID, kind: row.kind, pearlId: row.lead.pearlId, leadId: row.lead.leadId,
                     status: item.initialStatus, queuedAt: Timestamp.date(receivedAt)))
         }
         return OptOutRecord(
-            id: id, source: item.source, idempotencyKey: item.idempotencyKey, keys: item.keys,
-            requestId: item.requestId, receivedAt: Timestamp.date(receivedAt), updatedAt: Timestamp.date(now),
-            reason: item.reason, status: status, leads: records)
+            id: id, source: item.source, idempotencyKey: item.isInvalid ? nil : item.idempotencyKey, keys: item.keys,
+            identifiers: item.identifiers, requestId: item.requestId, receivedAt: Timestamp.date(receivedAt),
+            updatedAt: Timestamp.date(now), reason: item.reason, status: status, suppressedBy: item.suppressedBy,
+            leads: records)
     }
 }

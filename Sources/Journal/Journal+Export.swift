@@ -16,7 +16,7 @@ extension Journal {
     public static let csvColumns = [
         "opt_out_id", "source", "idempotency_key", "request_id", "received_at", "updated_at", "opt_out_status",
         "reason", "keys", "lead_row_id", "pearl_id", "lead_id", "lead_status", "attempt_count", "queued_at",
-        "next_attempt_at", "last_error", "problem", "attempts",
+        "next_attempt_at", "last_error", "problem", "attempts", "kind", "identifiers", "suppressed_by",
     ]
 
     /// Writes the audit trail: every opt-out received at or after `since`, oldest first, with its source,
@@ -62,8 +62,9 @@ extension Journal {
             Timestamp.iso8601(record.receivedAt), Timestamp.iso8601(record.updatedAt), record.status.rawValue,
             record.reason ?? "", JSONText.array(record.keys),
         ]
+        let tail = [JSONText.array(record.identifiers), record.suppressedBy ?? ""]
         guard !record.leads.isEmpty else {
-            return [CSV.row(head + Array(repeating: "", count: csvColumns.count - head.count))]
+            return [CSV.row(head + Array(repeating: "", count: csvColumns.count - head.count - 2) + tail)]
         }
         return try record.leads.map { lead in
             CSV.row(
@@ -71,8 +72,8 @@ extension Journal {
                     String(lead.rowID), lead.pearlId, lead.leadId, lead.status.rawValue, String(lead.attemptCount),
                     Timestamp.iso8601(lead.queuedAt), lead.nextAttemptAt.map(Timestamp.iso8601) ?? "",
                     lead.lastError ?? "", lead.problem ?? "",
-                    String(decoding: try encoder.encode(lead.attempts), as: UTF8.self),
-                ])
+                    String(decoding: try encoder.encode(lead.attempts), as: UTF8.self), lead.kind.rawValue,
+                ] + tail)
         }
     }
 }

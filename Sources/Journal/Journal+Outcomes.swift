@@ -93,7 +93,7 @@ extension Journal {
             sql: """
                 UPDATE leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
                     last_error = ?, problem = ?, updated_at = ?
-                WHERE id = ? RETURNING opt_out_id
+                WHERE id = ? RETURNING opt_out_id, kind, lead_id
                 """)
         let insertAttempt = try db.cachedStatement(
             sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)")
@@ -103,13 +103,17 @@ extension Journal {
             let finished = outcome.newStatus == .deleted || outcome.newStatus == .dryRun
             let lastError = finished ? nil : (outcome.attempt.detail ?? outcome.attempt.outcome)
             guard
-                let optOutID = try String.fetchOne(
+                let updated = try Row.fetchOne(
                     updateLead,
                     arguments: [
                         outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
                         outcome.problem, now, outcome.leadRowID,
                     ])
             else { continue }
+            let optOutID: String = updated[0]
+            if updated[1] == ActionKind.blacklist.rawValue, outcome.newStatus.isFinal {
+                try recordBlacklist(phone: updated[2], status: outcome.newStatus, at: now, db)
+            }
             try insertAttempt.execute(arguments: [
                 outcome.leadRowID, Timestamp.milliseconds(outcome.attempt.at), outcome.attempt.outcome,
                 outcome.attempt.httpStatus, outcome.attempt.detail,
@@ -119,15 +123,18 @@ extension Journal {
         try refreshStatus(of: touched, now: now, db)
     }
 
-    /// Recomputes the stored aggregate status of these opt-outs from their leads.
+    /// Recomputes the stored aggregate status of these opt-outs from their rows.
     static func refreshStatus(of optOutIDs: [String], now: Int64, _ db: Database) throws {
-        let leadStatuses = try db.cachedStatement(sql: "SELECT status FROM leads WHERE opt_out_id = ?")
+        let rowStatuses = try db.cachedStatement(sql: "SELECT kind, status FROM leads WHERE opt_out_id = ?")
         let update = try db.cachedStatement(sql: "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?")
         for id in optOutIDs {
-            let statuses = try String.fetchAll(leadStatuses, arguments: [id]).map {
-                try RecordReader.status($0, LeadStatus.self)
+            let rows = try Row.fetchAll(rowStatuses, arguments: [id]).map {
+                (
+                    kind: try RecordReader.status($0[0], ActionKind.self),
+                    status: try RecordReader.status($0[1], LeadStatus.self)
+                )
             }
-            try update.execute(arguments: [OptOutStatus.aggregate(statuses).rawValue, now, id])
+            try update.execute(arguments: [OptOutStatus.aggregate(rows).rawValue, now, id])
         }
     }
 }

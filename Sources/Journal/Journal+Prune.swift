@@ -6,9 +6,13 @@ extension Journal {
     /// How many opt-outs one prune transaction deletes, so that appends never wait long behind it.
     static let pruneChunk = 500
 
-    /// Deletes finished opt-outs (no lead pending) last updated before `date`, with their leads and
-    /// attempts; never deletes pending work. Their idempotency keys are forgotten with them, which is
-    /// how `retentionDays` bounds duplicate detection.
+    /// Deletes delivered opt-outs (`deleted`, `dry_run`, and `ignored` from before the suppression list) last updated
+    /// before `date`, with their leads and attempts. Their idempotency keys are forgotten with them, which is how
+    /// `retentionDays` bounds duplicate detection.
+    ///
+    /// The audit trail stays (SPEC §7): `failed`, `rejected`, `not_deleted`, `suppressed`, `invalid` and pending
+    /// opt-outs are never pruned, nor is the suppression list. The deleted leads of a pruned opt-out are remembered
+    /// in `settled_leads`, so that enforcing the list does not delete them again.
     ///
     /// Deletes in chunks of a few hundred, each its own group transaction.
     ///
@@ -18,15 +22,21 @@ extension Journal {
         var total = 0
         while true {
             let deleted = try await writer.write { db in
+                // The same chunk twice, in one transaction: its settled leads first, then the opt-outs themselves.
+                let chunk = """
+                    SELECT id FROM opt_outs WHERE updated_at < ?1 AND status IN ('deleted', 'dry_run', 'ignored')
+                    ORDER BY id LIMIT ?2
+                    """
                 try db.cachedStatement(
                     sql: """
-                        DELETE FROM opt_outs WHERE id IN (
-                            SELECT o.id FROM opt_outs o
-                            WHERE o.updated_at < ? AND NOT EXISTS (
-                                SELECT 1 FROM leads l WHERE l.opt_out_id = o.id AND l.status = 'pending')
-                            LIMIT ?)
+                        INSERT OR IGNORE INTO settled_leads (pearl_id, lead_id, opt_out_id, settled_at)
+                        SELECT pearl_id, lead_id, opt_out_id, updated_at FROM leads
+                        WHERE opt_out_id IN (\(chunk)) AND kind = 'delete' AND status = 'deleted'
                         """
                 ).execute(arguments: [cutoff, Self.pruneChunk])
+                try db.cachedStatement(sql: "DELETE FROM opt_outs WHERE id IN (\(chunk))").execute(arguments: [
+                    cutoff, Self.pruneChunk,
+                ])
                 return db.changesCount
             }
             total += deleted

@@ -9,7 +9,9 @@ extension Journal {
         public var leadRowID: Int64
         /// The opt-out this lead belongs to.
         public var optOutID: String
-        /// The lead to delete.
+        /// A lead to delete, or a phone number (``lead``'s `leadId`) to blacklist.
+        public var kind: ActionKind
+        /// The lead to delete; for a blacklist row, an empty `pearlId` and the number as `leadId`.
         public var lead: Lead
         /// Attempts made so far.
         public var attemptCount: Int
@@ -23,11 +25,12 @@ extension Journal {
 
         /// Creates a pending lead.
         public init(
-            leadRowID: Int64, optOutID: String, lead: Lead, attemptCount: Int, nextAttemptAt: Date?,
-            receivedAt: Date, queuedAt: Date
+            leadRowID: Int64, optOutID: String, kind: ActionKind = .delete, lead: Lead, attemptCount: Int,
+            nextAttemptAt: Date?, receivedAt: Date, queuedAt: Date
         ) {
             self.leadRowID = leadRowID
             self.optOutID = optOutID
+            self.kind = kind
             self.lead = lead
             self.attemptCount = attemptCount
             self.nextAttemptAt = nextAttemptAt
@@ -98,8 +101,7 @@ extension Journal {
     private static func pendingLeads(_ db: Database) throws -> [PendingLead] {
         let statement = try db.cachedStatement(
             sql: """
-                SELECT l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at,
-                    o.received_at, l.queued_at
+                SELECT \(pendingLeadColumns)
                 FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
                 WHERE l.status = 'pending' ORDER BY l.id
                 """)
@@ -124,11 +126,19 @@ extension Journal {
         return (pending, failed)
     }
 
-    /// A pending lead from a row of (lead id, opt-out id, pearl id, lead id, attempts, next, received, queued).
+    /// The columns of ``pendingLead(_:)``, of `leads l JOIN opt_outs o`.
+    static let pendingLeadColumns = """
+        l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at, o.received_at, l.queued_at,
+        l.kind
+        """
+
+    /// A pending lead from a row of ``pendingLeadColumns``.
     static func pendingLead(_ row: Row) -> PendingLead {
         let nextAttemptAt: Int64? = row[5]
+        let kind: String = row[8]
         return PendingLead(
-            leadRowID: row[0], optOutID: row[1], lead: Lead(pearlId: row[2], leadId: row[3]),
+            leadRowID: row[0], optOutID: row[1], kind: ActionKind(rawValue: kind) ?? .delete,
+            lead: Lead(pearlId: row[2], leadId: row[3]),
             attemptCount: row[4], nextAttemptAt: nextAttemptAt.map(Timestamp.date),
             receivedAt: Timestamp.date(row[6]), queuedAt: Timestamp.date(row[7]))
     }

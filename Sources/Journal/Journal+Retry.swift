@@ -23,8 +23,7 @@ extension Journal {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT l.id, l.opt_out_id, l.pearl_id, l.lead_id, l.attempt_count, l.next_attempt_at,
-                    o.received_at, l.queued_at
+                SELECT \(pendingLeadColumns)
                 FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
                 WHERE l.status = 'failed' \(optOutID == nil ? "" : "AND l.opt_out_id = ?") ORDER BY l.id
                 """,
@@ -38,6 +37,9 @@ extension Journal {
         let leads = try rows.map { row in
             var lead = pendingLead(row)
             try update.execute(arguments: [now, now, now, lead.leadRowID])
+            if lead.kind == .blacklist {
+                try recordBlacklist(phone: lead.lead.leadId, status: .pending, at: now, db)
+            }
             lead.nextAttemptAt = Timestamp.date(now)
             lead.queuedAt = Timestamp.date(now)
             return lead

@@ -5,6 +5,12 @@ import GRDB
 /// Dates are Unix milliseconds (INTEGER). `opt_outs.status` repeats the aggregate of the leads'
 /// statuses so that `journal list --status failed` is an index lookup; every write that changes a
 /// lead's status updates it in the same transaction.
+///
+/// `leads` holds every row of work an opt-out asks of NLPearl (`kind`): leads to delete, and phone numbers to put on
+/// the account blacklist (`pearl_id` empty, `lead_id` the E.164 number). `suppressions` is the do-not-call register
+/// (SPEC §9): one row per normalised key ever acknowledged, never pruned, written in the transaction of the opt-out
+/// that brought it. `suppression_removals` keeps every deliberate re-consent, and `settled_leads` remembers the
+/// deleted leads of pruned opt-outs, so that enforcing the list never deletes a lead twice.
 enum JournalSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -58,6 +64,50 @@ enum JournalSchema {
                         checked_at INTEGER NOT NULL
                     );
                     """)
+        }
+        migrator.registerMigration("v2-suppression") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE leads ADD COLUMN kind TEXT NOT NULL DEFAULT 'delete';
+                    CREATE INDEX leads_target ON leads(pearl_id, lead_id);
+                    ALTER TABLE opt_outs ADD COLUMN identifiers TEXT;
+                    ALTER TABLE opt_outs ADD COLUMN suppressed_by TEXT;
+
+                    CREATE TABLE suppressions (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        identifiers TEXT NOT NULL,
+                        first_source TEXT NOT NULL,
+                        first_opt_out_id TEXT NOT NULL,
+                        first_at INTEGER NOT NULL,
+                        latest_source TEXT NOT NULL,
+                        latest_opt_out_id TEXT NOT NULL,
+                        latest_at INTEGER NOT NULL,
+                        opt_out_count INTEGER NOT NULL,
+                        blacklist TEXT,
+                        blacklist_updated_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX suppressions_blacklist ON suppressions(blacklist) WHERE blacklist IS NOT NULL;
+
+                    CREATE TABLE suppression_removals (
+                        id INTEGER PRIMARY KEY,
+                        key TEXT NOT NULL,
+                        removed_at INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        removed TEXT NOT NULL
+                    );
+                    CREATE INDEX suppression_removals_key ON suppression_removals(key);
+
+                    CREATE TABLE settled_leads (
+                        pearl_id TEXT NOT NULL,
+                        lead_id TEXT NOT NULL,
+                        opt_out_id TEXT NOT NULL,
+                        settled_at INTEGER NOT NULL,
+                        PRIMARY KEY (pearl_id, lead_id)
+                    ) WITHOUT ROWID;
+
+                    UPDATE opt_outs SET status = 'suppressed' WHERE status = 'ignored';
+                    """)
+            try Journal.backfillSuppressions(db)
         }
         return migrator
     }

@@ -1,13 +1,16 @@
 import Foundation
 import OptOutCore
 
-/// One lead of an opt-out as the journal knows it: its delivery status and every attempt made.
+/// One row of an opt-out's work as the journal knows it: a lead to delete or a phone number to blacklist, its
+/// delivery status and every attempt made.
 public struct LeadRecord: Sendable, Codable, Hashable {
     /// The journal's row id of this lead, the handle for ``Journal/recordOutcomes(_:)``.
     public var rowID: Int64
-    /// NLPearl's outbound campaign id.
+    /// A lead to delete, or a phone number to put on the account blacklist.
+    public var kind: ActionKind
+    /// NLPearl's outbound campaign id; empty for a blacklist row.
     public var pearlId: String
-    /// NLPearl's lead id.
+    /// NLPearl's lead id; for a blacklist row, the E.164 phone number.
     public var leadId: String
     /// Where delivery stands.
     public var status: LeadStatus
@@ -28,11 +31,12 @@ public struct LeadRecord: Sendable, Codable, Hashable {
 
     /// Creates a record; the journal makes these, this is for tests and decoding.
     public init(
-        rowID: Int64, pearlId: String, leadId: String, status: LeadStatus, attemptCount: Int = 0,
-        nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil, problem: String? = nil,
-        attempts: [Journal.Attempt] = []
+        rowID: Int64, kind: ActionKind = .delete, pearlId: String, leadId: String, status: LeadStatus,
+        attemptCount: Int = 0, nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil,
+        problem: String? = nil, attempts: [Journal.Attempt] = []
     ) {
         self.rowID = rowID
+        self.kind = kind
         self.pearlId = pearlId
         self.leadId = leadId
         self.status = status
@@ -48,13 +52,14 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     public var lead: Lead { Lead(pearlId: pearlId, leadId: leadId) }
 
     private enum CodingKeys: String, CodingKey {
-        case rowID = "rowId", pearlId, leadId, status, attemptCount, nextAttemptAt, queuedAt, lastError, problem
+        case rowID = "rowId", kind, pearlId, leadId, status, attemptCount, nextAttemptAt, queuedAt, lastError, problem
         case attempts
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         rowID = try c.decode(Int64.self, forKey: .rowID)
+        kind = try c.decodeIfPresent(ActionKind.self, forKey: .kind) ?? .delete
         pearlId = try c.decode(String.self, forKey: .pearlId)
         leadId = try c.decode(String.self, forKey: .leadId)
         status = try c.decode(LeadStatus.self, forKey: .status)
@@ -69,6 +74,7 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(rowID, forKey: .rowID)
+        try c.encode(kind, forKey: .kind)
         try c.encode(pearlId, forKey: .pearlId)
         try c.encode(leadId, forKey: .leadId)
         try c.encode(status, forKey: .status)

@@ -13,35 +13,42 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
     public var source: String
     /// The sender's event id or the API's `Idempotency-Key`; unique per source.
     public var idempotencyKey: String?
-    /// The contact keys the event carried (`email:…`, `hubspot:…`).
+    /// The contact keys the event carried (`email:…`, `hubspot:…`), normalised.
     public var keys: [String]
+    /// The contact's identifiers as the sender sent them, including those that did not normalise.
+    public var identifiers: [String]
     /// The `X-Request-Id` of the request that brought the opt-out.
     public var requestId: String?
     /// When the bridge received the opt-out.
     public var receivedAt: Date
     /// When the record last changed (creation, an outcome, a retry).
     public var updatedAt: Date
-    /// Why the opt-out has no leads, such as `unmapped` or `not an opt-out`.
+    /// Why the opt-out has no leads (`unmapped`), or why it is `invalid`.
     public var reason: String?
-    /// The aggregate of the leads' statuses (``OptOutStatus/aggregate(_:)``); `ignored` without leads.
+    /// The aggregate of the rows' statuses (``OptOutStatus/aggregate(_:)``); `suppressed` without leads.
     public var status: OptOutStatus
-    /// The leads, in the order they were given.
+    /// For an opt-out of source `suppression`: the opt-out whose key it enforces.
+    public var suppressedBy: String?
+    /// The rows of work, in the order they were given: leads to delete, then phone numbers to blacklist.
     public var leads: [LeadRecord]
 
     /// Creates a record; the journal makes these, this is for tests and decoding.
     public init(
-        id: String, source: String, idempotencyKey: String? = nil, keys: [String], requestId: String? = nil,
-        receivedAt: Date, updatedAt: Date, reason: String? = nil, status: OptOutStatus, leads: [LeadRecord]
+        id: String, source: String, idempotencyKey: String? = nil, keys: [String], identifiers: [String]? = nil,
+        requestId: String? = nil, receivedAt: Date, updatedAt: Date, reason: String? = nil, status: OptOutStatus,
+        suppressedBy: String? = nil, leads: [LeadRecord]
     ) {
         self.id = id
         self.source = source
         self.idempotencyKey = idempotencyKey
         self.keys = keys
+        self.identifiers = identifiers ?? keys
         self.requestId = requestId
         self.receivedAt = receivedAt
         self.updatedAt = updatedAt
         self.reason = reason
         self.status = status
+        self.suppressedBy = suppressedBy
         self.leads = leads
     }
 
@@ -49,14 +56,15 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
     public var pendingLeads: [Journal.PendingLead] {
         leads.filter { $0.status == .pending }.map {
             Journal.PendingLead(
-                leadRowID: $0.rowID, optOutID: id, lead: Lead(pearlId: $0.pearlId, leadId: $0.leadId),
+                leadRowID: $0.rowID, optOutID: id, kind: $0.kind, lead: Lead(pearlId: $0.pearlId, leadId: $0.leadId),
                 attemptCount: $0.attemptCount, nextAttemptAt: $0.nextAttemptAt, receivedAt: receivedAt,
                 queuedAt: $0.queuedAt)
         }
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, source, idempotencyKey, keys, requestId, receivedAt, updatedAt, reason, status, leads
+        case id, source, idempotencyKey, keys, identifiers, requestId, receivedAt, updatedAt, reason, status
+        case suppressedBy, leads
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,11 +73,13 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
         source = try c.decode(String.self, forKey: .source)
         idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
         keys = try c.decode([String].self, forKey: .keys)
+        identifiers = try c.decodeIfPresent([String].self, forKey: .identifiers) ?? keys
         requestId = try c.decodeIfPresent(String.self, forKey: .requestId)
         receivedAt = try c.decodeISO8601(forKey: .receivedAt)
         updatedAt = try c.decodeISO8601(forKey: .updatedAt)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
         status = try c.decode(OptOutStatus.self, forKey: .status)
+        suppressedBy = try c.decodeIfPresent(String.self, forKey: .suppressedBy)
         leads = try c.decode([LeadRecord].self, forKey: .leads)
     }
 
@@ -79,11 +89,13 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
         try c.encode(source, forKey: .source)
         try c.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
         try c.encode(keys, forKey: .keys)
+        try c.encode(identifiers, forKey: .identifiers)
         try c.encodeIfPresent(requestId, forKey: .requestId)
         try c.encode(Timestamp.iso8601(receivedAt), forKey: .receivedAt)
         try c.encode(Timestamp.iso8601(updatedAt), forKey: .updatedAt)
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(suppressedBy, forKey: .suppressedBy)
         try c.encode(leads, forKey: .leads)
     }
 }

@@ -6,7 +6,7 @@ import OptOutCore
 enum RecordReader {
     /// The columns of `opt_outs` that ``record(from:_:)`` expects, in order.
     static let optOutColumns =
-        "id, source, idempotency_key, keys, request_id, received_at, updated_at, reason, status"
+        "id, source, idempotency_key, keys, request_id, received_at, updated_at, reason, status, identifiers, suppressed_by"
 
     /// The record with this id, or nil.
     static func record(id: String, _ db: Database) throws -> OptOutRecord? {
@@ -27,10 +27,12 @@ enum RecordReader {
     static func record(from row: Row, _ db: Database) throws -> OptOutRecord {
         let id: String = row[0]
         let keysText: String = row[3]
+        let identifiersText: String? = row[9]
         return OptOutRecord(
             id: id, source: row[1], idempotencyKey: row[2], keys: try JSONText.parseArray(keysText),
-            requestId: row[4], receivedAt: Timestamp.date(row[5]), updatedAt: Timestamp.date(row[6]),
-            reason: row[7], status: try status(row[8], OptOutStatus.self), leads: try leads(optOutID: id, db))
+            identifiers: try identifiersText.map(JSONText.parseArray), requestId: row[4],
+            receivedAt: Timestamp.date(row[5]), updatedAt: Timestamp.date(row[6]), reason: row[7],
+            status: try status(row[8], OptOutStatus.self), suppressedBy: row[10], leads: try leads(optOutID: id, db))
     }
 
     /// The leads of one opt-out with their attempts, in insertion order.
@@ -50,7 +52,8 @@ enum RecordReader {
         }
         let leadStatement = try db.cachedStatement(
             sql: """
-                SELECT id, pearl_id, lead_id, status, attempt_count, next_attempt_at, queued_at, last_error, problem
+                SELECT id, pearl_id, lead_id, status, attempt_count, next_attempt_at, queued_at, last_error, problem,
+                    kind
                 FROM leads WHERE opt_out_id = ? ORDER BY id
                 """)
         var leads: [LeadRecord] = []
@@ -60,7 +63,8 @@ enum RecordReader {
             let nextAttemptAt: Int64? = row[5]
             leads.append(
                 LeadRecord(
-                    rowID: rowID, pearlId: row[1], leadId: row[2], status: try status(row[3], LeadStatus.self),
+                    rowID: rowID, kind: try status(row[9], ActionKind.self), pearlId: row[1], leadId: row[2],
+                    status: try status(row[3], LeadStatus.self),
                     attemptCount: row[4], nextAttemptAt: nextAttemptAt.map(Timestamp.date),
                     queuedAt: Timestamp.date(row[6]), lastError: row[7], problem: row[8],
                     attempts: attempts[rowID] ?? []))

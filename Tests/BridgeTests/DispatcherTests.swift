@@ -32,7 +32,8 @@ final class DeliveryRig: Sendable {
         dispatcher = Dispatcher(
             configuration: configuration, journal: journal, metrics: BridgeMetrics(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-            deleteLeads: { await client.deleteLeads(pearlId: $0, leadIds: $1) })
+            deleteLeads: { await client.deleteLeads(pearlId: $0, leadIds: $1) },
+            blacklistPhones: { await client.addToBlacklist(phoneNumbers: $0) })
     }
 
     /// Journals one opt-out per lead and returns the delivery items for them.

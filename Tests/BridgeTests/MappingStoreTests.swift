@@ -11,12 +11,13 @@ import Testing
     }
 
     /// A reload of a million contacts takes seconds of a core; at the lowest priority it yields to requests.
-    @Test func reloadsRunAtTheLowestPriorityAndLeaveTheCallerAlone() async {
+    @Test func reloadsRunAtTheLowestPriorityAndLeaveTheCallerAlone() async throws {
         let before = Self.nice()
-        let inside = Mutex<Int32?>(nil)
-        await MappingStore.onLowPriorityThread { inside.withLock { $0 = Self.nice() } }
-        #expect(inside.withLock { $0 } == 19)
+        let inside = await OffPool.run { Self.nice() }
+        #expect(inside == 19)
         #expect(Self.nice() == before)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await OffPool.run { () throws -> Int in throw Refused() } }
     }
 
     /// `serve` sets it before the first load; without it, the tables a reload frees stay resident (``MemoryPolicy``).

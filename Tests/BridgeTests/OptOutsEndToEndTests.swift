@@ -47,15 +47,27 @@ import Testing
         await bridge.stop()
     }
 
-    @Test func anUnmappedContactIs404AndJournaled() async throws {
+    @Test func anUnmappedContactIs200SuppressedAndJournaled() async throws {
         let bridge = try await BridgeHarness()
+        let response = try await bridge.optOut(#"{"keys": ["email:nobody@example.com"]}"#)
+        #expect(response.status == 200)
+        let optOut = try #require(response.json as? [String: Any])
+        #expect(optOut["status"] as? String == "suppressed")
+        let id = try #require(optOut["id"] as? String)
+        #expect(try await bridge.get("/v1/opt-outs/\(id)").status == 200)
+        #expect(bridge.fake.callCount == 0)
+        await bridge.stop()
+    }
+
+    @Test func anUnmappedContactIs404WhenUnmappedIsRejectAndJournaledAsSuppressed() async throws {
+        let bridge = try await BridgeHarness(overrides: ["unmapped": "reject"])
         let response = try await bridge.optOut(#"{"keys": ["email:nobody@example.com"]}"#)
         #expect(response.status == 404)
         #expect(response.header("Content-Type") == "application/problem+json")
         let problem = try #require(response.json as? [String: Any])
         #expect((problem["type"] as? String)?.hasSuffix("unmapped") == true)
         let optOut = try #require(problem["optOut"] as? [String: Any])
-        #expect(optOut["status"] as? String == "ignored")
+        #expect(optOut["status"] as? String == "suppressed")
         let id = try #require(optOut["id"] as? String)
         #expect(try await bridge.get("/v1/opt-outs/\(id)").status == 200)
         #expect(bridge.fake.callCount == 0)
@@ -145,7 +157,7 @@ import Testing
         let results = try #require((response.json as? [String: Any])?["results"] as? [[String: Any]])
         #expect(results.count == 3)
         #expect(results[0]["status"] as? String == "deleted")
-        #expect((results[1]["problem"] as? [String: Any])?["status"] as? Int == 404)
+        #expect(results[1]["status"] as? String == "suppressed")
         #expect(results[2]["status"] as? String == "invalid")
         await bridge.stop()
     }

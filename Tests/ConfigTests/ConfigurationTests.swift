@@ -71,7 +71,9 @@ struct ConfigurationTests {
         #expect(configuration.delivery.syncWaitMilliseconds == 2000)
         #expect(configuration.delivery.batchWindowMilliseconds == 0)
         #expect(configuration.delivery.retry == .init(initialSeconds: 1, maxSeconds: 600, giveUpAfterHours: 72))
-        #expect(configuration.unmapped == .ignore)
+        #expect(configuration.unmapped == .suppress)
+        #expect(configuration.suppression == BridgeConfiguration.SuppressionSettings())
+        #expect(configuration.suppression.blacklistPhones && configuration.suppression.enforceOnMappingLoad)
         #expect(configuration.api.tokens.isEmpty)
         #expect(configuration.senders.isEmpty)
         #expect(configuration.dryRun == false)
@@ -102,7 +104,8 @@ struct ConfigurationTests {
               "journal": { "file": "optout-bridge.sqlite", "retentionDays": 30 },
               "delivery": { "ackMode": "durable", "syncWaitMilliseconds": 2000, "batchWindowMilliseconds": 0,
                             "retry": { "initialSeconds": 1, "maxSeconds": 600, "giveUpAfterHours": 72 } },
-              "unmapped": "ignore",
+              "unmapped": "suppress",
+              "suppression": { "blacklistPhones": true, "enforceOnMappingLoad": true },
               "api": { "tokens": [] },
               "senders": [],
               "dryRun": false
@@ -132,6 +135,7 @@ struct ConfigurationTests {
               "delivery": { "ackMode": "sync", "syncWaitMilliseconds": 0, "batchWindowMilliseconds": 50,
                             "retry": { "initialSeconds": 0.5, "maxSeconds": 0.5, "giveUpAfterHours": 1 } },
               "unmapped": "reject",
+              "suppression": { "blacklistPhones": false, "enforceOnMappingLoad": false },
               "api": { "tokens": ["env:API_TOKEN", "file:api-token.txt"] },
               "dryRun": true
             }
@@ -166,10 +170,19 @@ struct ConfigurationTests {
                     ackMode: .sync, syncWaitMilliseconds: 0, batchWindowMilliseconds: 50,
                     retry: .init(initialSeconds: 0.5, maxSeconds: 0.5, giveUpAfterHours: 1)))
         #expect(configuration.unmapped == .reject)
+        #expect(configuration.suppression == .init(blacklistPhones: false, enforceOnMappingLoad: false))
         #expect(configuration.api.tokens.map { $0.reveal() } == ["first-token", "second-token"])
         #expect(configuration.api.accepts("second-token"))
         #expect(!configuration.api.accepts("third-token"))
         #expect(configuration.dryRun)
+    }
+
+    @Test("the former unmapped: ignore is read as suppress, with a warning that says what it now does")
+    func unmappedIgnoreIsSuppress() throws {
+        let (configuration, warnings) = try Self.parse(#"{"unmapped": "ignore"}"#)
+        #expect(configuration.unmapped == .suppress)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.description.contains("suppression list") == true)
     }
 
     @Test("relative paths resolve against the configuration file's folder")
@@ -269,7 +282,7 @@ struct ConfigurationTests {
             ),
             (
                 #"{"unmapped": "rejct"}"#,
-                #"1:14: unmapped must be "ignore" or "reject", not "rejct"; did you mean "reject"?"#
+                #"1:14: unmapped must be "suppress" or "reject", not "rejct"; did you mean "reject"?"#
             ),
             (#"{"dryRun": "yes"}"#, "1:12: dryRun must be true or false, not a string"),
             (#"{"api": {"tokens": "t"}}"#, "1:20: api.tokens must be an array of strings, not a string"),

@@ -57,15 +57,15 @@ struct JournalAppendTests {
         }
     }
 
-    @Test("An opt-out without leads is kept as ignored, with its reason")
+    @Test("An opt-out without leads is kept as suppressed, with its reason")
     func optOutWithoutLeadsIsIgnored() async throws {
         try await withJournal { journal, _ in
             let record = try await journal.append(
                 Journal.NewOptOut(source: "zoho", keys: ["zoho:9"], leads: [], reason: "unmapped")
             ).record
-            #expect(record.status == .ignored)
+            #expect(record.status == .suppressed)
             let read = try #require(try await journal.record(id: record.id))
-            #expect(read.status == .ignored)
+            #expect(read.status == .suppressed)
             #expect(read.reason == "unmapped")
             #expect(read.leads.isEmpty)
             #expect(try await journal.pendingLeads().isEmpty)

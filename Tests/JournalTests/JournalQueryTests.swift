@@ -24,7 +24,7 @@ struct JournalQueryTests {
             #expect(try journal.list(limit: 0).isEmpty)
             #expect(try journal.list(status: .failed).map(\.id) == [mid.id])
             #expect(try journal.list(status: .queued).map(\.id) == [new.id, old.id])
-            #expect(try journal.list(status: .ignored).map(\.id) == [ignored.id])
+            #expect(try journal.list(status: .suppressed).map(\.id) == [ignored.id])
             #expect(try journal.list(since: t0 + 60).map(\.id) == [ignored.id, new.id, mid.id])
             #expect(try journal.list(status: .queued, since: t0 + 60).map(\.id) == [new.id])
             #expect(try journal.list(status: .deleted).isEmpty)

@@ -7,7 +7,7 @@ struct OptOutStatusTests {
     @Test(
         "an opt-out's status aggregates its leads' statuses by precedence",
         arguments: [
-            ([], OptOutStatus.ignored),
+            ([], OptOutStatus.suppressed),
             ([.deleted], .deleted),
             ([.deleted, .deleted], .deleted),
             ([.deleted, .pending, .failed], .queued),
@@ -19,14 +19,28 @@ struct OptOutStatusTests {
             ([.pending], .queued),
         ] as [([LeadStatus], OptOutStatus)])
     func aggregate(leads: [LeadStatus], expected: OptOutStatus) {
-        #expect(OptOutStatus.aggregate(leads) == expected)
+        #expect(OptOutStatus.aggregate(leads: leads) == expected)
+    }
+
+    @Test(
+        "phones to blacklist count like leads, and an opt-out with no lead to delete is suppressed once they are done",
+        arguments: [
+            ([(ActionKind.blacklist, LeadStatus.deleted)], OptOutStatus.suppressed),
+            ([(.blacklist, .pending)], .queued),
+            ([(.delete, .deleted), (.blacklist, .pending)], .queued),
+            ([(.delete, .deleted), (.blacklist, .deleted)], .deleted),
+            ([(.delete, .deleted), (.blacklist, .failed)], .failed),
+            ([(.blacklist, .dryRun)], .dryRun),
+        ] as [([(ActionKind, LeadStatus)], OptOutStatus)])
+    func aggregateWithBlacklist(rows: [(ActionKind, LeadStatus)], expected: OptOutStatus) {
+        #expect(OptOutStatus.aggregate(rows.map { (kind: $0.0, status: $0.1) }) == expected)
     }
 
     @Test("raw values are the snake_case names of the contract")
     func rawValues() throws {
         #expect(
             OptOutStatus.allCases.map(\.rawValue) == [
-                "deleted", "queued", "ignored", "not_deleted", "rejected", "dry_run", "failed",
+                "deleted", "queued", "ignored", "not_deleted", "rejected", "dry_run", "failed", "suppressed", "invalid",
             ])
         #expect(
             LeadStatus.allCases.map(\.rawValue) == [

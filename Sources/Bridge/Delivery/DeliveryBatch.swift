@@ -1,10 +1,17 @@
+import OptOutCore
+
 /// The leads of one NLPearl call: one `pearlId`, distinct lead ids, and the journal rows behind them.
 ///
-/// Two opt-outs may name the same lead; it is sent once and its outcome applies to both rows.
+/// Two opt-outs may name the same lead; it is sent once and its outcome applies to both rows. Phone numbers to
+/// blacklist travel the same way, under the empty `pearlId` of every blacklist row, so that a call never names a
+/// number twice (NLPearl refuses duplicates).
 struct DeliveryBatch: Sendable {
     let pearlId: String
     let items: [DeliveryItem]
     let leadIds: [String]
+
+    /// Whether the call deletes leads or blacklists phone numbers.
+    var kind: ActionKind { items.first?.kind ?? .delete }
 
     init(pearlId: String, items: [DeliveryItem]) {
         self.pearlId = pearlId

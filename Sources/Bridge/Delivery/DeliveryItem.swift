@@ -6,6 +6,8 @@ public struct DeliveryItem: Sendable, Hashable {
     /// The lead's row in the journal: the identity of this piece of work.
     public var rowID: Int64
     public var optOutID: String
+    /// A lead to delete, or a phone number (``lead``'s `leadId`, with an empty `pearlId`) to blacklist.
+    public var kind: ActionKind
     public var lead: Lead
     /// Attempts made so far.
     public var attemptCount: Int
@@ -15,11 +17,12 @@ public struct DeliveryItem: Sendable, Hashable {
     public var notBefore: ContinuousClock.Instant?
 
     public init(
-        rowID: Int64, optOutID: String, lead: Lead, attemptCount: Int = 0, queuedAt: Date,
-        notBefore: ContinuousClock.Instant? = nil
+        rowID: Int64, optOutID: String, kind: ActionKind = .delete, lead: Lead, attemptCount: Int = 0,
+        queuedAt: Date, notBefore: ContinuousClock.Instant? = nil
     ) {
         self.rowID = rowID
         self.optOutID = optOutID
+        self.kind = kind
         self.lead = lead
         self.attemptCount = attemptCount
         self.queuedAt = queuedAt

@@ -42,9 +42,13 @@ public actor Dispatcher {
 
     /// Deletes leads of one campaign; in production ``NLPearlClient/deleteLeads(pearlId:leadIds:)``.
     public typealias DeleteLeads = @Sendable (_ pearlId: String, _ leadIds: [String]) async -> DeleteLeadsOutcome
+    /// Adds distinct phone numbers to the account blacklist; in production
+    /// ``NLPearlClient/addToBlacklist(phoneNumbers:)``.
+    public typealias BlacklistPhones = @Sendable (_ phoneNumbers: [String]) async -> DeleteLeadsOutcome
 
     private let configuration: Configuration
     private let deleteLeads: DeleteLeads
+    private let blacklistPhones: BlacklistPhones
     private let journal: Journal
     private let metrics: BridgeMetrics
     private let logger: Logger
@@ -74,13 +78,14 @@ public actor Dispatcher {
 
     public init(
         configuration: Configuration, journal: Journal, metrics: BridgeMetrics, logger: Logger,
-        deleteLeads: @escaping DeleteLeads
+        deleteLeads: @escaping DeleteLeads, blacklistPhones: @escaping BlacklistPhones
     ) {
         self.configuration = configuration
         self.journal = journal
         self.metrics = metrics
         self.logger = logger
         self.deleteLeads = deleteLeads
+        self.blacklistPhones = blacklistPhones
     }
 
     /// Queues journaled leads for delivery.
@@ -126,7 +131,8 @@ public actor Dispatcher {
         let now = Date()
         let items = pending.filter { !known.contains($0.leadRowID) && !finished.contains($0.leadRowID) }.map { lead in
             DeliveryItem(
-                rowID: lead.leadRowID, optOutID: lead.optOutID, lead: lead.lead, attemptCount: lead.attemptCount,
+                rowID: lead.leadRowID, optOutID: lead.optOutID, kind: lead.kind, lead: lead.lead,
+                attemptCount: lead.attemptCount,
                 queuedAt: lead.queuedAt,
                 notBefore: lead.nextAttemptAt.flatMap { next in
                     next > now ? clock.now.advanced(by: .seconds(next.timeIntervalSince(now))) : nil
@@ -192,9 +198,13 @@ public actor Dispatcher {
 
     private nonisolated func send(_ batch: DeliveryBatch) async {
         let start = ContinuousClock.now
-        let outcome = await deleteLeads(batch.pearlId, batch.leadIds)
+        let outcome =
+            switch batch.kind {
+            case .delete: await deleteLeads(batch.pearlId, batch.leadIds)
+            case .blacklist: await blacklistPhones(batch.leadIds)
+            }
         let elapsed = ContinuousClock.now - start
-        metrics.recordCall(outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
+        metrics.recordCall(kind: batch.kind, outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
         let settlement = await settle(batch, outcome: outcome, duration: elapsed)
         do {
             try await journal.recordOutcomes(settlement.outcomes)

@@ -15,7 +15,7 @@ public struct BridgeRouter: Sendable {
 
         public init(
             api: BridgeConfiguration.APISettings, ackMode: BridgeConfiguration.AckMode = .durable,
-            unmapped: BridgeConfiguration.UnmappedPolicy = .ignore, defaultCountryCode: String? = nil
+            unmapped: BridgeConfiguration.UnmappedPolicy = .suppress, defaultCountryCode: String? = nil
         ) {
             self.api = api
             self.ackMode = ackMode
@@ -27,6 +27,7 @@ public struct BridgeRouter: Sendable {
     let settings: Settings
     let optOuts: OptOutsEndpoint
     let webhooks: WebhookEndpoint
+    let suppressions: SuppressionsEndpoint
     let health: HealthEndpoints
     let metrics: BridgeMetrics
     let logger: Logger
@@ -40,6 +41,9 @@ public struct BridgeRouter: Sendable {
         self.webhooks = WebhookEndpoint(
             senders: Dictionary(uniqueKeysWithValues: senders.map { ($0.name, $0) }), intake: intake,
             ackMode: settings.ackMode, unmapped: settings.unmapped, metrics: metrics)
+        self.suppressions = SuppressionsEndpoint(
+            authentication: APIAuthentication(api: settings.api), journal: readiness.journal,
+            defaultCountryCode: settings.defaultCountryCode)
         self.health = HealthEndpoints(readiness: readiness, metrics: metrics)
         self.metrics = metrics
         self.logger = logger
@@ -83,6 +87,9 @@ public struct BridgeRouter: Sendable {
         case "/v1/opt-outs":
             guard request.method == "POST" else { return ("api", Self.notAllowed(request, ["POST"])) }
             return ("api", await optOuts.submit(request, requestId: requestId, logger: logger))
+        case "/v1/suppressions/check":
+            guard request.method == "POST" else { return ("suppressions", Self.notAllowed(request, ["POST"])) }
+            return ("suppressions", await suppressions.check(request))
         case "/healthz":
             guard Self.isRead(request) else { return ("healthz", Self.notAllowed(request, ["GET", "HEAD"])) }
             return ("healthz", health.healthz())
@@ -100,6 +107,11 @@ public struct BridgeRouter: Sendable {
                 guard Self.isRead(request) else { return ("api", Self.notAllowed(request, ["GET", "HEAD"])) }
                 let id = String(path.dropFirst("/v1/opt-outs/".count))
                 return ("api", await optOuts.show(id: id, request: request))
+            }
+            if path.hasPrefix("/v1/suppressions/") {
+                guard Self.isRead(request) else { return ("suppressions", Self.notAllowed(request, ["GET", "HEAD"])) }
+                let key = String(path.dropFirst("/v1/suppressions/".count))
+                return ("suppressions", await suppressions.show(key: key, request: request))
             }
             if path.hasPrefix("/hooks/") {
                 let name = String(path.dropFirst("/hooks/".count))

@@ -40,6 +40,11 @@ struct HealthEndpoints: Sendable {
         if let counts = try? await readiness.journal.counts() {
             metrics.setJournalCounts(pending: counts.pending, failed: counts.failed)
         }
+        if let counts = try? await readiness.journal.suppressionCounts() {
+            metrics.setSuppressionCounts(
+                keys: counts.keys,
+                blacklist: Dictionary(uniqueKeysWithValues: counts.blacklist.map { ($0.key.rawValue, $0.value) }))
+        }
         return HTTPResponse(
             status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
             body: metrics.render())

@@ -52,11 +52,83 @@ enum OpenAPIDocument {
               },
               "Status": {
                 "type": "string",
-                "enum": ["deleted", "queued", "ignored", "not_deleted", "rejected", "dry_run", "failed"]
+                "enum": ["deleted", "queued", "ignored", "not_deleted", "rejected", "dry_run", "failed", "suppressed", "invalid"]
               },
               "LeadStatus": {
                 "type": "string",
                 "enum": ["pending", "deleted", "not_deleted", "rejected", "dry_run", "failed"]
+              },
+              "BlacklistState": {
+                "type": "string",
+                "enum": ["pending", "blacklisted", "not_blacklisted", "rejected", "failed", "dry_run"]
+              },
+              "BlacklistOutcome": {
+                "type": "object",
+                "required": ["phoneNumber", "status"],
+                "properties": {
+                  "phoneNumber": { "type": "string", "example": "+15551234567" },
+                  "status": { "$ref": "#/components/schemas/BlacklistState" },
+                  "problem": { "type": "object" },
+                  "attemptCount": { "type": "integer" },
+                  "nextAttemptAt": { "type": "string", "format": "date-time" },
+                  "lastError": { "type": "string" },
+                  "attempts": { "type": "array", "items": { "$ref": "#/components/schemas/Attempt" } }
+                }
+              },
+              "Suppression": {
+                "type": "object",
+                "required": ["key", "suppressed", "since", "firstOptOutId", "latestOptOutId", "optOutCount"],
+                "properties": {
+                  "key": { "type": "string", "example": "phone:+15551234567" },
+                  "suppressed": { "type": "boolean", "enum": [true] },
+                  "since": { "type": "string", "format": "date-time" },
+                  "firstOptOutId": { "type": "string" },
+                  "firstSource": { "type": "string" },
+                  "latestOptOutId": { "type": "string" },
+                  "latestSource": { "type": "string" },
+                  "latestAt": { "type": "string", "format": "date-time" },
+                  "optOutCount": { "type": "integer" },
+                  "identifiers": { "type": "array", "items": { "type": "string" }, "description": "The identifiers as the senders sent them." },
+                  "blacklist": {
+                    "type": "object",
+                    "required": ["state"],
+                    "properties": {
+                      "state": { "$ref": "#/components/schemas/BlacklistState" },
+                      "updatedAt": { "type": "string", "format": "date-time" }
+                    }
+                  }
+                }
+              },
+              "SuppressionCheckRequest": {
+                "type": "object",
+                "required": ["keys"],
+                "additionalProperties": false,
+                "properties": {
+                  "keys": { "type": "array", "minItems": 1, "maxItems": 10000, "items": { "type": "string" } }
+                }
+              },
+              "SuppressionCheckResults": {
+                "type": "object",
+                "required": ["results", "suppressed"],
+                "properties": {
+                  "suppressed": { "type": "integer", "description": "How many of the keys are suppressed." },
+                  "results": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": ["key", "suppressed"],
+                      "properties": {
+                        "key": { "type": "string", "description": "As given." },
+                        "normalizedKey": { "type": "string" },
+                        "suppressed": { "type": "boolean" },
+                        "since": { "type": "string", "format": "date-time" },
+                        "blacklist": { "$ref": "#/components/schemas/BlacklistState" },
+                        "valid": { "type": "boolean", "enum": [false], "description": "Present when the key is not a contact key." },
+                        "problem": { "type": "string" }
+                      }
+                    }
+                  }
+                }
               },
               "Attempt": {
                 "type": "object",
@@ -93,10 +165,13 @@ enum OpenAPIDocument {
                   "receivedAt": { "type": "string", "format": "date-time" },
                   "updatedAt": { "type": "string", "format": "date-time" },
                   "keys": { "type": "array", "items": { "type": "string" } },
+                  "identifiers": { "type": "array", "items": { "type": "string" }, "description": "As the sender sent them (GET only)." },
                   "reason": { "type": "string" },
+                  "suppressedBy": { "type": "string", "description": "For source suppression: the opt-out whose key this record enforces." },
                   "idempotencyKey": { "type": "string" },
                   "requestId": { "type": "string" },
-                  "leads": { "type": "array", "items": { "$ref": "#/components/schemas/LeadOutcome" } }
+                  "leads": { "type": "array", "items": { "$ref": "#/components/schemas/LeadOutcome" } },
+                  "blacklist": { "type": "array", "items": { "$ref": "#/components/schemas/BlacklistOutcome" } }
                 }
               },
               "Problem": {
@@ -193,7 +268,7 @@ enum OpenAPIDocument {
                 },
                 "responses": {
                   "200": {
-                    "description": "Deleted (or dry run); for an array, one result per item.",
+                    "description": "Deleted, suppressed (no lead mapped: the keys are on the suppression list) or dry run; for an array, one result per item.",
                     "content": {
                       "application/json": {
                         "schema": { "oneOf": [ { "$ref": "#/components/schemas/OptOut" }, { "$ref": "#/components/schemas/BatchResults" } ] }
@@ -231,6 +306,39 @@ enum OpenAPIDocument {
                   "401": { "$ref": "#/components/responses/Problem" },
                   "404": { "$ref": "#/components/responses/Problem" },
                   "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
+                }
+              }
+            },
+            "/v1/suppressions/{key}": {
+              "get": {
+                "summary": "One key of the suppression list: since when, by which opt-outs, its blacklist state",
+                "security": [{ "apiToken": [] }],
+                "parameters": [ { "name": "key", "in": "path", "required": true, "schema": { "$ref": "#/components/schemas/ContactKey" } } ],
+                "responses": {
+                  "200": { "description": "Suppressed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Suppression" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "401": { "$ref": "#/components/responses/Problem" },
+                  "404": { "$ref": "#/components/responses/Problem" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "503": { "$ref": "#/components/responses/Unavailable" }
+                }
+              }
+            },
+            "/v1/suppressions/check": {
+              "post": {
+                "summary": "Which of up to 10,000 keys are suppressed, to filter leads before importing them into NLPearl",
+                "security": [{ "apiToken": [] }],
+                "requestBody": {
+                  "required": true,
+                  "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SuppressionCheckRequest" } } }
+                },
+                "responses": {
+                  "200": { "description": "One result per key, in order.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SuppressionCheckResults" } } } },
+                  "400": { "$ref": "#/components/responses/BadRequest" },
+                  "401": { "$ref": "#/components/responses/Problem" },
+                  "405": { "$ref": "#/components/responses/MethodNotAllowed" },
+                  "413": { "$ref": "#/components/responses/TooLarge" },
                   "503": { "$ref": "#/components/responses/Unavailable" }
                 }
               }

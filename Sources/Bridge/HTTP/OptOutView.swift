@@ -2,7 +2,8 @@ import Foundation
 import Journal
 import OptOutCore
 
-/// The JSON of an opt-out as the API shows it: `id`, `status`, `leads` (and their attempts in detail).
+/// The JSON of an opt-out as the API shows it: `id`, `status`, `leads`, `blacklist` (the phone numbers put on
+/// NLPearl's account blacklist), and every attempt in detail.
 public struct OptOutView: Sendable {
     public let record: OptOutRecord
     public let duplicate: Bool
@@ -26,21 +27,38 @@ public struct OptOutView: Sendable {
         members.append(member("source", .string(record.source)))
         if let key = record.idempotencyKey { members.append(member("idempotencyKey", .string(key))) }
         if let reason = record.reason { members.append(member("reason", .string(reason))) }
+        if let suppressedBy = record.suppressedBy { members.append(member("suppressedBy", .string(suppressedBy))) }
         members.append(member("receivedAt", .string(Timestamp.iso8601(record.receivedAt))))
         if detailed {
             members.append(member("updatedAt", .string(Timestamp.iso8601(record.updatedAt))))
             if let requestId = record.requestId { members.append(member("requestId", .string(requestId))) }
         }
         members.append(member("keys", .array(record.keys.map { JSONValue(.string($0)) })))
-        members.append(member("leads", .array(record.leads.map(lead))))
+        if detailed {
+            members.append(member("identifiers", .array(record.identifiers.map { JSONValue(.string($0)) })))
+        }
+        members.append(member("leads", .array(record.leads.filter { $0.kind == .delete }.map(row))))
+        let blacklist = record.leads.filter { $0.kind == .blacklist }
+        if !blacklist.isEmpty { members.append(member("blacklist", .array(blacklist.map(row)))) }
         return JSONValue(.object(members)).jsonText
     }
 
-    private func lead(_ lead: LeadRecord) -> JSONValue {
-        var members = [
-            member("pearlId", .string(lead.pearlId)), member("leadId", .string(lead.leadId)),
-            member("status", .string(lead.status.rawValue)),
-        ]
+    /// A lead `{pearlId, leadId, status}`, or a blacklist entry `{phoneNumber, status}` whose status is the
+    /// number's ``BlacklistState`` (`blacklisted` where a lead would say `deleted`).
+    private func row(_ lead: LeadRecord) -> JSONValue {
+        var members: [JSONMember]
+        switch lead.kind {
+        case .delete:
+            members = [
+                member("pearlId", .string(lead.pearlId)), member("leadId", .string(lead.leadId)),
+                member("status", .string(lead.status.rawValue)),
+            ]
+        case .blacklist:
+            members = [
+                member("phoneNumber", .string(lead.leadId)),
+                member("status", .string(BlacklistState(lead.status).rawValue)),
+            ]
+        }
         if let problem = lead.problem, let value = try? JSONParser.parse(problem) {
             members.append(JSONMember(key: "problem", value: value))
         }

@@ -28,9 +28,19 @@ struct OptOutsEndpoint: Sendable {
             submission.requestId = requestId
             return submission
         }
+        // The bad items of an array are journaled as `invalid`, with their reasons, beside the good ones.
+        let invalid = parsed.enumerated().compactMap { index, item -> Journal.NewOptOut? in
+            guard case .invalid(let problem, let identifiers) = item else { return nil }
+            let fields = (problem.errors ?? [:]).sorted { $0.key < $1.key }.map {
+                "\($0.key): \($0.value.joined(separator: "; "))"
+            }
+            return .invalid(
+                source: "api", reason: "item \(index): " + ([problem.detail] + fields).joined(separator: " "),
+                identifiers: identifiers, requestId: requestId)
+        }
         let outcomes: [Intake.Outcome]
         do {
-            outcomes = try await intake.submit(submissions)
+            outcomes = try await intake.submit(submissions, invalid: invalid)
         } catch {
             logger.error("journal append failed; answering 503", metadata: ["error": "\(error)"])
             var response = Problem.journalUnavailable().response
@@ -41,7 +51,7 @@ struct OptOutsEndpoint: Sendable {
         var next = outcomes.makeIterator()
         for item in parsed {
             switch item {
-            case .invalid(let problem):
+            case .invalid(let problem, _):
                 answers.append(Answer(status: problem.status, body: problem.json, retryAfter: nil, isProblem: true))
             case .valid:
                 let outcome = next.next()!
@@ -74,35 +84,16 @@ struct OptOutsEndpoint: Sendable {
         }
     }
 
-    // MARK: - Authentication
-
     private func authenticate(_ request: HTTPRequest) -> HTTPResponse? {
-        guard !settings.api.tokens.isEmpty else {
-            return Problem.unauthorized("No API token is configured: add one to api.tokens (e.g. \"env:API_TOKEN\").")
-                .response
-        }
-        guard let header = request.headers["Authorization"], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else {
-            var response = Problem.unauthorized("Send 'Authorization: Bearer <api token>'.").response
-            response.headers.replace(name: "WWW-Authenticate", value: "Bearer")
-            return response
-        }
-        let token = header.dropFirst(7)
-        // APISettings compares every token in constant time, so timing tells nothing about which one nearly matched.
-        guard settings.api.accepts(token) else {
-            var response = Problem.unauthorized("The API token is not valid.").response
-            response.headers.replace(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"")
-            return response
-        }
-        return nil
+        APIAuthentication(api: settings.api).refusal(request)
     }
 
     // MARK: - Parsing
 
     private enum Parsed {
         case valid(OptOutSubmission)
-        case invalid(Problem)
+        /// The problem to answer, and the item's keys as given, for the journal's `invalid` record.
+        case invalid(Problem, identifiers: [String] = [])
     }
 
     private enum ParsedBody {
@@ -134,7 +125,7 @@ struct OptOutsEndpoint: Sendable {
             return .parsed(parsed, isArray: true)
         }
         let single = parseItem(value, pointer: "", idempotencyKey: headerKey)
-        if case .invalid(let problem) = single { return .failed(problem) }
+        if case .invalid(let problem, _) = single { return .failed(problem) }
         return .parsed([single], isArray: false)
     }
 
@@ -157,6 +148,7 @@ struct OptOutsEndpoint: Sendable {
         }
         var errors: [String: [String]] = [:]
         var keys: [ContactKey] = []
+        var identifiers: [String] = []
         var leads: [Lead] = []
         var idempotencyKey = headerKey
         for member in members {
@@ -172,6 +164,7 @@ struct OptOutsEndpoint: Sendable {
                         errors["\(at)/\(index)", default: []].append("expected a string")
                         continue
                     }
+                    identifiers.append(text)
                     do {
                         keys.append(try ContactKey.parse(text, defaultCountryCode: settings.defaultCountryCode))
                     } catch {
@@ -209,9 +202,12 @@ struct OptOutsEndpoint: Sendable {
             errors[pointer.isEmpty ? "/" : pointer, default: []].append("give at least one of keys or leads")
         }
         guard errors.isEmpty else {
-            return .invalid(.badRequest("The opt-out is not valid; see errors.", errors: errors))
+            return .invalid(
+                .badRequest("The opt-out is not valid; see errors.", errors: errors), identifiers: identifiers)
         }
-        return .valid(OptOutSubmission(source: "api", idempotencyKey: idempotencyKey, keys: keys, leads: leads))
+        return .valid(
+            OptOutSubmission(
+                source: "api", idempotencyKey: idempotencyKey, keys: keys, identifiers: identifiers, leads: leads))
     }
 
     // MARK: - Translation (SPEC §6, /v1/opt-outs column)
@@ -242,16 +238,17 @@ struct OptOutsEndpoint: Sendable {
     private func translate(_ outcome: Intake.Outcome) -> Answer {
         let view = OptOutView(record: outcome.record, duplicate: outcome.duplicate, detailed: false)
         let record = outcome.record
-        switch record.status {
-        case .deleted, .dryRun:
-            return Answer(status: 200, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
-        case .ignored:
+        if settings.unmapped == .reject, !outcome.mapped {
             var problem = Problem(
                 "unmapped", title: "Not Found", status: 404,
-                detail: "No NLPearl lead is mapped to these keys; nothing was deleted. The opt-out is journaled as "
-                    + "\(record.id).")
+                detail: "No NLPearl lead is mapped to these keys; nothing was deleted. The keys are on the suppression "
+                    + "list all the same, and the opt-out is journaled as \(record.id).")
             problem.extensions = [("optOut", view.json)]
             return Answer(status: 404, body: problem.json, retryAfter: nil, isProblem: true)
+        }
+        switch record.status {
+        case .deleted, .dryRun, .suppressed, .ignored, .invalid:
+            return Answer(status: 200, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
         case .queued:
             switch settings.ackMode {
             case .durable:

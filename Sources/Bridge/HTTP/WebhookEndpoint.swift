@@ -44,7 +44,9 @@ struct WebhookEndpoint: Sendable {
             return sender.respond(.handled(status: .ignored, ids: [], duplicate: false))
         }
         let submissions = events.map {
-            OptOutSubmission(source: name, idempotencyKey: $0.eventId, keys: $0.keys, requestId: requestId)
+            OptOutSubmission(
+                source: name, idempotencyKey: $0.eventId, keys: $0.keys, identifiers: $0.identifiers.map(\.description),
+                requestId: requestId)
         }
         let outcomes: [Intake.Outcome]
         do {
@@ -64,7 +66,9 @@ struct WebhookEndpoint: Sendable {
         let ids = outcomes.map(\.record.id)
         let status = OptOutStatus.combined(outcomes.map(\.record.status))
         let duplicate = outcomes.allSatisfy(\.duplicate)
-        if unmapped == .reject, outcomes.allSatisfy({ $0.record.reason == "unmapped" }) {
+        // Decided on this delivery's resolution, not the first record's: a retry after the mapping learnt of the
+        // contact is answered for what it finds now. The keys are suppressed either way.
+        if unmapped == .reject, !outcomes.contains(where: \.mapped) {
             return .unmapped(ids: ids)
         }
         if status == .queued, ackMode == .sync {
@@ -80,7 +84,9 @@ struct WebhookEndpoint: Sendable {
 extension OptOutStatus {
     /// The status that speaks for several opt-outs: the least settled one (queued before failed, … before ignored).
     static func combined(_ statuses: [OptOutStatus]) -> OptOutStatus {
-        let order: [OptOutStatus] = [.queued, .failed, .rejected, .notDeleted, .deleted, .dryRun, .ignored]
+        let order: [OptOutStatus] = [
+            .queued, .failed, .rejected, .notDeleted, .deleted, .dryRun, .suppressed, .ignored, .invalid,
+        ]
         return order.first { statuses.contains($0) } ?? .ignored
     }
 }

@@ -10,8 +10,12 @@ public final class Intake: Sendable {
     public struct Outcome: Sendable {
         /// The journal's record, as current as delivery made it before the answer.
         public var record: OptOutRecord
-        /// An earlier delivery of the same event; nothing was journaled or sent this time.
+        /// An earlier delivery of the same event; nothing was journaled or sent this time, unless its keys now
+        /// resolve to leads that its record lacked.
         public var duplicate: Bool
+        /// Whether the keys resolved to a lead, or leads were named, this time: `unmapped: reject` answers 404
+        /// exactly when they did not, whatever an earlier delivery of the same event found.
+        public var mapped: Bool
     }
 
     private let journal: Journal
@@ -19,19 +23,28 @@ public final class Intake: Sendable {
     private let mappings: MappingStore
     private let dryRun: Bool
     private let syncWait: Duration
+    private let blacklistPhones: Bool
 
-    public init(journal: Journal, dispatcher: Dispatcher, mappings: MappingStore, dryRun: Bool, syncWait: Duration) {
+    public init(
+        journal: Journal, dispatcher: Dispatcher, mappings: MappingStore, dryRun: Bool, syncWait: Duration,
+        blacklistPhones: Bool = true
+    ) {
         self.journal = journal
         self.dispatcher = dispatcher
         self.mappings = mappings
         self.dryRun = dryRun
         self.syncWait = syncWait
+        self.blacklistPhones = blacklistPhones
     }
 
     /// Journals the submissions in one transaction and waits up to `syncWaitMilliseconds` for their deliveries.
     ///
+    /// - Parameter invalid: events of the same request that could not be used (``Journal/NewOptOut/invalid(source:reason:identifiers:requestId:receivedAt:)``),
+    ///   journaled in the same transaction for the audit; they have no outcome.
     /// - Throws: the journal's error when the submissions could not be committed; nothing was acknowledged then.
-    public func submit(_ submissions: [OptOutSubmission]) async throws -> [Outcome] {
+    public func submit(_ submissions: [OptOutSubmission], invalid: [Journal.NewOptOut] = []) async throws
+        -> [Outcome]
+    {
         let mapping = mappings.current
         let now = Date()
         let newOptOuts = submissions.map { submission in
@@ -39,31 +52,38 @@ public final class Intake: Sendable {
             for lead in submission.leads where !leads.contains(lead) {
                 leads.append(lead)
             }
+            let keys = submission.keys.map(\.description)
             return Journal.NewOptOut(
-                source: submission.source, idempotencyKey: submission.idempotencyKey,
-                keys: submission.keys.map(\.description), leads: leads, initialStatus: dryRun ? .dryRun : .pending,
-                reason: leads.isEmpty ? "unmapped" : nil, requestId: submission.requestId, receivedAt: now)
+                source: submission.source, idempotencyKey: submission.idempotencyKey, keys: keys,
+                identifiers: submission.identifiers.isEmpty ? keys : submission.identifiers, leads: leads,
+                blacklist: blacklistPhones ? submission.keys.filter { $0.namespace == "phone" }.map(\.value) : [],
+                initialStatus: dryRun ? .dryRun : .pending, reason: leads.isEmpty ? "unmapped" : nil,
+                requestId: submission.requestId, receivedAt: now)
         }
         // Delivery starts once the opt-outs are committed, while the WAL is fsynced: deleting a lead twice is
         // harmless, so only the answer must wait for the fsync, and the two waits overlap.
-        let (appended, durable) = try await journal.appendCommitted(newOptOuts)
+        let (appendedAll, durable) = try await journal.appendCommitted(newOptOuts + invalid)
+        let appended = appendedAll.prefix(newOptOuts.count)
 
-        let items = appended.filter { !$0.isDuplicate }.flatMap { result in
+        let items = appended.filter(\.hasNewWork).flatMap { result in
             result.record.leads.filter { $0.status == .pending }.map { lead in
                 DeliveryItem(
-                    rowID: lead.rowID, optOutID: result.record.id,
-                    lead: lead.lead, queuedAt: lead.queuedAt)
+                    rowID: lead.rowID, optOutID: result.record.id, kind: lead.kind, lead: lead.lead,
+                    queuedAt: lead.queuedAt)
             }
         }
+        let mapped = newOptOuts.map { !$0.leads.isEmpty }
         guard !items.isEmpty else {
             try await durable.wait()
-            return appended.map { Outcome(record: $0.record, duplicate: $0.isDuplicate) }
+            return appended.enumerated().map {
+                Outcome(record: $1.record, duplicate: $1.isDuplicate, mapped: mapped[$0])
+            }
         }
         let results = await dispatcher.submitAndWait(items, timeout: syncWait)
         try await durable.wait()
         let touched = Set(items.map(\.optOutID))
         var outcomes: [Outcome] = []
-        for result in appended {
+        for (index, result) in appended.enumerated() {
             var record = result.record
             if touched.contains(record.id) {
                 // Outcomes are journaled before waiters hear of them, so reading the record back shows them; a
@@ -75,7 +95,7 @@ public final class Intake: Sendable {
                     record = current
                 }
             }
-            outcomes.append(Outcome(record: record, duplicate: result.isDuplicate))
+            outcomes.append(Outcome(record: record, duplicate: result.isDuplicate, mapped: mapped[index]))
         }
         return outcomes
     }
@@ -90,7 +110,7 @@ public final class Intake: Sendable {
             record.leads[index].status = .deleted
             record.leads[index].attemptCount += 1
         }
-        record.status = .aggregate(record.leads.map(\.status))
+        record.status = .aggregate(record.leads.map { ($0.kind, $0.status) })
         return record
     }
 }

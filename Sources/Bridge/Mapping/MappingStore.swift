@@ -34,6 +34,7 @@ public final class MappingStore: Sendable {
     private let metrics: BridgeMetrics
     private let state: Mutex<State>
     private let watcher = Mutex<Task<Void, Never>?>(nil)
+    private let loadHandler = Mutex<(@Sendable (Mapping) -> Void)?>(nil)
     private let loadLock = NSLock()
 
     public init(file: String, defaultCountryCode: String?, logger: Logger, metrics: BridgeMetrics) {
@@ -79,6 +80,7 @@ public final class MappingStore: Sendable {
                 return previous
             }
             metrics.recordMappingLoad(contacts: contacts, at: Date().timeIntervalSince1970)
+            loadHandler.withLock { $0 }?(mapping)
             for warning in mapping.warnings.prefix(20) {
                 logger.warning("\(warning)")
             }
@@ -108,6 +110,12 @@ public final class MappingStore: Sendable {
         }
     }
 
+    /// Calls `handler` with every mapping loaded from now on (start, change, SIGHUP), on the loading thread, right
+    /// after it went into service: the suppression list is enforced on it (``SuppressionEnforcer``).
+    public func onLoad(_ handler: @escaping @Sendable (Mapping) -> Void) {
+        loadHandler.withLock { $0 = handler }
+    }
+
     /// Reloads when the file's identity (inode, size, modification time) changed since the last load.
     @discardableResult
     public func reloadIfChanged() -> Bool {
@@ -121,29 +129,12 @@ public final class MappingStore: Sendable {
     /// CPU priority: on a busy machine the load yields to requests instead of taking a core from them, while the old
     /// mapping stays in service.
     public func reloadOffPool(onlyIfChanged: Bool = false) async {
-        await Self.onLowPriorityThread {
+        await OffPool.run {
             if onlyIfChanged {
                 self.reloadIfChanged()
             } else {
                 self.reload()
             }
-        }
-    }
-
-    /// Runs `body` on a new thread with the lowest CPU priority (nice 19) and waits for it.
-    static func onLowPriorityThread(_ body: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { continuation in
-            let thread = Thread {
-                #if os(Linux)
-                    // On Linux a nice value belongs to the thread, and `who` 0 is the calling thread: only this one
-                    // is lowered.
-                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-                #endif
-                body()
-                continuation.resume()
-            }
-            thread.name = "mapping-load"
-            thread.start()
         }
     }
 

@@ -14,6 +14,10 @@ public final class BridgeMetrics: Sendable {
     private let mappingReloadSuccess: Gauge
     private let mappingReloadTimestamp: Gauge
     private let tokenRejected: Gauge
+    private let phonesPerCall: ValueHistogram
+    private let suppressedKeys: Gauge
+    private let enforcementDuration: Gauge
+    private let gauges = Mutex<[[String]: Gauge]>([:])
     /// Labelled counters already made, by name and label values: the registry validates and sorts on every
     /// `makeCounter`, which is more than an increment on every request should cost.
     private let counters = Mutex<[[String]: Counter]>([:])
@@ -57,6 +61,19 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_nlpearl_token_rejected", unitName: "",
                 helpText: "1 while NLPearl answers 401/403 to the token."))
+        phonesPerCall = registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_phones_per_blacklist_call", unitName: "",
+                helpText: "Distinct phone numbers sent in one NLPearl blacklist call."
+            ), buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+        suppressedKeys = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_suppressed_keys", unitName: "",
+                helpText: "Keys on the suppression list (never pruned)."))
+        enforcementDuration = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_suppression_last_enforcement_seconds", unitName: "",
+                helpText: "How long the last enforcement of the suppression list on a loaded mapping took."))
     }
 
     /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
@@ -75,14 +92,52 @@ public final class BridgeMetrics: Sendable {
         ).increment()
     }
 
-    public func recordCall(outcome: DeleteLeadsOutcome, duration: Duration, leads: Int) {
-        counter(
-            "optout_bridge_nlpearl_calls_total", help: "NLPearl delete calls, by result.",
-            labels: [("result", outcome.label)]
-        ).increment()
-        nlpearlLatency.record(duration)
-        leadsPerCall.record(Double(leads))
+    /// One NLPearl call: a delete (`optout_bridge_nlpearl_calls_total`, its latency and leads per call) or a
+    /// blacklist addition (`optout_bridge_nlpearl_blacklist_calls_total` and phones per call).
+    public func recordCall(kind: ActionKind = .delete, outcome: DeleteLeadsOutcome, duration: Duration, leads: Int) {
+        switch kind {
+        case .delete:
+            counter(
+                "optout_bridge_nlpearl_calls_total", help: "NLPearl delete calls, by result.",
+                labels: [("result", outcome.label)]
+            ).increment()
+            nlpearlLatency.record(duration)
+            leadsPerCall.record(Double(leads))
+        case .blacklist:
+            counter(
+                "optout_bridge_nlpearl_blacklist_calls_total",
+                help: "NLPearl POST /v2/Account/Blacklist calls, by result.", labels: [("result", outcome.label)]
+            ).increment()
+            phonesPerCall.record(Double(leads))
+        }
         tokenRejected.set(to: Self.isUnauthorized(outcome) ? 1 : 0)
+    }
+
+    /// The suppression list's size, and its phone numbers by blacklist state (SPEC §9).
+    public func setSuppressionCounts(keys: Int, blacklist: [String: Int]) {
+        suppressedKeys.set(to: Double(keys))
+        for state in Self.blacklistStates {
+            gauge(
+                "optout_bridge_blacklist_phones", help: "Suppressed phone numbers by NLPearl blacklist state.",
+                labels: [("state", state)]
+            ).set(to: Double(blacklist[state] ?? 0))
+        }
+    }
+
+    /// The blacklist states that ``setSuppressionCounts(keys:blacklist:)`` always reports, zero or not.
+    public static let blacklistStates = ["pending", "blacklisted", "not_blacklisted", "rejected", "failed", "dry_run"]
+
+    /// Leads found for suppressed keys when a mapping was loaded, journaled for deletion (origin `suppression`).
+    public func recordEnforcement(leads: Int, phones: Int, duration: Duration) {
+        counter(
+            "optout_bridge_suppression_enforced_leads_total",
+            help: "Leads of suppressed contacts found in a loaded mapping and journaled for deletion.", labels: []
+        ).increment(by: Int64(leads))
+        counter(
+            "optout_bridge_suppression_enforced_phones_total",
+            help: "Suppressed phone numbers journaled for the NLPearl blacklist by enforcement.", labels: []
+        ).increment(by: Int64(phones))
+        enforcementDuration.set(to: duration.seconds)
     }
 
     public func recordSignatureFailure(sender: String) {
@@ -120,6 +175,16 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
         counters.withLock { $0[key] = counter }
         return counter
+    }
+
+    /// The registry's gauge of this name and labels, made on first use.
+    private func gauge(_ name: String, help: String, labels: [(String, String)]) -> Gauge {
+        let key = [name] + labels.map(\.1)
+        if let gauge = gauges.withLock({ $0[key] }) { return gauge }
+        let gauge = registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+        gauges.withLock { $0[key] = gauge }
+        return gauge
     }
 
     private static func isUnauthorized(_ outcome: DeleteLeadsOutcome) -> Bool {

@@ -14,6 +14,7 @@ public final class BridgeService: Sendable {
     public let journal: Journal
     public let mappings: MappingStore
     public let dispatcher: Dispatcher
+    public let enforcer: SuppressionEnforcer?
     public let metrics: BridgeMetrics
     private let server: HTTPServer
     private let logger: Logger
@@ -33,6 +34,7 @@ public final class BridgeService: Sendable {
         journal = pipeline.journal
         mappings = pipeline.mappings
         dispatcher = pipeline.dispatcher
+        enforcer = pipeline.enforcer
         let intake = pipeline.intake
         let delivery = configuration.delivery
         let senders: [any WebhookSender]
@@ -91,6 +93,11 @@ public final class BridgeService: Sendable {
                 "pending_resumed": "\(configuration.dryRun ? 0 : pending.count)",
                 "dry_run": "\(configuration.dryRun)", "tls": "\(configuration.listen.tls.certificateFile != nil)",
             ])
+        if let enforcer {
+            // The mapping loaded before the listener opened, then every later load (change, SIGHUP).
+            mappings.onLoad { mapping in Task { await enforcer.enforce(mapping) } }
+            await enforcer.enforce(mappings.current)
+        }
         mappings.startWatching(every: .seconds(max(1, configuration.mapping.reloadIntervalSeconds)))
         let journal = self.journal
         let dispatcher = self.dispatcher

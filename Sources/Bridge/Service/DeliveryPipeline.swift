@@ -12,6 +12,8 @@ public struct DeliveryPipeline: Sendable {
     public let mappings: MappingStore
     public let dispatcher: Dispatcher
     public let intake: Intake
+    /// Enforces the suppression list on each mapping loaded; nil with `suppression.enforceOnMappingLoad` off.
+    public let enforcer: SuppressionEnforcer?
 
     /// - Parameter loadMapping: whether to load the mapping file now (`delete` names its leads and needs none).
     public init(configuration: BridgeConfiguration, logger: Logger, metrics: BridgeMetrics, loadMapping: Bool = true)
@@ -32,15 +34,18 @@ public struct DeliveryPipeline: Sendable {
         }
 
         let deleteLeads: Dispatcher.DeleteLeads
+        let blacklistPhones: Dispatcher.BlacklistPhones
         if let token = configuration.nlpearl.token, !dryRun {
             let client = NLPearlClient(
                 configuration: NLPearlClient.Configuration(
                     baseURL: configuration.nlpearl.baseURL, token: token.reveal(),
                     timeout: .seconds(configuration.nlpearl.timeoutSeconds)))
             deleteLeads = { pearlId, leadIds in await client.deleteLeads(pearlId: pearlId, leadIds: leadIds) }
+            blacklistPhones = { phones in await client.addToBlacklist(phoneNumbers: phones) }
         } else {
             // Dry run: opt-outs are journaled as dry_run and never reach the dispatcher.
             deleteLeads = { _, _ in .unexpected(status: 0, detail: "dry run: no call is made") }
+            blacklistPhones = { _ in .unexpected(status: 0, detail: "dry run: no call is made") }
         }
         let delivery = configuration.delivery
         dispatcher = Dispatcher(
@@ -52,9 +57,16 @@ public struct DeliveryPipeline: Sendable {
                     initialDelay: .seconds(delivery.retry.initialSeconds),
                     maximumDelay: .seconds(delivery.retry.maxSeconds),
                     giveUpAfter: .seconds(delivery.retry.giveUpAfterHours * 3600))),
-            journal: journal, metrics: metrics, logger: logger, deleteLeads: deleteLeads)
+            journal: journal, metrics: metrics, logger: logger, deleteLeads: deleteLeads,
+            blacklistPhones: blacklistPhones)
+        let suppression = configuration.suppression
         intake = Intake(
             journal: journal, dispatcher: dispatcher, mappings: mappings, dryRun: dryRun,
-            syncWait: .milliseconds(delivery.syncWaitMilliseconds))
+            syncWait: .milliseconds(delivery.syncWaitMilliseconds), blacklistPhones: suppression.blacklistPhones)
+        enforcer =
+            suppression.enforceOnMappingLoad
+            ? SuppressionEnforcer(
+                journal: journal, dispatcher: dispatcher, metrics: metrics, logger: logger, dryRun: dryRun,
+                blacklistPhones: suppression.blacklistPhones) : nil
     }
 }

@@ -121,3 +121,13 @@ extension ContactKey: Codable {
         try container.encode(description)
     }
 }
+
+extension ContactKey {
+    /// A key read back from storage, where only normalised keys are written: split at the first `:`, not normalised
+    /// again. Nil when there is no `:` or either side is empty.
+    public init?(normalized text: String) {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex
+        else { return nil }
+        self.init(normalizedNamespace: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import OptOutCore
+
+/// One key of the suppression list (SPEC §9): a contact who said stop, remembered for good.
+///
+/// Its JSON form uses camelCase keys and ISO-8601 UTC dates, like ``OptOutRecord``.
+public struct SuppressionRecord: Sendable, Codable, Hashable {
+    /// The normalised key, such as `phone:+15551234567`.
+    public var key: String
+    /// The identifiers as the senders sent them, every distinct form seen with this key (for a journal written
+    /// before the list existed, the normalised keys it had kept).
+    public var identifiers: [String]
+    /// The source (sender name, `api`, `import`) of the first opt-out that named the key.
+    public var firstSource: String
+    /// The first opt-out that named the key, and when it arrived.
+    public var firstOptOutId: String
+    public var firstAt: Date
+    /// The latest opt-out that named the key, its source, and when it arrived.
+    public var latestSource: String
+    public var latestOptOutId: String
+    public var latestAt: Date
+    /// How many opt-outs named the key.
+    public var optOutCount: Int
+    /// For a phone number: where its entry on NLPearl's account blacklist stands; nil for other keys, or while
+    /// `suppression.blacklistPhones` is off.
+    public var blacklist: BlacklistState?
+    /// When ``blacklist`` last changed.
+    public var blacklistUpdatedAt: Date?
+
+    /// Creates a record; the journal makes these, this is for tests and decoding.
+    public init(
+        key: String, identifiers: [String], firstSource: String, firstOptOutId: String, firstAt: Date,
+        latestSource: String, latestOptOutId: String, latestAt: Date, optOutCount: Int,
+        blacklist: BlacklistState? = nil, blacklistUpdatedAt: Date? = nil
+    ) {
+        self.key = key
+        self.identifiers = identifiers
+        self.firstSource = firstSource
+        self.firstOptOutId = firstOptOutId
+        self.firstAt = firstAt
+        self.latestSource = latestSource
+        self.latestOptOutId = latestOptOutId
+        self.latestAt = latestAt
+        self.optOutCount = optOutCount
+        self.blacklist = blacklist
+        self.blacklistUpdatedAt = blacklistUpdatedAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case key, identifiers, firstSource, firstOptOutId, firstAt, latestSource, latestOptOutId, latestAt
+        case optOutCount, blacklist, blacklistUpdatedAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        identifiers = try c.decode([String].self, forKey: .identifiers)
+        firstSource = try c.decode(String.self, forKey: .firstSource)
+        firstOptOutId = try c.decode(String.self, forKey: .firstOptOutId)
+        firstAt = try c.decodeISO8601(forKey: .firstAt)
+        latestSource = try c.decode(String.self, forKey: .latestSource)
+        latestOptOutId = try c.decode(String.self, forKey: .latestOptOutId)
+        latestAt = try c.decodeISO8601(forKey: .latestAt)
+        optOutCount = try c.decode(Int.self, forKey: .optOutCount)
+        blacklist = try c.decodeIfPresent(BlacklistState.self, forKey: .blacklist)
+        blacklistUpdatedAt = try c.decodeISO8601IfPresent(forKey: .blacklistUpdatedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(key, forKey: .key)
+        try c.encode(identifiers, forKey: .identifiers)
+        try c.encode(firstSource, forKey: .firstSource)
+        try c.encode(firstOptOutId, forKey: .firstOptOutId)
+        try c.encode(Timestamp.iso8601(firstAt), forKey: .firstAt)
+        try c.encode(latestSource, forKey: .latestSource)
+        try c.encode(latestOptOutId, forKey: .latestOptOutId)
+        try c.encode(Timestamp.iso8601(latestAt), forKey: .latestAt)
+        try c.encode(optOutCount, forKey: .optOutCount)
+        try c.encodeIfPresent(blacklist, forKey: .blacklist)
+        try c.encodeIfPresent(blacklistUpdatedAt.map(Timestamp.iso8601), forKey: .blacklistUpdatedAt)
+    }
+}
+
+/// Where a suppressed phone number stands on NLPearl's account blacklist.
+public enum BlacklistState: String, Sendable, Codable, Hashable, CaseIterable {
+    /// A row of some opt-out is on its way to `POST /v2/Account/Blacklist`.
+    case pending
+    /// NLPearl answered `true`: no campaign will call the number.
+    case blacklisted
+    /// NLPearl answered `false`.
+    case notBlacklisted = "not_blacklisted"
+    /// NLPearl answered 400 for this number.
+    case rejected
+    /// Gave up after `giveUpAfterHours`; `journal retry` tries again.
+    case failed
+    /// Journaled in dry-run mode: nothing was sent. The next start without dry-run sends it.
+    case dryRun = "dry_run"
+
+    /// The state a blacklist row's status leaves the number in.
+    public init(_ status: LeadStatus) {
+        switch status {
+        case .pending: self = .pending
+        case .deleted: self = .blacklisted
+        case .notDeleted: self = .notBlacklisted
+        case .rejected: self = .rejected
+        case .failed: self = .failed
+        case .dryRun: self = .dryRun
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import OptOutCore
+import Testing
+
+@testable import Journal
+
+@Suite("Migrating a journal written before the suppression list")
+struct JournalMigrationTests {
+    /// A journal as the code before the suppression list wrote it: the `v1` schema, opt-outs inserted with its
+    /// statements, in the state its delivery left them.
+    private func writeVersion1Journal(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        try JournalSchema.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            let insertOptOut = """
+                INSERT INTO opt_outs
+                    (id, source, idempotency_key, keys, request_id, received_at, updated_at, reason, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            let insertLead = """
+                INSERT INTO leads (opt_out_id, pearl_id, lead_id, status, queued_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+            try db.execute(
+                sql: insertOptOut,
+                arguments: [
+                    "op_01A", "hubspot", "evt-1", #"["email:jane@example.com","phone:+15551234567","hubspot:1"]"#,
+                    "req-1", 1_700_000_000_000, 1_700_000_000_500, nil, "deleted",
+                ])
+            try db.execute(
+                sql: insertLead,
+                arguments: ["op_01A", "P1", "lead-jane", "deleted", 1_700_000_000_000, 1_700_000_000_500])
+            try db.execute(
+                sql: insertOptOut,
+                arguments: [
+                    "op_01B", "api", nil, #"["email:zoe@example.com","phone:+15550001111"]"#, "req-2",
+                    1_700_000_100_000, 1_700_000_100_000, "unmapped", "ignored",
+                ])
+            try db.execute(
+                sql: insertOptOut,
+                arguments: [
+                    "op_01C", "twilio", "SM1", #"["phone:+15551234567"]"#, "req-3", 1_700_000_200_000,
+                    1_700_000_200_000, nil, "queued",
+                ])
+            try db.execute(
+                sql: insertLead,
+                arguments: ["op_01C", "P1", "lead-jane-2", "pending", 1_700_000_200_000, 1_700_000_200_000])
+        }
+    }
+
+    @Test("The first open back-fills the list from every opt-out and keeps the records readable")
+    func backfill() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("journal.sqlite")
+        try writeVersion1Journal(at: path)
+
+        let journal = try Journal(path: path)
+        let phone = try #require(try await journal.suppression(key: "phone:+15551234567"))
+        #expect(phone.firstOptOutId == "op_01A")
+        #expect(phone.firstSource == "hubspot")
+        #expect(phone.latestOptOutId == "op_01C")
+        #expect(phone.latestSource == "twilio")
+        #expect(phone.optOutCount == 2)
+        #expect(phone.firstAt == Timestamp.date(1_700_000_000_000))
+        #expect(phone.identifiers.contains("phone:+15551234567"))
+        let counts = try await journal.suppressionCounts()
+        #expect(counts.keys == 5)
+        // Old unmapped opt-outs are what the list now calls suppressed.
+        #expect(try await journal.record(id: "op_01B")?.status == .suppressed)
+        let old = try #require(try await journal.record(id: "op_01A"))
+        #expect(old.leads.map(\.kind) == [.delete])
+        #expect(old.identifiers == old.keys)
+        #expect(try await journal.pendingLeads().map(\.lead.leadId) == ["lead-jane-2"])
+        // The lead deleted before the upgrade counts as journaled: enforcement will not delete it again.
+        #expect(try journal.unjournaledLeads([Lead(pearlId: "P1", leadId: "lead-jane")]).isEmpty)
+        // Back-filled phones have no blacklist state yet: enforcement sends them.
+        let keys = try await journal.suppressedKeys()
+        #expect(keys.filter { $0.key.hasPrefix("phone:") }.allSatisfy { $0.blacklist == nil })
+        try journal.close()
+
+        // A second open migrates nothing more and counts nothing twice.
+        let reopened = try Journal(path: path)
+        #expect(try await reopened.suppression(key: "phone:+15551234567")?.optOutCount == 2)
+        try reopened.close()
+    }
+}
