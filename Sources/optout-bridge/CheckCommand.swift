@@ -2,6 +2,7 @@ import ArgumentParser
 import Bridge
 import Config
 import Foundation
+import Journal
 import OptOutCore
 
 struct CheckCommand: ParsableCommand {
@@ -40,9 +41,36 @@ struct CheckCommand: ParsableCommand {
         print(
             "mapping \(configuration.mapping.file): \(statistics.contacts) contacts, \(statistics.keys) keys, "
                 + "\(statistics.leads) leads, \(statistics.pearlIds) pearlIds")
+        try reportSuppressedLeads(configuration, mapping)
         if configuration.nlpearl.token == nil, !configuration.dryRun {
             print("note: no NLPearl token is set; `serve` needs NLPEARL_API_TOKEN (or --dry-run)")
         }
+    }
+}
+
+extension CheckCommand {
+    /// How many leads of the mapping belong to suppressed contacts and were never deleted: what `serve` deletes on
+    /// loading this file (SPEC §9). Silent when no journal exists yet.
+    private func reportSuppressedLeads(_ configuration: BridgeConfiguration, _ mapping: Mapping) throws {
+        guard FileManager.default.fileExists(atPath: configuration.journal.file) else {
+            print("suppression: no journal at \(configuration.journal.file) yet, so no key is suppressed")
+            return
+        }
+        let journal = try JournalCommand.open(config)
+        let keys = try journal.suppressedKeysNow()
+        let plan = try SuppressionEnforcer.plan(
+            keys: keys, mapping: mapping, blacklistPhones: configuration.suppression.blacklistPhones,
+            initialStatus: configuration.dryRun ? .dryRun : .pending, unjournaled: journal.unjournaledLeads)
+        let leads = plan.reduce(0) { $0 + $1.leads.count }
+        let contacts = plan.count { !$0.leads.isEmpty }
+        let phones = plan.count { $0.blacklist != nil }
+        print(
+            "suppression: \(keys.count) keys suppressed; the mapping holds \(leads) leads of suppressed contacts "
+                + "(\(contacts) keys) not deleted yet, and \(phones) suppressed phones are not on NLPearl's "
+                + "blacklist yet"
+                + (configuration.suppression.enforceOnMappingLoad
+                    ? "; serve deletes and blacklists them when it loads this mapping"
+                    : "; suppression.enforceOnMappingLoad is off, so serve leaves them"))
     }
 }
 

@@ -11,9 +11,12 @@ struct JournalCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Export.self])
 
     /// Opens the journal named by the configuration.
-    static func open(_ options: ConfigurationOptions) throws -> Journal {
+    ///
+    /// - Parameter create: whether a missing journal is created (a command that adds to it, such as `suppression
+    ///   import` before the first `serve`), or is an error (the commands that read it).
+    static func open(_ options: ConfigurationOptions, create: Bool = false) throws -> Journal {
         let configuration = try options.load()
-        guard FileManager.default.fileExists(atPath: configuration.journal.file) else {
+        guard create || FileManager.default.fileExists(atPath: configuration.journal.file) else {
             throw CLIError.user("no journal at \(configuration.journal.file) (journal.file); has serve run here?")
         }
         do {
@@ -35,7 +38,7 @@ struct JournalCommand: ParsableCommand {
 
         @OptionGroup var config: ConfigurationOptions
 
-        @Option(help: "Only this status: deleted, queued, ignored, not_deleted, rejected, dry_run, failed.")
+        @Option(help: "Only this status: deleted, queued, suppressed, not_deleted, rejected, dry_run, failed, invalid.")
         var status: String?
 
         @Option(help: "Only opt-outs received since this date (YYYY-MM-DD or ISO 8601).")

@@ -15,6 +15,7 @@ struct OptOutBridgeCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, CheckCommand.self, LookupCommand.self, DeleteCommand.self, JournalCommand.self,
+            SuppressionCommand.self,
             SignCommand.self, VersionCommand.self,
         ])
 

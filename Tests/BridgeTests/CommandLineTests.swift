@@ -108,7 +108,7 @@ import Testing
         await fake.stop()
     }
 
-    @Test func sighupReloadsTheMappingWithoutARestart() async throws {
+    @Test func sighupReloadsTheMappingWithoutARestartAndEnforcesTheSuppressionList() async throws {
         let fake = FakeNLPearl(token: "acct:secret")
         try fake.start()
         // A long interval, so only the signal can explain the reload.
@@ -119,23 +119,112 @@ import Testing
             environment: ["NLPEARL_API_TOKEN": "acct:secret"])
         try await serve.waitUntilListening()
         let port = serve.port
-        let send = { @Sendable () async throws -> Int in
+        let send = { @Sendable () async throws -> RawHTTPConnection.Response in
             try await blocking {
                 try RawHTTPConnection(port: port).request(
                     "POST", "/v1/opt-outs", headers: [("Authorization", "Bearer \(BridgeHarness.apiToken)")],
-                    body: Array(#"{"keys": ["email:new@example.com"]}"#.utf8)
-                ).status
+                    body: Array(#"{"keys": ["email:new@example.com", "phone:+15550009999"]}"#.utf8))
             }
         }
-        #expect(try await send() == 404)
+        let first = try await send()
+        #expect(first.status == 200)
+        #expect((first.json as? [String: Any])?["status"] as? String == "suppressed")
+        #expect(fake.blacklistedNumbers == ["+15550009999"])
         try defaultMapping.replacingOccurrences(of: "email:john@example.com", with: "email:new@example.com")
             .write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
         serve.signal(SIGHUP)
-        try await waitUntil { try await send() == 200 }
+        // No request needed: the reload finds the suppressed contact's leads and deletes them.
+        try await waitUntil {
+            fake.deletedLeads == [examplePearl: ["lead-john-1"], "6720c0f8e4b0a1b2c3d4e5f7": ["lead-john-2"]]
+        }
+        #expect(
+            serve.log.contains {
+                $0.contains("suppression list enforced on the mapping") && $0.contains("\"leads\":\"2\"")
+            })
         #expect(serve.isRunning)
         serve.signal(SIGTERM)
         #expect(try await serve.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(fake.violations.isEmpty)
         await fake.stop()
+    }
+
+    @Test func theSuppressionCommandsImportCheckFilterExportAndRemoveKeys() async throws {
+        let fake = FakeNLPearl(token: "acct:secret")
+        try fake.start()
+        let directory = try workspace(fakeURL: fake.baseURL)
+        let config = directory.appendingPathComponent("optout-bridge.json").path
+        let keys = directory.appendingPathComponent("dnc.txt")
+        try "# another do-not-call list\nzoe@example.com\n+1 555 000 1111\njohn@example.com\nnot a key\n"
+            .write(to: keys, atomically: true, encoding: .utf8)
+        let imported = try await BridgeExecutable.run(["suppression", "import", "--config", config, keys.path])
+        #expect(imported.status == 1, "one line is not a key")
+        #expect(imported.stderr.contains("dnc.txt:5:"))
+        #expect(imported.stdout.contains("3 keys suppressed"))
+        #expect(imported.stdout.contains("2 mapped leads queued"))
+        let again = try await BridgeExecutable.run(["suppression", "import", "--config", config, keys.path])
+        #expect(again.stdout.contains("0 keys suppressed, 3 already imported"))
+
+        let check = try await BridgeExecutable.run(
+            ["suppression", "check", "--config", config, "email:ZOE@example.com", "email:jane.doe@example.com"])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("email:zoe@example.com\tsuppressed since"))
+        #expect(check.stdout.contains("(import)"))
+        #expect(check.stdout.contains("email:jane.doe@example.com\tnot suppressed"))
+
+        let list = try await BridgeExecutable.run(["suppression", "list", "--config", config])
+        #expect(list.stdout.split(separator: "\n").count == 4)
+        #expect(list.stdout.contains("phone:+15550001111"))
+
+        let csv = directory.appendingPathComponent("leads.csv")
+        try "name,email\r\nZoe,zoe@example.com\r\n\"Doe, Jane\",jane.doe@example.com\r\nBad,nope\r\n"
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let filtered = try await BridgeExecutable.run(
+            ["suppression", "filter", "--config", config, "--column", "email", csv.path])
+        #expect(filtered.status == 0)
+        #expect(filtered.stdout == "name,email\r\n\"Doe, Jane\",jane.doe@example.com\r\nBad,nope\r\n")
+        #expect(filtered.stderr.contains("leads.csv:4:"))
+
+        let export = try await BridgeExecutable.run(["suppression", "export", "--config", config, "--format", "csv"])
+        #expect(export.stdout.hasPrefix("key,identifiers,first_source"))
+        #expect(export.stdout.split(whereSeparator: \.isNewline).count == 4)
+
+        let noReason = try await BridgeExecutable.run([
+            "suppression", "remove", "--config", config, "email:zoe@example.com",
+        ])
+        #expect(noReason.status == 1)
+        let removed = try await BridgeExecutable.run(
+            [
+                "suppression", "remove", "--config", config, "email:zoe@example.com", "--reason",
+                "re-consented, ticket 42",
+            ])
+        #expect(removed.status == 0)
+        #expect(removed.stdout.contains("does not") || removed.stdout.contains("not changed"))
+        let after = try await BridgeExecutable.run([
+            "suppression", "check", "--config", config, "email:zoe@example.com",
+        ])
+        #expect(after.stdout.contains("not suppressed"))
+        let missing = try await BridgeExecutable.run(
+            ["suppression", "remove", "--config", config, "email:zoe@example.com", "--reason", "again"])
+        #expect(missing.status == 1)
+        await fake.stop()
+    }
+
+    @Test func checkReportsTheLeadsOfSuppressedContactsThatTheMappingHolds() async throws {
+        let directory = try workspace()
+        let config = directory.appendingPathComponent("optout-bridge.json").path
+        let before = try await BridgeExecutable.run(["check", "--config", config])
+        #expect(before.stdout.contains("no journal"))
+        let keys = directory.appendingPathComponent("dnc.txt")
+        try "john@example.com\n".write(to: keys, atomically: true, encoding: .utf8)
+        // Imported with an empty mapping, so that the import itself queues no lead.
+        try #"{"version": 1, "contacts": []}"#.write(
+            to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        #expect(try await BridgeExecutable.run(["suppression", "import", "--config", config, keys.path]).status == 0)
+        try defaultMapping.write(
+            to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        let after = try await BridgeExecutable.run(["check", "--config", config])
+        #expect(after.status == 0)
+        #expect(after.stdout.contains("1 keys suppressed; the mapping holds 2 leads of suppressed contacts"))
     }
 
     @Test func checkPrintsCountsAndExitsZero() async throws {
