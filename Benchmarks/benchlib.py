@@ -134,6 +134,24 @@ def write_mapping(path, contacts):
         f.write("]}\n")
 
 
+def write_crm_mapping(path, contacts, extra_lead=None):
+    """A mapping shaped like a CRM export: each contact an email, a phone number and a HubSpot id, and one lead
+    (every fifth contact a second lead in another campaign); `extra_lead(i)`, when given, may name one more lead
+    id for contact i."""
+    with open(path, "w") as f:
+        f.write('{"version":1,"contacts":[\n')
+        for i in range(contacts):
+            leads = '{"pearlId":"%s","leadId":"lead-%d"}' % (PEARLS[i % len(PEARLS)], i)
+            if i % 5 == 0:
+                leads += ',{"pearlId":"%s","leadId":"lead-%d-b"}' % (PEARLS[(i + 1) % len(PEARLS)], i)
+            extra = extra_lead(i) if extra_lead else None
+            if extra:
+                leads += ',{"pearlId":"%s","leadId":"%s"}' % (PEARLS[0], extra)
+            f.write('%s{"keys":["email:user%d@bench.example","phone:+1 (555) %03d-%04d","hubspot:%d"],'
+                    '"leads":[%s]}\n' % ("," if i else "", i, i // 10000 % 1000, i % 10000, 5000000 + i, leads))
+        f.write("]}\n")
+
+
 def rss_mib(pid):
     """VmRSS (resident now) and VmHWM (peak resident) of one process."""
     with open("/proc/%d/status" % pid) as f:

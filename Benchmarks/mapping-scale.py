@@ -25,19 +25,8 @@ import tempfile
 import threading
 import time
 
-from benchlib import PEARLS, ROOT, build, fast_nlpearl, free_port, machine, report, rss_mib, start_bridge, wrk
-
-
-def write_crm_mapping(path, contacts):
-    with open(path, "w") as f:
-        f.write('{"version":1,"contacts":[\n')
-        for i in range(contacts):
-            leads = '{"pearlId":"%s","leadId":"lead-%d"}' % (PEARLS[i % len(PEARLS)], i)
-            if i % 5 == 0:
-                leads += ',{"pearlId":"%s","leadId":"lead-%d-b"}' % (PEARLS[(i + 1) % len(PEARLS)], i)
-            f.write('%s{"keys":["email:user%d@bench.example","phone:+1 (555) %03d-%04d","hubspot:%d"],'
-                    '"leads":[%s]}\n' % ("," if i else "", i, i // 10000 % 1000, i % 10000, 5000000 + i, leads))
-        f.write("]}\n")
+from benchlib import (ROOT, build, fast_nlpearl, free_port, machine, report, rss_mib, start_bridge, wrk,
+                      write_crm_mapping)
 
 
 def load_times(log_path):

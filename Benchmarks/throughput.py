@@ -15,7 +15,10 @@ Scenarios:
            must stay within two call latencies (200 ms).
 Every opt-out the bridge answers is checked: it must be 200 (deleted), never queued or an error.
 
-    Benchmarks/throughput.py [--duration 10] [--contacts 200000] [--skip-build] [--json FILE]
+    Benchmarks/throughput.py [--duration 10] [--contacts 200000] [--skip-build] [--baseline-bin DIR] [--json FILE]
+
+With --baseline-bin, a second bridge built from another commit (DIR holds its release optout-bridge) runs the
+`max` and `1000/s` scenarios too, in the same run, and its CPU per opt-out is compared with this build's.
 
 Needs wrk, nginx (nginx-light), a C compiler and libmicrohttpd-dev. Exits 1 if a target is missed.
 """
@@ -36,6 +39,7 @@ def main():
     parser.add_argument("--connections", type=int, default=64, help="wrk connections in the closed-loop run")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
+    parser.add_argument("--baseline-bin", help="folder of another build's release optout-bridge, measured beside it")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -66,6 +70,11 @@ def main():
                                            "http://127.0.0.1:%d" % upstream_port, "bridge")
         servers.append(bridge)
         targets = {"bridge": (bridge, bridge_port), "nginx": (proxy, proxy_port), "mhd": (mhd, mhd_port)}
+        if args.baseline_bin:
+            baseline, baseline_port = start_bridge(os.path.join(args.baseline_bin, "optout-bridge"), directory,
+                                                   "http://127.0.0.1:%d" % upstream_port, "baseline")
+            servers.append(baseline)
+            targets["baseline"] = (baseline, baseline_port)
 
         # Warm-up: first connections, page faults, SQLite's first pages.
         for name, (_, port) in targets.items():
@@ -74,7 +83,7 @@ def main():
         for scenario, rate, connections in (("max", 0, args.connections), ("1000/s", 1000, 32)):
             results[scenario] = {}
             for name, (server, port) in targets.items():
-                before = metrics(port) if name == "bridge" else None
+                before = metrics(port) if name in ("bridge", "baseline") else None
                 cpu_before = cpu_seconds(server.pids())
                 figures = wrk(port, args.duration, connections, args.contacts, total_rate=rate)
                 figures["cpu_us_per_request"] = (cpu_seconds(server.pids()) - cpu_before) * 1e6 / figures["requests"]
@@ -140,6 +149,10 @@ def main():
          all(r["bridge"]["non2xx"] + r["bridge"]["socket_errors"] + r["bridge"]["not_deleted"] == 0
              for r in (top, fixed, results["slow"]))),
     ]
+    if args.baseline_bin:
+        for scenario in ("max", "1000/s"):
+            ratio = results[scenario]["bridge"]["cpu_us_per_request"] / results[scenario]["baseline"]["cpu_us_per_request"]
+            checks.append(("CPU per opt-out vs baseline build (%s)" % scenario, ratio, "", True))
     report(results, checks, args.json, directory)
 
 
