@@ -56,7 +56,7 @@ struct HubSpotSenderTests {
         let signed = request(body, query: query, headers: v3("6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="))
         let hubspot = try sender()
         try hubspot.authenticate(signed, now: signedAt)
-        let events = try hubspot.decode(signed)
+        let events = try hubspot.decode(signed).events
         #expect(events.count == 1)
         #expect(events.first?.keys.map(\.description) == ["hubspot:1246965"])
         #expect(events.first?.eventId == "3816279340-1462216307945-1246965")
@@ -69,7 +69,7 @@ struct HubSpotSenderTests {
         let signed = request(body, headers: v3("TaB4ZJIGm9Tw00XQtuR9qbVoh10h8J9SPrcUBy/wuvk="))
         let hubspot = try sender()
         try hubspot.authenticate(signed, now: signedAt)
-        let events = try hubspot.decode(signed)
+        let events = try hubspot.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["hubspot:101"], ["hubspot:104"], ["hubspot:105"], ["hubspot:107"], ["hubspot:109"],
@@ -91,7 +91,7 @@ struct HubSpotSenderTests {
              {"objectId":2,"propertyName":"do_not_call","propertyValue":"true","eventId":3,"occurredAt":4,
               "subscriptionType":"contact.propertyChange"}]
             """#.utf8)
-        let events = try hubspot.decode(request(body, headers: [:]))
+        let events = try hubspot.decode(request(body, headers: [:])).events
         #expect(events.map { $0.keys.map(\.description) } == [["hubspot:2"]])
     }
 
@@ -167,12 +167,14 @@ struct HubSpotSenderTests {
     @Test("a workflow webhook with an opt-out property yields the contact's id, email and phone")
     func workflow() throws {
         let hubspot = try sender()
-        let events = try hubspot.decode(request(try fixture("hubspot-workflow.json"), headers: [:]))
+        let events = try hubspot.decode(request(try fixture("hubspot-workflow.json"), headers: [:])).events
         #expect(events.count == 1)
         #expect(
             events.first?.keys.map(\.description)
                 == ["hubspot:3234574", "email:jane.doe@example.com", "phone:+15551234567"])
-        #expect(try hubspot.decode(request(try fixture("hubspot-workflow-not-opted-out.json"), headers: [:])).isEmpty)
+        #expect(
+            try hubspot.decode(request(try fixture("hubspot-workflow-not-opted-out.json"), headers: [:])).events.isEmpty
+        )
     }
 
     @Test(
@@ -183,7 +185,7 @@ struct HubSpotSenderTests {
         ])
     func malformed(_ body: String) throws {
         let hubspot = try sender()
-        #expect(refusal { _ = try hubspot.decode(request(Array(body.utf8), headers: [:])) } == 400)
+        #expect(refusal { _ = try hubspot.decode(request(Array(body.utf8), headers: [:])).throwingRefusal() } == 400)
     }
 
     @Test("sign produces headers that authenticate, for a local URL with a query too")

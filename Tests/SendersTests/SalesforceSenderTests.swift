@@ -56,7 +56,7 @@ struct SalesforceSenderTests {
         let salesforce = try sender()
         let signed = request(try fixture("salesforce-outbound.xml"))
         try salesforce.authenticate(signed, now: now)
-        let events = try salesforce.decode(signed)
+        let events = try salesforce.decode(signed).events
         #expect(events.count == 1)
         #expect(events.first?.keys.map(\.description) == ["sf:0035e00000Abcde", "email:a@b.com", "phone:+15551234567"])
         #expect(events.first?.eventId == "04l000000000001")
@@ -67,7 +67,7 @@ struct SalesforceSenderTests {
         let salesforce = try sender(#"{"organizationIds": ["00D5e000000AbCd"]}"#)
         let signed = request(try fixture("salesforce-batch.xml"))
         try salesforce.authenticate(signed, now: now)
-        let events = try salesforce.decode(signed)
+        let events = try salesforce.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["sf:0035e00000A0001AAA", "email:one@example.com", "phone:+442079460018"],
@@ -117,11 +117,11 @@ struct SalesforceSenderTests {
         let kept = message(
             fields: "<sf:Id>003A</sf:Id><sf:HasOptedOutOfEmail>false</sf:HasOptedOutOfEmail>"
                 + "<sf:DoNotCall>false</sf:DoNotCall>")
-        #expect(try salesforce.decode(request(kept)).isEmpty)
+        #expect(try salesforce.decode(request(kept)).events.isEmpty)
         let bare = message(fields: "<sf:Id>003B</sf:Id>")
-        #expect(try salesforce.decode(request(bare)).map { $0.keys.map(\.description) } == [["sf:003B"]])
+        #expect(try salesforce.decode(request(bare)).events.map { $0.keys.map(\.description) } == [["sf:003B"]])
         let emailOnly = message(fields: "<sf:Id>003C</sf:Id><sf:HasOptedOutOfEmail>1</sf:HasOptedOutOfEmail>")
-        #expect(try salesforce.decode(request(emailOnly)).count == 1)
+        #expect(try salesforce.decode(request(emailOnly)).events.count == 1)
     }
 
     @Test(
@@ -134,7 +134,7 @@ struct SalesforceSenderTests {
         ])
     func malformed(_ body: String) throws {
         let salesforce = try sender()
-        #expect(refusal { _ = try salesforce.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
         #expect(refusal { try salesforce.authenticate(request(Array(body.utf8)), now: now) } == 400)
     }
 
@@ -144,18 +144,18 @@ struct SalesforceSenderTests {
         let empty = Array(
             #"<soapenv:Envelope xmlns:soapenv="\#(Self.soap)"><soapenv:Body/></soapenv:Envelope>"#
                 .utf8)
-        #expect(refusal { _ = try salesforce.decode(request(empty)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(empty)).throwingRefusal() } == 400)
         let noObject = Array(
             String(decoding: message(fields: ""), as: UTF8.self)
                 .replacingOccurrences(
                     of: #"<sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"></sObject>"#,
                     with: ""
                 ).utf8)
-        #expect(refusal { _ = try salesforce.decode(request(noObject)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(noObject)).throwingRefusal() } == 400)
         let whole = try fixture("salesforce-outbound.xml")
         let truncated = Array(whole[..<(whole.count - 40)])
         #expect(refusal { try salesforce.authenticate(request(truncated), now: now) } == nil)
-        #expect(refusal { _ = try salesforce.decode(request(truncated)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(truncated)).throwingRefusal() } == 400)
     }
 
     @Test("journaled answers are the SOAP Ack; others are SOAP faults with the right status")

@@ -62,7 +62,7 @@ struct SendGridSenderTests {
         let sendgrid = try sender()
         let signed = request(try fixture("sendgrid-batch.json"), signature: SendGridSenderTests.batchSignature)
         try sendgrid.authenticate(signed, now: signedAt.addingTimeInterval(60))
-        let events = try sendgrid.decode(signed)
+        let events = try sendgrid.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["email:example@test.com"], ["email:example@test.com"], ["email:spam@test.com"],
@@ -76,7 +76,7 @@ struct SendGridSenderTests {
         let sendgrid = try sender()
         let signed = request(try fixture("sendgrid-delivered.json"), signature: SendGridSenderTests.deliveredSignature)
         try sendgrid.authenticate(signed, now: signedAt)
-        #expect(try sendgrid.decode(signed).isEmpty)
+        #expect(try sendgrid.decode(signed).events.isEmpty)
     }
 
     @Test("a key given as PEM works like the base64 DER")
@@ -134,7 +134,7 @@ struct SendGridSenderTests {
         ])
     func malformed(_ body: String) throws {
         let sendgrid = try sender()
-        #expect(refusal { _ = try sendgrid.decode(request(Array(body.utf8), signature: nil)) } == 400)
+        #expect(refusal { _ = try sendgrid.decode(request(Array(body.utf8), signature: nil)).throwingRefusal() } == 400)
     }
 
     @Test("sign needs the matching private key, and its headers authenticate")

@@ -32,18 +32,23 @@ struct WebhookEndpoint: Sendable {
         if request.method != "POST", let validation = sender.validationResponse(to: request) {
             return validation
         }
-        let events: [OptOutEvent]
+        let decoded: DecodedEvents
         do {
-            events = try sender.decode(request)
+            decoded = try sender.decode(request)
         } catch {
             logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
             return sender.respond(.refused(error))
         }
-        guard !events.isEmpty else {
+        // One bad event does not sink its batch: the good ones are journaled, and only a payload of bad ones is 400.
+        if let refusal = decoded.refusal {
+            logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(refusal.message)"])
+            return sender.respond(.refused(refusal))
+        }
+        guard !decoded.events.isEmpty else {
             metrics.recordOptOut(source: name, status: OptOutStatus.ignored.rawValue, duplicate: false)
             return sender.respond(.handled(status: .ignored, ids: [], duplicate: false))
         }
-        let submissions = events.map {
+        let submissions = decoded.events.map {
             OptOutSubmission(source: name, idempotencyKey: $0.eventId, keys: $0.keys, requestId: requestId)
         }
         let outcomes: [Intake.Outcome]

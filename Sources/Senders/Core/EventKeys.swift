@@ -2,7 +2,7 @@ import Foundation
 import OptOutCore
 
 /// Gathers a contact's keys from a payload, leniently: a value that does not normalise (a phone number in a local
-/// format, say) is left out of the keys, and only an event with no usable key at all is an error.
+/// format, say) is left out of the keys, and only an event with no usable key at all is invalid.
 ///
 /// Every value offered is kept in ``identifiers`` exactly as sent, with the normalisation error's message as its
 /// `problem` when it was left out, so that a dropped value still leaves a trace in the log and the journal.
@@ -35,10 +35,16 @@ public struct EventKeys {
         }
     }
 
-    /// The event; 400 when the payload carried no usable identifier of the contact.
-    public func event(eventId: String?, occurredAt: Date? = nil) throws(WebhookError) -> OptOutEvent {
+    /// The event, or why it cannot be one: the payload offered no identifier of the contact, or none that
+    /// normalised (each one's problem is named).
+    public func event(eventId: String?, occurredAt: Date? = nil) throws(InvalidEvent) -> OptOutEvent {
         guard !keys.isEmpty else {
-            throw .badRequest("the opt-out names no contact: no id, email or phone number was found")
+            let reason =
+                identifiers.isEmpty
+                ? "the opt-out names no contact: no id, email or phone number was found"
+                : "the opt-out names no usable contact: "
+                    + identifiers.compactMap(\.problem).joined(separator: "; ")
+            throw InvalidEvent(eventId: eventId, reason: reason, identifiers: identifiers)
         }
         return OptOutEvent(keys: keys, eventId: eventId, occurredAt: occurredAt, identifiers: identifiers)
     }
