@@ -92,4 +92,17 @@ struct ActiveCampaignSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an unsubscription whose only phone number has no country code is one invalid event, kept as sent")
+    func unsubscriptionWithoutContact() throws {
+        let body = Array("type=unsubscribe&date_time=2024-05-01&contact[phone]=555-1234".utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == nil)
+        #expect(invalid.identifiers.map(\.description) == ["phone:555-1234"])
+        #expect(invalid.identifiers.first?.problem?.contains("has no country code") == true)
+        #expect(decoded.refusal?.status == 400)
+    }
 }

@@ -154,6 +154,17 @@ struct CloseSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an unsubscribed email without an address is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let body = Array(
+            #"{"event": {"id": "ev_9", "object_type": "unsubscribed_email", "action": "created", "data": {}}}"#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["ev_9"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+    }
 }
 
 extension Data {

@@ -184,4 +184,21 @@ struct GenericSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a bad event of a batch is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let generic = try GenericSender(
+            name: "gen", options: SenderOptions(#"{"bearer": "t", "fields": {"email": "/email", "eventId": "/id"}}"#))
+        let body = Array(#"[{"id":"e1","email":"a@b.com"},{"id":"e2","email":"nope"}]"#.utf8)
+        let decoded = try generic.decode(request(body, headers: []))
+        #expect(decoded.events.map(\.eventId) == ["e1"])
+        #expect(decoded.events.map { $0.keys.map(\.description) } == [["email:a@b.com"]])
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == 1)
+        #expect(invalid.eventId == "e2")
+        #expect(invalid.identifiers.map(\.description) == ["email:nope"])
+        #expect(invalid.reason.contains("'nope' is not an email address"))
+        #expect(decoded.refusal == nil)
+    }
 }

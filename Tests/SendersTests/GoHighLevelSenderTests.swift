@@ -224,4 +224,14 @@ struct GoHighLevelSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a DND update that names no contact is one invalid event, without an index")
+    func updateWithoutContact() throws {
+        let body = Array(#"{"type": "ContactDndUpdate", "dnd": true, "webhookId": "w1"}"#.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["w1"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+    }
 }

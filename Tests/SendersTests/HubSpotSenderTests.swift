@@ -231,4 +231,35 @@ struct HubSpotSenderTests {
         #expect(response.status == 401)
         #expect(try sender().allowedMethods == ["POST"])
     }
+
+    @Test("a bad event of a Webhooks API array is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let body = Array(
+            #"""
+            [{"objectId":1,"eventId":10,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             {"eventId":11,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             "junk",
+             {"objectId":3,"eventId":13,"occurredAt":5,"subscriptionType":"contact.privacyDeletion"}]
+            """#.utf8)
+        let decoded = try sender().decode(request(body, headers: [:]))
+        #expect(decoded.events.map(\.eventId) == ["10-5-1", "13-5-3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["11", nil])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+        #expect(decoded.invalid.last?.reason == "not a JSON object but a string")
+        #expect(decoded.refusal == nil)
+    }
+
+    @Test("a workflow webhook that names no contact is one invalid event, without an index")
+    func workflowWithoutContact() throws {
+        let body = Array(#"{"properties": {"hs_email_optout": {"value": "true"}, "phone": "12"}}"#.utf8)
+        let decoded = try sender().decode(request(body, headers: [:]))
+        #expect(decoded.events.isEmpty)
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == nil)
+        #expect(invalid.identifiers.map(\.description) == ["phone:12"])
+        #expect(invalid.reason.hasPrefix("the opt-out names no usable contact: "))
+        #expect(decoded.refusal == .badRequest(invalid.reason))
+    }
 }

@@ -155,4 +155,20 @@ struct IntercomSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an unsubscription without data.item, or naming no contact, is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let intercom = try sender()
+        let noItem = Array(#"{"id": "n1", "topic": "contact.unsubscribed", "data": {}}"#.utf8)
+        let withoutItem = try intercom.decode(request(noItem, signature: nil))
+        #expect(withoutItem.events.isEmpty)
+        #expect(withoutItem.invalid.map(\.index) == [nil])
+        #expect(withoutItem.invalid.map(\.eventId) == ["n1"])
+        #expect(withoutItem.invalid.first?.reason == "the contact.unsubscribed notification has no data.item object")
+
+        let noContact = Array(#"{"id": "n2", "topic": "contact.unsubscribed", "data": {"item": {"email": "x"}}}"#.utf8)
+        let withoutContact = try intercom.decode(request(noContact, signature: nil))
+        #expect(withoutContact.invalid.map(\.eventId) == ["n2"])
+        #expect(withoutContact.invalid.first?.identifiers.map(\.description) == ["email:x"])
+    }
 }

@@ -168,4 +168,23 @@ struct KlaviyoSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an entry of data without topic or contact is invalid at its index, and the others are opt-outs")
+    func oneBadEventOfABatch() throws {
+        let optOut = { (id: String, profile: String) in
+            #"""
+            {"topic":"event:klaviyo.unsubscribed_from_email_marketing","external_id":"\#(id)",
+             "payload":{"data":{"id":"\#(id)","relationships":{"profile":{"data":{"id":"\#(profile)"}}}}}}
+            """#
+        }
+        let body = Array(
+            #"{"data": [\#(optOut("e0", "P0")), {"external_id": "e1"}, \#(optOut("e2", "")), \#(optOut("e3", "P3"))]}"#
+                .utf8)
+        let decoded = try sender().decode(request(body, signature: nil, timestamp: nil))
+        #expect(decoded.events.map(\.eventId) == ["e0", "e3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["e1", "e2"])
+        #expect(decoded.invalid.first?.reason == "the entry of 'data' has no topic")
+        #expect(decoded.invalid.last?.reason.contains("names no contact") == true)
+    }
 }

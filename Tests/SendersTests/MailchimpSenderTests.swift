@@ -113,4 +113,12 @@ struct MailchimpSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an unsubscription that names no member is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let decoded = try sender().decode(request(Array("type=unsubscribe&data[list_id]=a6b5da1054".utf8)))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+    }
 }

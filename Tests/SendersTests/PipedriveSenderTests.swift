@@ -190,4 +190,15 @@ struct PipedriveSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a deleted person that names no contact is one invalid event, without an index")
+    func deletionWithoutContact() throws {
+        let body = Array(
+            #"{"meta":{"action":"delete","entity":"person","id":"x"},"data":null,"previous":null}"#.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["x"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+    }
 }

@@ -201,4 +201,31 @@ struct SalesforceSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a Notification without sObject or contact is invalid at its index, and the others are opt-outs")
+    func oneBadNotificationOfAMessage() throws {
+        let notification = { (id: String, object: String) in "<Notification><Id>\(id)</Id>\(object)</Notification>" }
+        let sObject = { (fields: String) in
+            #"<sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">\#(fields)</sObject>"#
+        }
+        let body = Array(
+            """
+            <soapenv:Envelope xmlns:soapenv="\(Self.soap)" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
+            <soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">\
+            <OrganizationId>00D000000000062</OrganizationId>\
+            \(notification("n0", sObject("<sf:Id>003A</sf:Id>")))\
+            \(notification("n1", ""))\
+            \(notification("n2", sObject("<sf:Email>not-an-address</sf:Email>")))\
+            \(notification("n3", sObject("<sf:Id>003D</sf:Id><sf:HasOptedOutOfEmail>true</sf:HasOptedOutOfEmail>")))\
+            </notifications></soapenv:Body></soapenv:Envelope>
+            """.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.map(\.eventId) == ["n0", "n3"])
+        #expect(decoded.events.map { $0.keys.map(\.description) } == [["sf:003A"], ["sf:003D"]])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["n1", "n2"])
+        #expect(decoded.invalid.first?.reason == "the Notification has no sObject")
+        #expect(decoded.invalid.last?.identifiers.map(\.description) == ["email:not-an-address"])
+        #expect(decoded.invalid.last?.reason.contains("'not-an-address' is not an email address") == true)
+    }
 }

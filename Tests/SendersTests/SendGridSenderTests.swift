@@ -180,4 +180,39 @@ struct SendGridSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a bad event of a batch is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let body = Array(
+            #"""
+            [{"email":"a@b.com","event":"unsubscribe","sg_event_id":"e0"},
+             {"email":"a@b.com","event":"delivered","sg_event_id":"e1"},
+             {"email":"nope","event":"spamreport","sg_event_id":"e2"},
+             {"email":"c@d.com","sg_event_id":"e3"},
+             {"email":"c@d.com","event":"group_unsubscribe","sg_event_id":"e4"}]
+            """#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.map(\.eventId) == ["e0", "e4"])
+        #expect(decoded.ignored == 1)
+        #expect(decoded.invalid.map(\.index) == [2, 3])
+        #expect(decoded.invalid.map(\.eventId) == ["e2", "e3"])
+        #expect(decoded.invalid.first?.identifiers.map(\.description) == ["email:nope"])
+        #expect(decoded.invalid.first?.identifiers.first?.problem != nil)
+        #expect(decoded.invalid.first?.reason.contains("'nope' is not an email address") == true)
+        #expect(decoded.invalid.last?.reason == "not an object with an 'event' name")
+    }
+
+    @Test("a batch of bad events only is refused, naming the first reasons")
+    func onlyBadEvents() throws {
+        let body = Array(#"[1, 2, 3, 4, {"event": "unsubscribe"}]"#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.count == 5)
+        let refusal = try #require(decoded.refusal)
+        #expect(refusal.status == 400)
+        #expect(
+            refusal.message
+                == "event 0: not an object with an 'event' name; event 1: not an object with an 'event' name; "
+                + "event 2: not an object with an 'event' name; and 2 more invalid events")
+    }
 }

@@ -195,4 +195,16 @@ struct StandardWebhooksSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("an element of an array that is not an object or names no contact is invalid, and the others are decoded")
+    func oneBadEventOfABatch() throws {
+        let body = Array(#"[{"data": {"id": "c0"}}, 7, {"data": {"phone": "12"}}, {"data": {"id": "c3"}}]"#.utf8)
+        let decoded = try sender().decode(request(body, id: "msg_1", timestamp: nil, signature: nil))
+        #expect(decoded.events.map(\.eventId) == ["msg_1#0", "msg_1#3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["msg_1#1", "msg_1#2"])
+        #expect(decoded.invalid.first?.reason == "not a JSON object but a number")
+        #expect(decoded.invalid.last?.identifiers.map(\.description) == ["phone:12"])
+        #expect(decoded.invalid.last?.reason.hasPrefix("the opt-out names no usable contact: ") == true)
+    }
 }

@@ -220,4 +220,13 @@ struct TwilioSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a STOP without From is one invalid event, without an index, under its MessageSid")
+    func stopWithoutFrom() throws {
+        let decoded = try sender().decode(request(Array("MessageSid=SM11&Body=STOP".utf8), signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["SM11"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+    }
 }

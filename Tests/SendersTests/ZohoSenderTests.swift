@@ -145,4 +145,32 @@ struct ZohoSenderTests {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
     }
+
+    @Test("a bad entry of ids or affected_values is invalid at its index, and the others are opt-outs")
+    func oneBadEntryOfABatch() throws {
+        let zoho = try sender()
+        let deletion = Array(
+            #"{"operation":"delete","module":"Leads","channel_id":"7","server_time":1,"ids":["41",{},"43"]}"#.utf8)
+        let deleted = try zoho.decode(request(deletion))
+        #expect(deleted.events.map(\.eventId) == ["7-1-41", "7-1-43"])
+        #expect(deleted.invalid.map(\.index) == [1])
+        #expect(deleted.invalid.first?.reason == "the entry of 'ids' is not a record id but an object")
+
+        let update = Array(
+            #"""
+            {"channel_id":"7","server_time":1,"affected_values":[
+             {"record_id":"51","values":{"Email_Opt_Out":true}},
+             {"record_id":"52"},
+             {"values":{"Email_Opt_Out":true,"Phone":"12"}},
+             {"record_id":"54","values":{"Email_Opt_Out":false}},
+             {"record_id":"55","values":{"Email_Opt_Out":true}}]}
+            """#.utf8)
+        let updated = try zoho.decode(request(update))
+        #expect(updated.events.map(\.eventId) == ["7-1-51", "7-1-55"])
+        #expect(updated.ignored == 1)
+        #expect(updated.invalid.map(\.index) == [1, 2])
+        #expect(updated.invalid.map(\.eventId) == ["7-1-52", nil])
+        #expect(updated.invalid.first?.reason == "the entry of 'affected_values' has no 'values' object")
+        #expect(updated.invalid.last?.identifiers.map(\.description) == ["phone:12"])
+    }
 }
