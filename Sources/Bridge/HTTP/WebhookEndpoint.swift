@@ -39,6 +39,8 @@ struct WebhookEndpoint: Sendable {
             logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
             return sender.respond(.refused(error))
         }
+        let invalidEvents = decoded.invalid
+        record(invalidEvents, events: decoded.events, sender: name, logger: logger)
         // One bad event does not sink its batch: the good ones are journaled, and only a payload of bad ones is 400.
         if let refusal = decoded.refusal {
             logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(refusal.message)"])
@@ -62,6 +64,30 @@ struct WebhookEndpoint: Sendable {
             metrics.recordOptOut(source: name, status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
         }
         return sender.respond(answer(for: outcomes))
+    }
+
+    /// Logs and counts each invalid event once, and logs each identifier of a good event that did not become a key.
+    private func record(_ invalidEvents: [InvalidEvent], events: [OptOutEvent], sender name: String, logger: Logger) {
+        for invalid in invalidEvents {
+            metrics.recordInvalidEvent(sender: name)
+            logger.warning(
+                "webhook event refused",
+                metadata: [
+                    "sender": "\(name)", "index": "\(invalid.index.map(String.init) ?? "-")",
+                    "event_id": "\(invalid.eventId ?? "-")", "reason": "\(invalid.reason)",
+                ])
+        }
+        for event in events {
+            for identifier in event.identifiers {
+                guard let problem = identifier.problem else { continue }
+                logger.notice(
+                    "webhook identifier dropped",
+                    metadata: [
+                        "sender": "\(name)", "event_id": "\(event.eventId ?? "-")", "identifier": "\(identifier)",
+                        "problem": "\(problem)",
+                    ])
+            }
+        }
     }
 
     /// One answer for all the events of a webhook: the least settled outcome speaks for the batch.
