@@ -50,12 +50,12 @@ public struct DecodedEvents: Sendable {
     public var refusal: WebhookError? {
         guard events.isEmpty, !invalid.isEmpty else { return nil }
         var message = invalid.prefix(Self.reasonsNamed).map(\.description).joined(separator: "; ")
-        if invalid.count > Self.reasonsNamed {
-            message += "; and \(invalid.count - Self.reasonsNamed) more invalid events"
-        }
+        let unnamed = invalid.count - Self.reasonsNamed
+        if unnamed > 0 { message += "; and \(unnamed) more invalid event\(unnamed == 1 ? "" : "s")" }
         return .badRequest(message)
     }
 
+    /// Adds one event's outcome; an invalid one gets the position it has in its batch.
     private mutating func record(index: Int?, _ decode: () throws(InvalidEvent) -> OptOutEvent?) {
         do throws(InvalidEvent) {
             if let event = try decode() {
