@@ -33,8 +33,8 @@ import Testing
         _ = try await bridge.optOut(#"{"keys": ["email:john@example.com"]}"#)
         _ = try await bridge.optOut(#"{"keys": ["email:nobody@example.com"]}"#)
         let text = try await bridge.request("GET", "/metrics").text
-        #expect(text.contains(#"optout_bridge_http_requests_total{route="api",status="200"} 2"#))
-        #expect(text.contains(#"optout_bridge_http_requests_total{route="api",status="404"} 1"#))
+        #expect(text.contains(#"optout_bridge_http_requests_total{route="api",status="200"} 3"#))
+        #expect(text.contains(#"optout_bridge_optouts_total{source="api",status="suppressed",duplicate="false"} 1"#))
         #expect(text.contains(#"optout_bridge_optouts_total{source="api",status="deleted",duplicate="false"} 2"#))
         #expect(text.contains(#"optout_bridge_nlpearl_calls_total{result="deleted"} 3"#))
         #expect(text.contains("optout_bridge_nlpearl_call_duration_seconds_count 3"))
@@ -52,8 +52,8 @@ import Testing
         let paths = try #require(document["paths"] as? [String: Any])
         #expect(
             Set(paths.keys) == [
-                "/v1/opt-outs", "/v1/opt-outs/{id}", "/hooks/{sender}", "/healthz", "/readyz", "/metrics",
-                "/openapi.json",
+                "/v1/opt-outs", "/v1/opt-outs/{id}", "/v1/suppressions/{key}", "/v1/suppressions/check",
+                "/hooks/{sender}", "/healthz", "/readyz", "/metrics", "/openapi.json",
             ])
         await bridge.stop()
     }
@@ -61,11 +61,15 @@ import Testing
     @Test func theMappingReloadsWhenItsFileChangesAndKeepsTheLastGoodOne() async throws {
         let bridge = try await BridgeHarness()
         let file = bridge.directory.appendingPathComponent("mapping.json")
-        #expect(try await bridge.optOut(#"{"keys": ["email:new@example.com"]}"#).status == 404)
+        let status = { @Sendable () async throws -> String? in
+            (try await bridge.optOut(#"{"keys": ["email:new@example.com"]}"#).json as? [String: Any])?["status"]
+                as? String
+        }
+        #expect(try await status() == "suppressed")
 
         let updated = defaultMapping.replacingOccurrences(of: "email:john@example.com", with: "email:new@example.com")
         try updated.write(to: file, atomically: true, encoding: .utf8)
-        try await waitUntil { try await bridge.optOut(#"{"keys": ["email:new@example.com"]}"#).status == 200 }
+        try await waitUntil { try await status() == "deleted" }
 
         try #"{"version": 1, "contacts": [ {"keys": ["email:x@example.com"], "leads": [}] }"#.write(
             to: file, atomically: true, encoding: .utf8)

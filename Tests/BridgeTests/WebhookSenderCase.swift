@@ -1,3 +1,4 @@
+import Bridge
 import FakeNLPearl
 import Foundation
 import Senders
@@ -92,14 +93,16 @@ struct WebhookSenderCase: Sendable, CustomTestStringConvertible {
     /// happens: a harness left to its deinit while a request is still suspended aborts the whole test process in
     /// `MHD_stop_daemon`.
     ///
-    /// - Parameter extra: merged into the sender's overrides.
+    /// - Parameters:
+    ///   - extra: merged into the sender's overrides.
+    ///   - logs: where the bridge's JSON log lines go; none by default.
     func withBridge(
-        overrides extra: [String: Any] = [:], behaviour: FakeNLPearl.Behaviour = .succeed,
+        overrides extra: [String: Any] = [:], behaviour: FakeNLPearl.Behaviour = .succeed, logs: LogOutput? = nil,
         _ body: (BridgeHarness) async throws -> Void
     ) async throws {
         var overrides = try self.overrides()
         overrides.merge(extra) { _, new in new }
-        let bridge = try await BridgeHarness(overrides: overrides, mapping: mapping, behaviour: behaviour)
+        let bridge = try await BridgeHarness(overrides: overrides, mapping: mapping, behaviour: behaviour, logs: logs)
         do {
             try await body(bridge)
         } catch {

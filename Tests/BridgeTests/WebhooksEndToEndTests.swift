@@ -1,3 +1,4 @@
+import Bridge
 import FakeNLPearl
 import Foundation
 import TestSupport
@@ -20,9 +21,12 @@ import Testing
             try expectAccepted(first, sender, status: "deleted", duplicate: false)
             #expect(bridge.fake.deletedLeads == [examplePearl: [sender.leadId]])
             #expect(bridge.fake.violations.isEmpty)
-            // The events of one payload may share a call or not; a single event is one call.
+            // The events of one payload may share a call or not; a single event is one delete call, and a sender
+            // that names the contact's phone adds one blacklist call (SPEC §9).
             let calls = bridge.fake.callCount
-            #expect(sender.events == 1 ? calls == 1 : calls >= 1)
+            let deletes = bridge.fake.calls.count { $0.endpoint == .deleteLeads }
+            #expect(sender.events == 1 ? deletes == 1 : deletes >= 1)
+            #expect(calls - deletes == (bridge.fake.blacklistedNumbers.isEmpty ? 0 : 1))
 
             let second = try await WebhookSenderCase.send(request, port: bridge.port)
             try expectAccepted(second, sender, status: "deleted", duplicate: true)
@@ -78,6 +82,74 @@ import Testing
                     #"optout_bridge_signature_failures_total{sender="\#(sender.type)"} \#(sender.spoilers.count)"#),
                 "\(metrics.split(separator: "\n").filter { $0.contains("signature_failures") })")
             #expect(bridge.fake.callCount == 0)
+        }
+    }
+
+    // MARK: Batches
+
+    /// A `generic` sender whose events are `{"id", "email"}`, with `a@b.com` mapped to its lead.
+    private static let genericBatch = WebhookSenderCase(
+        type: "generic",
+        options: {
+            #"{"hmac": {"header": "X-Signature", "prefix": "sha256="}, "secret": "generic-secret", "#
+                + #""fields": {"email": "/email", "eventId": "/id"}}"#
+        },
+        wrongOptions: {
+            #"{"hmac": {"header": "X-Signature", "prefix": "sha256="}, "secret": "not-the-secret", "#
+                + #""fields": {"email": "/email", "eventId": "/id"}}"#
+        },
+        mappedKey: "email:a@b.com", dialect: .json, credentials: .headers(["X-Signature"]), spoilers: [])
+
+    @Test func aBatchWithOneBadEventJournalsTheGoodOneAndIsAccepted() async throws {
+        let sender = Self.genericBatch
+        let logs = LogOutput.capturing()
+        try await sender.withBridge(logs: logs) { bridge in
+            let body = Array(#"[{"id":"e1","email":"a@b.com"},{"id":"e2","email":"nope"}]"#.utf8)
+            let response = try await WebhookSenderCase.send(
+                try sender.signed(body, port: bridge.port), port: bridge.port)
+
+            #expect(response.status == 200, "\(response.text)")
+            let answer = try #require(response.json as? [String: Any])
+            #expect(answer["status"] as? String == "deleted")
+            let ids = try #require(answer["ids"] as? [String])
+            try #require(ids.count == 1)
+            let record = try #require(try await bridge.get("/v1/opt-outs/\(ids[0])").json as? [String: Any])
+            #expect(record["keys"] as? [String] == ["email:a@b.com"])
+            #expect(record["idempotencyKey"] as? String == "e1")
+            #expect(bridge.fake.deletedLeads == [examplePearl: [sender.leadId]])
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(metrics.contains(#"optout_bridge_invalid_events_total{sender="generic"} 1"#))
+        }
+        let refusals = logs.captured.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["msg"] as? String == "webhook event refused" }
+        #expect(refusals.count == 1)
+        #expect(refusals.first?["level"] as? String == "warning")
+        #expect(refusals.first?["index"] as? String == "1")
+        #expect(refusals.first?["event_id"] as? String == "e2")
+        #expect((refusals.first?["reason"] as? String)?.contains("'nope' is not an email address") == true)
+    }
+
+    @Test func aBatchOfBadEventsOnlyIs400NamingThemAndJournalsThemAsInvalidOnly() async throws {
+        let sender = Self.genericBatch
+        try await sender.withBridge { bridge in
+            let body = Array(#"[{"id":"e1","email":"nope"},{"id":"e2"}]"#.utf8)
+            let response = try await WebhookSenderCase.send(
+                try sender.signed(body, port: bridge.port), port: bridge.port)
+
+            #expect(response.status == 400, "\(response.text)")
+            expectRefusal(response, sender)
+            let detail = (response.json as? [String: Any])?["detail"] as? String ?? ""
+            #expect(detail.contains("event 0: the opt-out names no usable contact"), "\(detail)")
+            #expect(detail.contains("event 1: the opt-out names no contact"), "\(detail)")
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(metrics.contains(#"optout_bridge_invalid_events_total{sender="generic"} 2"#))
+            #expect(!metrics.contains(#"optout_bridge_optouts_total{source="generic""#))
+            #expect(bridge.fake.callCount == 0)
+            let invalid = try bridge.service.journal.list(status: .invalid)
+            #expect(invalid.count == 2)
+            #expect(invalid.contains { $0.reason?.contains("(event id e2)") == true })
+            #expect(try await bridge.service.journal.suppressionCounts().keys == 0)
         }
     }
 

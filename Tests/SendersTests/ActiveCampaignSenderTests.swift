@@ -40,7 +40,7 @@ struct ActiveCampaignSenderTests {
         let activeCampaign = try sender()
         let signed = request(try fixture("activecampaign-unsubscribe.txt"))
         try activeCampaign.authenticate(signed, now: now)
-        let events = try activeCampaign.decode(signed)
+        let events = try activeCampaign.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["ac:123", "email:a@b.com", "phone:+15551234567"]])
         #expect(events.first?.eventId == "unsubscribe-123-2024-05-01T10:00:00-05:00")
         #expect(events.first?.occurredAt == Date(timeIntervalSince1970: 1_714_575_600))
@@ -48,7 +48,7 @@ struct ActiveCampaignSenderTests {
 
     @Test("other types are ignored")
     func otherTypes() throws {
-        #expect(try sender().decode(request(try fixture("activecampaign-subscribe.txt"))).isEmpty)
+        #expect(try sender().decode(request(try fixture("activecampaign-subscribe.txt"))).events.isEmpty)
     }
 
     @Test(
@@ -65,7 +65,7 @@ struct ActiveCampaignSenderTests {
         arguments: ["", "{\"type\":\"unsubscribe\"}", "type=unsubscribe", "type=unsubscribe&contact[phone]=12"])
     func malformed(_ body: String) throws {
         let activeCampaign = try sender()
-        #expect(refusal { _ = try activeCampaign.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try activeCampaign.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
     }
 
     @Test("sign appends the encoded token, which authenticates")
@@ -91,5 +91,18 @@ struct ActiveCampaignSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an unsubscription whose only phone number has no country code is one invalid event, kept as sent")
+    func unsubscriptionWithoutContact() throws {
+        let body = Array("type=unsubscribe&date_time=2024-05-01&contact[phone]=555-1234".utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == nil)
+        #expect(invalid.identifiers.map(\.description) == ["phone:555-1234"])
+        #expect(invalid.identifiers.first?.problem?.contains("has no country code") == true)
+        #expect(decoded.refusal?.status == 400)
     }
 }

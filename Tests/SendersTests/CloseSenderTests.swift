@@ -50,7 +50,7 @@ struct CloseSenderTests {
         let signed = request(
             try fixture("close-unsubscribed-email.json"), signature: CloseSenderTests.unsubscribedSignature)
         try close.authenticate(signed, now: signedAt.addingTimeInterval(200))
-        let events = try close.decode(signed)
+        let events = try close.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["email:steve@example.com"]])
         #expect(events.first?.eventId == "ev_1")
         #expect(events.first?.occurredAt == Date(timeIntervalSince1970: 1_707_991_200))
@@ -74,7 +74,7 @@ struct CloseSenderTests {
         let close = try sender()
         let signed = request(try fixture(file), signature: signature)
         try close.authenticate(signed, now: signedAt)
-        let events = try close.decode(signed)
+        let events = try close.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == keys)
         #expect(events.first?.eventId == eventId)
     }
@@ -83,7 +83,7 @@ struct CloseSenderTests {
     func ignored() throws {
         let body = Array(
             #"{"event":{"id":"ev_9","object_type":"lead","action":"deleted","object_id":"lead_1","data":{}}}"#.utf8)
-        #expect(try sender().decode(request(body, signature: nil)).isEmpty)
+        #expect(try sender().decode(request(body, signature: nil)).events.isEmpty)
     }
 
     @Test(
@@ -122,7 +122,7 @@ struct CloseSenderTests {
         ])
     func malformed(_ body: String) throws {
         let close = try sender()
-        #expect(refusal { _ = try close.decode(request(Array(body.utf8), signature: nil)) } == 400)
+        #expect(refusal { _ = try close.decode(request(Array(body.utf8), signature: nil)).throwingRefusal() } == 400)
     }
 
     @Test("sign's headers authenticate and match an HMAC computed with Crypto directly")
@@ -153,6 +153,17 @@ struct CloseSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an unsubscribed email without an address is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let body = Array(
+            #"{"event": {"id": "ev_9", "object_type": "unsubscribed_email", "action": "created", "data": {}}}"#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["ev_9"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
     }
 }
 

@@ -52,7 +52,7 @@ struct GenericSenderTests {
         let generic = try hmacSender()
         let signed = request(try fixture("generic-unsubscribe.json"), headers: [("X-Signature", Self.sha256Hex)])
         try generic.authenticate(signed, now: Date())
-        let events = try generic.decode(signed)
+        let events = try generic.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [["gen:991", "email:gen@example.com", "phone:+15551230000"]])
         #expect(events.first?.eventId == "g-1")
@@ -66,7 +66,7 @@ struct GenericSenderTests {
         )
         let signed = request(try fixture("generic-batch.json"), headers: [("X-Hook-Sig", Self.sha1Base64)])
         try generic.authenticate(signed, now: Date())
-        let events = try generic.decode(signed)
+        let events = try generic.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["gen:992", "email:a2@example.com"]])
         #expect(events.map(\.eventId) == ["g-2"])
     }
@@ -118,7 +118,7 @@ struct GenericSenderTests {
     func whenConditions(_ when: String, _ body: String, _ matches: Bool) throws {
         let generic = try GenericSender(
             name: "gen", options: SenderOptions(#"{"bearer": "t", "fields": {"email": "/e"}, "when": \#(when)}"#))
-        #expect(try generic.decode(request(Array(body.utf8), headers: [])).count == (matches ? 1 : 0))
+        #expect(try generic.decode(request(Array(body.utf8), headers: [])).events.count == (matches ? 1 : 0))
     }
 
     @Test(
@@ -126,7 +126,7 @@ struct GenericSenderTests {
         arguments: ["nope", "true", #"["x"]"#, #"{"event": "unsubscribe", "contact": {}}"#])
     func malformed(_ body: String) throws {
         let generic = try hmacSender()
-        #expect(refusal { _ = try generic.decode(request(Array(body.utf8), headers: [])) } == 400)
+        #expect(refusal { _ = try generic.decode(request(Array(body.utf8), headers: [])).throwingRefusal() } == 400)
     }
 
     @Test("sign's header authenticates and matches an HMAC computed with Crypto directly")
@@ -183,5 +183,22 @@ struct GenericSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a bad event of a batch is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let generic = try GenericSender(
+            name: "gen", options: SenderOptions(#"{"bearer": "t", "fields": {"email": "/email", "eventId": "/id"}}"#))
+        let body = Array(#"[{"id":"e1","email":"a@b.com"},{"id":"e2","email":"nope"}]"#.utf8)
+        let decoded = try generic.decode(request(body, headers: []))
+        #expect(decoded.events.map(\.eventId) == ["e1"])
+        #expect(decoded.events.map { $0.keys.map(\.description) } == [["email:a@b.com"]])
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == 1)
+        #expect(invalid.eventId == "e2")
+        #expect(invalid.identifiers.map(\.description) == ["email:nope"])
+        #expect(invalid.reason.contains("'nope' is not an email address"))
+        #expect(decoded.refusal == nil)
     }
 }

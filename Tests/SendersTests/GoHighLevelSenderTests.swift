@@ -62,7 +62,7 @@ struct GoHighLevelSenderTests {
         let ghl = try sender()
         let signed = request(try fixture("gohighlevel-dnd.json"), rsa: try text("gohighlevel-dnd-rsa-signature.txt"))
         try ghl.authenticate(signed, now: now)
-        let events = try ghl.decode(signed)
+        let events = try ghl.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["ghl:nmFmQEsNgz6AVpgLVUJ0", "email:john@example.com", "phone:+15551234567"]
@@ -77,7 +77,7 @@ struct GoHighLevelSenderTests {
         let signed = request(
             try fixture("gohighlevel-channel.json"), rsa: try text("gohighlevel-channel-rsa-signature.txt"))
         try ghl.authenticate(signed, now: now.addingTimeInterval(300))
-        let events = try ghl.decode(signed)
+        let events = try ghl.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["ghl:pQ7rS8tU9vW0xY1zA2bC", "phone:+15557778888"]])
         #expect(events.first?.eventId == "pQ7rS8tU9vW0xY1zA2bC@2025-01-28T14:40:00.250Z")
     }
@@ -87,7 +87,7 @@ struct GoHighLevelSenderTests {
         let ghl = try sender()
         let signed = request(try fixture("gohighlevel-off.json"), rsa: try text("gohighlevel-off-rsa-signature.txt"))
         try ghl.authenticate(signed, now: now.addingTimeInterval(600))
-        #expect(try ghl.decode(signed).isEmpty)
+        #expect(try ghl.decode(signed).events.isEmpty)
     }
 
     @Test("X-GHL-Signature (Ed25519) authenticates with the Ed25519 key, alone or beside the RSA key")
@@ -165,7 +165,7 @@ struct GoHighLevelSenderTests {
             (#"{"type":"ContactDelete","id":"c"}"#, false),
         ])
     func optOutRules(_ body: String, _ optOut: Bool) throws {
-        #expect(try sender().decode(request(Array(body.utf8))).count == (optOut ? 1 : 0))
+        #expect(try sender().decode(request(Array(body.utf8))).events.count == (optOut ? 1 : 0))
     }
 
     @Test(
@@ -173,7 +173,7 @@ struct GoHighLevelSenderTests {
         arguments: ["nope", "[]", #"{"id": "c"}"#, #"{"type": "ContactDndUpdate", "dnd": true}"#])
     func malformed(_ body: String) throws {
         let ghl = try sender()
-        #expect(refusal { _ = try ghl.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try ghl.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
     }
 
     @Test("HighLevel is told 429 with Retry-After where others are told 503")
@@ -223,5 +223,15 @@ struct GoHighLevelSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a DND update that names no contact is one invalid event, without an index")
+    func updateWithoutContact() throws {
+        let body = Array(#"{"type": "ContactDndUpdate", "dnd": true, "webhookId": "w1"}"#.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["w1"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
     }
 }

@@ -56,7 +56,7 @@ struct HubSpotSenderTests {
         let signed = request(body, query: query, headers: v3("6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="))
         let hubspot = try sender()
         try hubspot.authenticate(signed, now: signedAt)
-        let events = try hubspot.decode(signed)
+        let events = try hubspot.decode(signed).events
         #expect(events.count == 1)
         #expect(events.first?.keys.map(\.description) == ["hubspot:1246965"])
         #expect(events.first?.eventId == "3816279340-1462216307945-1246965")
@@ -69,7 +69,7 @@ struct HubSpotSenderTests {
         let signed = request(body, headers: v3("TaB4ZJIGm9Tw00XQtuR9qbVoh10h8J9SPrcUBy/wuvk="))
         let hubspot = try sender()
         try hubspot.authenticate(signed, now: signedAt)
-        let events = try hubspot.decode(signed)
+        let events = try hubspot.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["hubspot:101"], ["hubspot:104"], ["hubspot:105"], ["hubspot:107"], ["hubspot:109"],
@@ -91,7 +91,7 @@ struct HubSpotSenderTests {
              {"objectId":2,"propertyName":"do_not_call","propertyValue":"true","eventId":3,"occurredAt":4,
               "subscriptionType":"contact.propertyChange"}]
             """#.utf8)
-        let events = try hubspot.decode(request(body, headers: [:]))
+        let events = try hubspot.decode(request(body, headers: [:])).events
         #expect(events.map { $0.keys.map(\.description) } == [["hubspot:2"]])
     }
 
@@ -167,12 +167,14 @@ struct HubSpotSenderTests {
     @Test("a workflow webhook with an opt-out property yields the contact's id, email and phone")
     func workflow() throws {
         let hubspot = try sender()
-        let events = try hubspot.decode(request(try fixture("hubspot-workflow.json"), headers: [:]))
+        let events = try hubspot.decode(request(try fixture("hubspot-workflow.json"), headers: [:])).events
         #expect(events.count == 1)
         #expect(
             events.first?.keys.map(\.description)
                 == ["hubspot:3234574", "email:jane.doe@example.com", "phone:+15551234567"])
-        #expect(try hubspot.decode(request(try fixture("hubspot-workflow-not-opted-out.json"), headers: [:])).isEmpty)
+        #expect(
+            try hubspot.decode(request(try fixture("hubspot-workflow-not-opted-out.json"), headers: [:])).events.isEmpty
+        )
     }
 
     @Test(
@@ -183,7 +185,7 @@ struct HubSpotSenderTests {
         ])
     func malformed(_ body: String) throws {
         let hubspot = try sender()
-        #expect(refusal { _ = try hubspot.decode(request(Array(body.utf8), headers: [:])) } == 400)
+        #expect(refusal { _ = try hubspot.decode(request(Array(body.utf8), headers: [:])).throwingRefusal() } == 400)
     }
 
     @Test("sign produces headers that authenticate, for a local URL with a query too")
@@ -228,5 +230,36 @@ struct HubSpotSenderTests {
         let response = try sender().respond(.refused(.unauthorized("no")))
         #expect(response.status == 401)
         #expect(try sender().allowedMethods == ["POST"])
+    }
+
+    @Test("a bad event of a Webhooks API array is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let body = Array(
+            #"""
+            [{"objectId":1,"eventId":10,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             {"eventId":11,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             "junk",
+             {"objectId":3,"eventId":13,"occurredAt":5,"subscriptionType":"contact.privacyDeletion"}]
+            """#.utf8)
+        let decoded = try sender().decode(request(body, headers: [:]))
+        #expect(decoded.events.map(\.eventId) == ["10-5-1", "13-5-3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["11", nil])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
+        #expect(decoded.invalid.last?.reason == "not a JSON object but a string")
+        #expect(decoded.refusal == nil)
+    }
+
+    @Test("a workflow webhook that names no contact is one invalid event, without an index")
+    func workflowWithoutContact() throws {
+        let body = Array(#"{"properties": {"hs_email_optout": {"value": "true"}, "phone": "12"}}"#.utf8)
+        let decoded = try sender().decode(request(body, headers: [:]))
+        #expect(decoded.events.isEmpty)
+        let invalid = try #require(decoded.invalid.first)
+        #expect(decoded.invalid.count == 1)
+        #expect(invalid.index == nil)
+        #expect(invalid.identifiers.map(\.description) == ["phone:12"])
+        #expect(invalid.reason.hasPrefix("the opt-out names no usable contact: "))
+        #expect(decoded.refusal == .badRequest(invalid.reason))
     }
 }

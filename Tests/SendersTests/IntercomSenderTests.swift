@@ -44,7 +44,7 @@ struct IntercomSenderTests {
         let signed = request(
             try fixture("intercom-unsubscribed.json"), signature: IntercomSenderTests.unsubscribedSignature)
         try intercom.authenticate(signed, now: Date())
-        let events = try intercom.decode(signed)
+        let events = try intercom.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [["intercom:5f00", "email:a@b.com", "phone:+15551234567"]])
         #expect(events.first?.eventId == "notif_1")
@@ -57,7 +57,7 @@ struct IntercomSenderTests {
         let signed = request(
             try fixture("intercom-user-updated.json"), signature: "sha1=27850f97eb86287b258bc8e84937a5c98d3c4665")
         try intercom.authenticate(signed, now: Date())
-        let events = try intercom.decode(signed)
+        let events = try intercom.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["intercom:5f01", "email:second@example.com"]])
         #expect(events.first?.eventId == "notif_2")
     }
@@ -68,7 +68,7 @@ struct IntercomSenderTests {
         let signed = request(
             try fixture("intercom-user-created.json"), signature: "sha1=c0790de0a5208d7f929907fe8a57f5185cdb05a5")
         try intercom.authenticate(signed, now: Date())
-        #expect(try intercom.decode(signed).isEmpty)
+        #expect(try intercom.decode(signed).events.isEmpty)
     }
 
     @Test(
@@ -86,7 +86,7 @@ struct IntercomSenderTests {
             {"type":"notification_event","id":"n","topic":"\#(topic)","data":{"item":{"type":"contact","id":"c1",
              "email":"x@example.com","unsubscribed_from_emails":\#(unsubscribedFromEmails)}}}
             """#.utf8)
-        #expect(try sender().decode(request(body, signature: nil)).count == (optOut ? 1 : 0))
+        #expect(try sender().decode(request(body, signature: nil)).events.count == (optOut ? 1 : 0))
     }
 
     @Test("an item that wraps the contact with its subscription types yields the contact")
@@ -97,7 +97,7 @@ struct IntercomSenderTests {
              "contact":{"type":"contact","id":"c7","email":"w@example.com"},
              "subscription_types":{"type":"list","data":[{"type":"subscription","id":"3"}]}}}}
             """#.utf8)
-        let events = try sender().decode(request(body, signature: nil))
+        let events = try sender().decode(request(body, signature: nil)).events
         #expect(events.map { $0.keys.map(\.description) } == [["intercom:c7", "email:w@example.com"]])
     }
 
@@ -129,7 +129,7 @@ struct IntercomSenderTests {
         ])
     func malformed(_ body: String) throws {
         let intercom = try sender()
-        #expect(refusal { _ = try intercom.decode(request(Array(body.utf8), signature: nil)) } == 400)
+        #expect(refusal { _ = try intercom.decode(request(Array(body.utf8), signature: nil)).throwingRefusal() } == 400)
     }
 
     @Test("sign's header authenticates and matches an HMAC-SHA1 computed with Crypto directly")
@@ -154,5 +154,21 @@ struct IntercomSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an unsubscription without data.item, or naming no contact, is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let intercom = try sender()
+        let noItem = Array(#"{"id": "n1", "topic": "contact.unsubscribed", "data": {}}"#.utf8)
+        let withoutItem = try intercom.decode(request(noItem, signature: nil))
+        #expect(withoutItem.events.isEmpty)
+        #expect(withoutItem.invalid.map(\.index) == [nil])
+        #expect(withoutItem.invalid.map(\.eventId) == ["n1"])
+        #expect(withoutItem.invalid.first?.reason == "the contact.unsubscribed notification has no data.item object")
+
+        let noContact = Array(#"{"id": "n2", "topic": "contact.unsubscribed", "data": {"item": {"email": "x"}}}"#.utf8)
+        let withoutContact = try intercom.decode(request(noContact, signature: nil))
+        #expect(withoutContact.invalid.map(\.eventId) == ["n2"])
+        #expect(withoutContact.invalid.first?.identifiers.map(\.description) == ["email:x"])
     }
 }

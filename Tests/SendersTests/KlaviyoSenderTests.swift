@@ -48,7 +48,7 @@ struct KlaviyoSenderTests {
             try fixture("klaviyo-unsubscribed-sms.json"), signature: KlaviyoSenderTests.smsSignature,
             timestamp: "1735689600")
         try klaviyo.authenticate(signed, now: smsTime.addingTimeInterval(120))
-        let events = try klaviyo.decode(signed)
+        let events = try klaviyo.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["klaviyo:01HABC", "phone:+15551234567"]])
         #expect(events.first?.eventId == "evt-1")
         #expect(events.first?.occurredAt == Date(timeIntervalSince1970: 1_735_689_600))
@@ -61,7 +61,7 @@ struct KlaviyoSenderTests {
             try fixture("klaviyo-mixed.json"),
             signature: "164a05f2e1e05c2cb6377f0e4f041609820aa43a57d5911bfc55992111c047ed", timestamp: "1735689781000")
         try klaviyo.authenticate(signed, now: Date(timeIntervalSince1970: 1_735_689_781))
-        let events = try klaviyo.decode(signed)
+        let events = try klaviyo.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["klaviyo:01HEMAIL", "email:unsub@example.com"],
@@ -123,7 +123,7 @@ struct KlaviyoSenderTests {
             {"data":[{"topic":"\#(topic)","external_id":"e","payload":{"data":{"id":"e",
              "relationships":{"profile":{"data":{"type":"profile","id":"P1"}}}}}}]}
             """#.utf8)
-        #expect(try sender().decode(request(body, signature: nil, timestamp: nil)).count == (optOut ? 1 : 0))
+        #expect(try sender().decode(request(body, signature: nil, timestamp: nil)).events.count == (optOut ? 1 : 0))
     }
 
     @Test(
@@ -134,7 +134,10 @@ struct KlaviyoSenderTests {
         ])
     func malformed(_ body: String) throws {
         let klaviyo = try sender()
-        #expect(refusal { _ = try klaviyo.decode(request(Array(body.utf8), signature: nil, timestamp: nil)) } == 400)
+        #expect(
+            refusal {
+                _ = try klaviyo.decode(request(Array(body.utf8), signature: nil, timestamp: nil)).throwingRefusal()
+            } == 400)
     }
 
     @Test("sign's headers authenticate and match an HMAC computed with Crypto directly")
@@ -164,5 +167,24 @@ struct KlaviyoSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an entry of data without topic or contact is invalid at its index, and the others are opt-outs")
+    func oneBadEventOfABatch() throws {
+        let optOut = { (id: String, profile: String) in
+            #"""
+            {"topic":"event:klaviyo.unsubscribed_from_email_marketing","external_id":"\#(id)",
+             "payload":{"data":{"id":"\#(id)","relationships":{"profile":{"data":{"id":"\#(profile)"}}}}}}
+            """#
+        }
+        let body = Array(
+            #"{"data": [\#(optOut("e0", "P0")), {"external_id": "e1"}, \#(optOut("e2", "")), \#(optOut("e3", "P3"))]}"#
+                .utf8)
+        let decoded = try sender().decode(request(body, signature: nil, timestamp: nil))
+        #expect(decoded.events.map(\.eventId) == ["e0", "e3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["e1", "e2"])
+        #expect(decoded.invalid.first?.reason == "the entry of 'data' has no topic")
+        #expect(decoded.invalid.last?.reason.contains("names no contact") == true)
     }
 }

@@ -40,7 +40,7 @@ struct MailchimpSenderTests {
         let mailchimp = try sender()
         let signed = request(try fixture("mailchimp-unsubscribe.txt"))
         try mailchimp.authenticate(signed, now: now)
-        let events = try mailchimp.decode(signed)
+        let events = try mailchimp.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [["mailchimp:8a25ff1d98", "email:api+unsub@mailchimp.com"]])
         #expect(events.first?.eventId == "unsubscribe-8a25ff1d98-2009-03-26 21:40:57")
@@ -49,14 +49,14 @@ struct MailchimpSenderTests {
 
     @Test("a cleaned address is an opt-out keyed by the address")
     func cleaned() throws {
-        let events = try sender().decode(request(try fixture("mailchimp-cleaned.txt")))
+        let events = try sender().decode(request(try fixture("mailchimp-cleaned.txt"))).events
         #expect(events.map { $0.keys.map(\.description) } == [["email:api+cleaned@mailchimp.com"]])
         #expect(events.first?.eventId == "cleaned-api+cleaned@mailchimp.com-2009-03-26 22:01:00")
     }
 
     @Test("profile updates and other types are ignored")
     func ignored() throws {
-        #expect(try sender().decode(request(try fixture("mailchimp-profile.txt"))).isEmpty)
+        #expect(try sender().decode(request(try fixture("mailchimp-profile.txt"))).events.isEmpty)
     }
 
     @Test("the validation GET with the token is answered 200; without it, 401")
@@ -67,7 +67,7 @@ struct MailchimpSenderTests {
         let get = request([], method: "GET")
         #expect(refusal { try mailchimp.authenticate(get, now: now) } == nil)
         #expect(mailchimp.validationResponse(to: get)?.status == 200)
-        #expect(try mailchimp.decode(get).isEmpty)
+        #expect(try mailchimp.decode(get).events.isEmpty)
         #expect(mailchimp.validationResponse(to: request([], method: "HEAD"))?.status == 200)
         #expect(mailchimp.validationResponse(to: request(try fixture("mailchimp-unsubscribe.txt"))) == nil)
         #expect(refusal { try mailchimp.authenticate(request([], method: "GET", query: nil), now: now) } == 401)
@@ -87,7 +87,7 @@ struct MailchimpSenderTests {
     @Test("malformed payloads are bad requests", arguments: ["", "{}", "type=unsubscribe&data[list_id]=a6b5da1054"])
     func malformed(_ body: String) throws {
         let mailchimp = try sender()
-        #expect(refusal { _ = try mailchimp.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try mailchimp.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
     }
 
     @Test("sign appends the token, which authenticates")
@@ -112,5 +112,13 @@ struct MailchimpSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an unsubscription that names no member is one invalid event, without an index")
+    func unsubscriptionWithoutContact() throws {
+        let decoded = try sender().decode(request(Array("type=unsubscribe&data[list_id]=a6b5da1054".utf8)))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
     }
 }

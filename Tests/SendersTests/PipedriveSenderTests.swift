@@ -68,7 +68,7 @@ struct PipedriveSenderTests {
 
     @Test("the documented v2 change, with marketing_status becoming unsubscribed, is an opt-out")
     func documentedChange() throws {
-        let events = try sender().decode(request(try fixture("pipedrive-v2-change.json")))
+        let events = try sender().decode(request(try fixture("pipedrive-v2-change.json"))).events
         #expect(events.count == 1)
         #expect(events.first?.keys.map(\.description) == ["pipedrive:8", "email:a@b.com", "phone:+15551234567"])
         #expect(events.first?.eventId == "7c812ffd-0000-0000-0000-000000000000")
@@ -78,50 +78,50 @@ struct PipedriveSenderTests {
     @Test("a v2 custom field in optOutFields becoming truthy is an opt-out; unlisted fields are not")
     func customFieldChange() throws {
         let body = try fixture("pipedrive-v2-custom-field.json")
-        let events = try sender().decode(request(body))
+        let events = try sender().decode(request(body)).events
         #expect(events.map { $0.keys.map(\.description) } == [["pipedrive:9", "email:c@d.com"]])
         #expect(events.first?.eventId == "8d923000-0000-0000-0000-000000000001")
-        #expect(try sender(optOutFields: ["other"]).decode(request(body)).isEmpty)
+        #expect(try sender(optOutFields: ["other"]).decode(request(body)).events.isEmpty)
     }
 
     @Test("a v2 change of another field of an opted-out person is not a new opt-out")
     func unrelatedChange() throws {
-        #expect(try sender().decode(request(try fixture("pipedrive-v2-name-change.json"))).isEmpty)
+        #expect(try sender().decode(request(try fixture("pipedrive-v2-name-change.json"))).events.isEmpty)
     }
 
     @Test("a v2 delete is an opt-out with the deleted person's addresses; a merge-delete carries only its id")
     func deletions() throws {
         let pipedrive = try sender()
-        let deleted = try pipedrive.decode(request(try fixture("pipedrive-v2-delete.json")))
+        let deleted = try pipedrive.decode(request(try fixture("pipedrive-v2-delete.json"))).events
         #expect(
             deleted.map { $0.keys.map(\.description) } == [
                 ["pipedrive:12", "email:gone@example.com", "phone:+15550001111"]
             ])
         #expect(deleted.first?.eventId == "a0145000-0000-0000-0000-000000000003")
-        let merged = try pipedrive.decode(request(try fixture("pipedrive-v2-merge.json")))
+        let merged = try pipedrive.decode(request(try fixture("pipedrive-v2-merge.json"))).events
         #expect(merged.map { $0.keys.map(\.description) } == [["pipedrive:13"]])
     }
 
     @Test("entities other than persons are ignored")
     func otherEntities() throws {
-        #expect(try sender().decode(request(try fixture("pipedrive-v2-deal.json"))).isEmpty)
+        #expect(try sender().decode(request(try fixture("pipedrive-v2-deal.json"))).events.isEmpty)
     }
 
     @Test(
         "v1: deleted.person is an opt-out; a custom field becoming truthy is one; the event id joins id, action, time")
     func version1() throws {
         let pipedrive = try sender()
-        let deleted = try pipedrive.decode(request(try fixture("pipedrive-v1-deleted.json")))
+        let deleted = try pipedrive.decode(request(try fixture("pipedrive-v1-deleted.json"))).events
         #expect(
             deleted.map { $0.keys.map(\.description) } == [
                 ["pipedrive:21", "email:old@example.com", "phone:+15553334444"]
             ])
         #expect(deleted.first?.eventId == "21-deleted-1669300000123456")
         #expect(deleted.first?.occurredAt == Date(timeIntervalSince1970: 1_669_300_000))
-        let updated = try pipedrive.decode(request(try fixture("pipedrive-v1-updated.json")))
+        let updated = try pipedrive.decode(request(try fixture("pipedrive-v1-updated.json"))).events
         #expect(updated.map { $0.keys.map(\.description) } == [["pipedrive:22", "email:field@example.com"]])
         #expect(updated.first?.eventId == "22-updated-1669300100654321")
-        #expect(try sender(optOutFields: []).decode(request(try fixture("pipedrive-v1-updated.json"))).isEmpty)
+        #expect(try sender(optOutFields: []).decode(request(try fixture("pipedrive-v1-updated.json"))).events.isEmpty)
     }
 
     @Test("v1 merged names the merged-away person by merge_what_id")
@@ -131,7 +131,7 @@ struct PipedriveSenderTests {
             {"v":1,"meta":{"v":1,"action":"merged","object":"person","id":30,"timestamp":1669300200},
              "current":{"id":30,"merge_what_id":31,"email":[{"value":"keep@example.com"}]},"previous":{"id":30}}
             """#.utf8)
-        let events = try sender().decode(request(body))
+        let events = try sender().decode(request(body)).events
         #expect(events.map { $0.keys.map(\.description) } == [["pipedrive:31"]])
     }
 
@@ -148,7 +148,7 @@ struct PipedriveSenderTests {
             {"data":{"id":5,"custom_fields":{"\#(Self.customField)":\#(value)}},"previous":null,
              "meta":{"action":"create","entity":"person","entity_id":"5","id":"e1"}}
             """#.utf8)
-        #expect(try sender().decode(request(body)).count == (truthy ? 1 : 0))
+        #expect(try sender().decode(request(body)).events.count == (truthy ? 1 : 0))
     }
 
     @Test(
@@ -160,7 +160,7 @@ struct PipedriveSenderTests {
         ])
     func malformed(_ body: String) throws {
         let pipedrive = try sender()
-        #expect(refusal { _ = try pipedrive.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try pipedrive.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
     }
 
     @Test("sign gives the Authorization header that authenticates")
@@ -189,5 +189,16 @@ struct PipedriveSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a deleted person that names no contact is one invalid event, without an index")
+    func deletionWithoutContact() throws {
+        let body = Array(
+            #"{"meta":{"action":"delete","entity":"person","id":"x"},"data":null,"previous":null}"#.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["x"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
     }
 }

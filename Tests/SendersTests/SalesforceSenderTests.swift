@@ -56,7 +56,7 @@ struct SalesforceSenderTests {
         let salesforce = try sender()
         let signed = request(try fixture("salesforce-outbound.xml"))
         try salesforce.authenticate(signed, now: now)
-        let events = try salesforce.decode(signed)
+        let events = try salesforce.decode(signed).events
         #expect(events.count == 1)
         #expect(events.first?.keys.map(\.description) == ["sf:0035e00000Abcde", "email:a@b.com", "phone:+15551234567"])
         #expect(events.first?.eventId == "04l000000000001")
@@ -67,7 +67,7 @@ struct SalesforceSenderTests {
         let salesforce = try sender(#"{"organizationIds": ["00D5e000000AbCd"]}"#)
         let signed = request(try fixture("salesforce-batch.xml"))
         try salesforce.authenticate(signed, now: now)
-        let events = try salesforce.decode(signed)
+        let events = try salesforce.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["sf:0035e00000A0001AAA", "email:one@example.com", "phone:+442079460018"],
@@ -117,11 +117,11 @@ struct SalesforceSenderTests {
         let kept = message(
             fields: "<sf:Id>003A</sf:Id><sf:HasOptedOutOfEmail>false</sf:HasOptedOutOfEmail>"
                 + "<sf:DoNotCall>false</sf:DoNotCall>")
-        #expect(try salesforce.decode(request(kept)).isEmpty)
+        #expect(try salesforce.decode(request(kept)).events.isEmpty)
         let bare = message(fields: "<sf:Id>003B</sf:Id>")
-        #expect(try salesforce.decode(request(bare)).map { $0.keys.map(\.description) } == [["sf:003B"]])
+        #expect(try salesforce.decode(request(bare)).events.map { $0.keys.map(\.description) } == [["sf:003B"]])
         let emailOnly = message(fields: "<sf:Id>003C</sf:Id><sf:HasOptedOutOfEmail>1</sf:HasOptedOutOfEmail>")
-        #expect(try salesforce.decode(request(emailOnly)).count == 1)
+        #expect(try salesforce.decode(request(emailOnly)).events.count == 1)
     }
 
     @Test(
@@ -134,7 +134,7 @@ struct SalesforceSenderTests {
         ])
     func malformed(_ body: String) throws {
         let salesforce = try sender()
-        #expect(refusal { _ = try salesforce.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
         #expect(refusal { try salesforce.authenticate(request(Array(body.utf8)), now: now) } == 400)
     }
 
@@ -144,18 +144,18 @@ struct SalesforceSenderTests {
         let empty = Array(
             #"<soapenv:Envelope xmlns:soapenv="\#(Self.soap)"><soapenv:Body/></soapenv:Envelope>"#
                 .utf8)
-        #expect(refusal { _ = try salesforce.decode(request(empty)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(empty)).throwingRefusal() } == 400)
         let noObject = Array(
             String(decoding: message(fields: ""), as: UTF8.self)
                 .replacingOccurrences(
                     of: #"<sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"></sObject>"#,
                     with: ""
                 ).utf8)
-        #expect(refusal { _ = try salesforce.decode(request(noObject)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(noObject)).throwingRefusal() } == 400)
         let whole = try fixture("salesforce-outbound.xml")
         let truncated = Array(whole[..<(whole.count - 40)])
         #expect(refusal { try salesforce.authenticate(request(truncated), now: now) } == nil)
-        #expect(refusal { _ = try salesforce.decode(request(truncated)) } == 400)
+        #expect(refusal { _ = try salesforce.decode(request(truncated)).throwingRefusal() } == 400)
     }
 
     @Test("journaled answers are the SOAP Ack; others are SOAP faults with the right status")
@@ -200,5 +200,32 @@ struct SalesforceSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a Notification without sObject or contact is invalid at its index, and the others are opt-outs")
+    func oneBadNotificationOfAMessage() throws {
+        let notification = { (id: String, object: String) in "<Notification><Id>\(id)</Id>\(object)</Notification>" }
+        let sObject = { (fields: String) in
+            #"<sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">\#(fields)</sObject>"#
+        }
+        let body = Array(
+            """
+            <soapenv:Envelope xmlns:soapenv="\(Self.soap)" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
+            <soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">\
+            <OrganizationId>00D000000000062</OrganizationId>\
+            \(notification("n0", sObject("<sf:Id>003A</sf:Id>")))\
+            \(notification("n1", ""))\
+            \(notification("n2", sObject("<sf:Email>not-an-address</sf:Email>")))\
+            \(notification("n3", sObject("<sf:Id>003D</sf:Id><sf:HasOptedOutOfEmail>true</sf:HasOptedOutOfEmail>")))\
+            </notifications></soapenv:Body></soapenv:Envelope>
+            """.utf8)
+        let decoded = try sender().decode(request(body))
+        #expect(decoded.events.map(\.eventId) == ["n0", "n3"])
+        #expect(decoded.events.map { $0.keys.map(\.description) } == [["sf:003A"], ["sf:003D"]])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["n1", "n2"])
+        #expect(decoded.invalid.first?.reason == "the Notification has no sObject")
+        #expect(decoded.invalid.last?.identifiers.map(\.description) == ["email:not-an-address"])
+        #expect(decoded.invalid.last?.reason.contains("'not-an-address' is not an email address") == true)
     }
 }

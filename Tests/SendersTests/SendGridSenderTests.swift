@@ -62,7 +62,7 @@ struct SendGridSenderTests {
         let sendgrid = try sender()
         let signed = request(try fixture("sendgrid-batch.json"), signature: SendGridSenderTests.batchSignature)
         try sendgrid.authenticate(signed, now: signedAt.addingTimeInterval(60))
-        let events = try sendgrid.decode(signed)
+        let events = try sendgrid.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["email:example@test.com"], ["email:example@test.com"], ["email:spam@test.com"],
@@ -76,7 +76,7 @@ struct SendGridSenderTests {
         let sendgrid = try sender()
         let signed = request(try fixture("sendgrid-delivered.json"), signature: SendGridSenderTests.deliveredSignature)
         try sendgrid.authenticate(signed, now: signedAt)
-        #expect(try sendgrid.decode(signed).isEmpty)
+        #expect(try sendgrid.decode(signed).events.isEmpty)
     }
 
     @Test("a key given as PEM works like the base64 DER")
@@ -134,7 +134,7 @@ struct SendGridSenderTests {
         ])
     func malformed(_ body: String) throws {
         let sendgrid = try sender()
-        #expect(refusal { _ = try sendgrid.decode(request(Array(body.utf8), signature: nil)) } == 400)
+        #expect(refusal { _ = try sendgrid.decode(request(Array(body.utf8), signature: nil)).throwingRefusal() } == 400)
     }
 
     @Test("sign needs the matching private key, and its headers authenticate")
@@ -179,5 +179,42 @@ struct SendGridSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a bad event of a batch is invalid at its index, and the others are still opt-outs")
+    func oneBadEventOfABatch() throws {
+        let body = Array(
+            #"""
+            [{"email":"a@b.com","event":"unsubscribe","sg_event_id":"e0"},
+             {"email":"a@b.com","event":"delivered","sg_event_id":"e1"},
+             {"email":"nope","event":"spamreport","sg_event_id":"e2"},
+             {"email":"c@d.com","sg_event_id":"e3"},
+             {"email":"c@d.com","event":"group_unsubscribe","sg_event_id":"e4"}]
+            """#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.map(\.eventId) == ["e0", "e4"])
+        #expect(decoded.ignored == 1)
+        #expect(decoded.invalid.map(\.index) == [2, 3])
+        #expect(decoded.invalid.map(\.eventId) == ["e2", "e3"])
+        #expect(decoded.invalid.first?.identifiers.map(\.description) == ["email:nope"])
+        #expect(decoded.invalid.first?.identifiers.first?.problem != nil)
+        #expect(decoded.invalid.first?.reason.contains("'nope' is not an email address") == true)
+        #expect(decoded.invalid.last?.reason == "not an object with an 'event' name")
+    }
+
+    @Test("a batch of bad events only is refused, naming the first reasons")
+    func onlyBadEvents() throws {
+        let body = Array(#"[1, 2, 3, 4, {"event": "unsubscribe"}]"#.utf8)
+        let decoded = try sender().decode(request(body, signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.count == 5)
+        let refusal = try #require(decoded.refusal)
+        #expect(refusal.status == 400)
+        #expect(
+            refusal.message
+                == "event 0: not an object with an 'event' name; event 1: not an object with an 'event' name; "
+                + "event 2: not an object with an 'event' name; and 2 more invalid events")
+        let four = try sender().decode(request(Array("[1, 2, 3, 4]".utf8), signature: nil))
+        #expect(four.refusal?.message.hasSuffix("name; and 1 more invalid event") == true)
     }
 }

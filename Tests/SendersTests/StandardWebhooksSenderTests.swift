@@ -100,7 +100,7 @@ struct StandardWebhooksSenderTests {
             try fixture("standard-events.json"), id: "msg_2", timestamp: "1614265400",
             signature: StandardWebhooksSenderTests.eventsSignature)
         try standard.authenticate(signed, now: Date(timeIntervalSince1970: 1_614_265_400))
-        let events = try standard.decode(signed)
+        let events = try standard.decode(signed).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["std:c-1", "email:one@example.com", "phone:+15550101010"], ["std:42", "email:three@example.com"],
@@ -112,11 +112,11 @@ struct StandardWebhooksSenderTests {
     func objectBody() throws {
         let body = Array(#"{"type":"contact.opted_out","data":{"email":"solo@example.com"}}"#.utf8)
         let standard = try sender(when: #"{"/type": "contact.opted_out"}"#)
-        let events = try standard.decode(request(body, id: "msg_9", timestamp: nil, signature: nil))
+        let events = try standard.decode(request(body, id: "msg_9", timestamp: nil, signature: nil)).events
         #expect(events.map { $0.keys.map(\.description) } == [["email:solo@example.com"]])
         #expect(events.first?.eventId == "msg_9")
         let other = try sender(when: #"{"/type": "contact.created"}"#)
-        #expect(try other.decode(request(body, id: "msg_9", timestamp: nil, signature: nil)).isEmpty)
+        #expect(try other.decode(request(body, id: "msg_9", timestamp: nil, signature: nil)).events.isEmpty)
     }
 
     @Test("missing headers, a bad signature, a tampered body or id are refused")
@@ -145,7 +145,10 @@ struct StandardWebhooksSenderTests {
     func malformed(_ body: String) throws {
         let standard = try sender()
         #expect(
-            refusal { _ = try standard.decode(request(Array(body.utf8), id: "m", timestamp: nil, signature: nil)) }
+            refusal {
+                _ = try standard.decode(request(Array(body.utf8), id: "m", timestamp: nil, signature: nil))
+                    .throwingRefusal()
+            }
                 == 400)
     }
 
@@ -191,5 +194,17 @@ struct StandardWebhooksSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("an element of an array that is not an object or names no contact is invalid, and the others are decoded")
+    func oneBadEventOfABatch() throws {
+        let body = Array(#"[{"data": {"id": "c0"}}, 7, {"data": {"phone": "12"}}, {"data": {"id": "c3"}}]"#.utf8)
+        let decoded = try sender().decode(request(body, id: "msg_1", timestamp: nil, signature: nil))
+        #expect(decoded.events.map(\.eventId) == ["msg_1#0", "msg_1#3"])
+        #expect(decoded.invalid.map(\.index) == [1, 2])
+        #expect(decoded.invalid.map(\.eventId) == ["msg_1#1", "msg_1#2"])
+        #expect(decoded.invalid.first?.reason == "not a JSON object but a number")
+        #expect(decoded.invalid.last?.identifiers.map(\.description) == ["phone:12"])
+        #expect(decoded.invalid.last?.reason.hasPrefix("the opt-out names no usable contact: ") == true)
     }
 }

@@ -59,7 +59,7 @@ struct TwilioSenderTests {
         let twilio = try sender()
         let signed = request(try fixture("twilio-stop.txt"), signature: TwilioSenderTests.stopSignature)
         try twilio.authenticate(signed, now: Date())
-        let events = try twilio.decode(signed)
+        let events = try twilio.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["phone:+15551234567"]])
         #expect(events.first?.eventId == "SM0001")
     }
@@ -71,7 +71,7 @@ struct TwilioSenderTests {
             try fixture("twilio-keyword.txt"), signature: "0KOwAPuS+d1+Uee+bLygl2wboZc=",
             target: "/hooks/twilio?src=sms%20in")
         try twilio.authenticate(signed, now: Date())
-        let events = try twilio.decode(signed)
+        let events = try twilio.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["phone:+15559876543"]])
         #expect(events.first?.eventId == "SM0002")
     }
@@ -90,7 +90,7 @@ struct TwilioSenderTests {
         let twilio = try sender()
         let signed = request(try fixture("twilio-start.txt"), signature: "rekYR50QPXGsu4M1WNq2ucaMbY4=")
         try twilio.authenticate(signed, now: Date())
-        #expect(try twilio.decode(signed).isEmpty)
+        #expect(try twilio.decode(signed).events.isEmpty)
     }
 
     @Test(
@@ -106,14 +106,14 @@ struct TwilioSenderTests {
             "MessageSid=SM9&From=%2B15551234567&Body="
             + (body.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         if let optOutType { form += "&OptOutType=" + optOutType }
-        let events = try sender().decode(request(Array(form.utf8), signature: nil))
+        let events = try sender().decode(request(Array(form.utf8), signature: nil)).events
         #expect(events.count == (optOut ? 1 : 0))
     }
 
     @Test("a WhatsApp sender address yields its phone number")
     func whatsAppAddress() throws {
         let body = Array("MessageSid=SM10&From=whatsapp%3A%2B15551234567&Body=STOP".utf8)
-        let events = try sender().decode(request(body, signature: nil))
+        let events = try sender().decode(request(body, signature: nil)).events
         #expect(events.map { $0.keys.map(\.description) } == [["phone:+15551234567"]])
     }
 
@@ -144,9 +144,10 @@ struct TwilioSenderTests {
     @Test("a body that is not a Twilio message, or a STOP without From, is a bad request")
     func malformed() throws {
         let twilio = try sender()
-        #expect(refusal { _ = try twilio.decode(request(Array("hello".utf8), signature: nil)) } == 400)
+        #expect(
+            refusal { _ = try twilio.decode(request(Array("hello".utf8), signature: nil)).throwingRefusal() } == 400)
         let noFrom = Array("MessageSid=SM11&Body=STOP".utf8)
-        #expect(refusal { _ = try twilio.decode(request(noFrom, signature: nil)) } == 400)
+        #expect(refusal { _ = try twilio.decode(request(noFrom, signature: nil)).throwingRefusal() } == 400)
     }
 
     @Test("journaled answers are empty TwiML; retries and refusals stay problems")
@@ -218,5 +219,14 @@ struct TwilioSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a STOP without From is one invalid event, without an index, under its MessageSid")
+    func stopWithoutFrom() throws {
+        let decoded = try sender().decode(request(Array("MessageSid=SM11&Body=STOP".utf8), signature: nil))
+        #expect(decoded.events.isEmpty)
+        #expect(decoded.invalid.map(\.index) == [nil])
+        #expect(decoded.invalid.map(\.eventId) == ["SM11"])
+        #expect(decoded.invalid.first?.reason.contains("names no contact") == true)
     }
 }

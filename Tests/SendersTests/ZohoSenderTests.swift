@@ -38,7 +38,7 @@ struct ZohoSenderTests {
         let zoho = try sender()
         let signed = request(try fixture("zoho-update.json"))
         try zoho.authenticate(signed, now: now)
-        let events = try zoho.decode(signed)
+        let events = try zoho.decode(signed).events
         #expect(events.map { $0.keys.map(\.description) } == [["zoho:5725767000003000064"]])
         #expect(events.first?.eventId == "1000000068001-1718117126473-5725767000003000064")
         #expect(events.first?.occurredAt == Date(timeIntervalSince1970: 1_718_117_126.473))
@@ -46,7 +46,7 @@ struct ZohoSenderTests {
 
     @Test("only records whose opt-out field is true are opt-outs, with the email and mobile sent along")
     func batch() throws {
-        let events = try sender().decode(request(try fixture("zoho-batch.json")))
+        let events = try sender().decode(request(try fixture("zoho-batch.json"))).events
         #expect(
             events.map { $0.keys.map(\.description) } == [
                 ["zoho:5725767000003000101", "email:lead.one@example.com", "phone:+15557778888"]
@@ -58,7 +58,7 @@ struct ZohoSenderTests {
     func deletes() throws {
         let zoho = try sender()
         let body = try fixture("zoho-delete.json")
-        let events = try zoho.decode(request(body))
+        let events = try zoho.decode(request(body)).events
         #expect(
             events.map { $0.keys.map(\.description) } == [["zoho:5725767000003000201"], ["zoho:5725767000003000202"]])
         #expect(
@@ -67,19 +67,19 @@ struct ZohoSenderTests {
             ])
         let deals = Array(
             String(decoding: body, as: UTF8.self).replacingOccurrences(of: "Contacts", with: "Deals").utf8)
-        #expect(try zoho.decode(request(deals)).isEmpty)
+        #expect(try zoho.decode(request(deals)).events.isEmpty)
     }
 
     @Test("optOutFields replaces the default field")
     func customFields() throws {
         let zoho = try sender(#", "optOutFields": ["Do_Not_Call"]"#)
-        #expect(try zoho.decode(request(try fixture("zoho-update.json"))).isEmpty)
+        #expect(try zoho.decode(request(try fixture("zoho-update.json"))).events.isEmpty)
         let body = Array(
             #"""
             {"server_time":1,"module":"Leads","operation":"update","channel_id":"7","token":"TOKEN_FOR_VERIFICATION",
              "affected_values":[{"record_id":"42","values":{"Do_Not_Call":"true"}}]}
             """#.utf8)
-        #expect(try zoho.decode(request(body)).map(\.eventId) == ["7-1-42"])
+        #expect(try zoho.decode(request(body)).events.map(\.eventId) == ["7-1-42"])
     }
 
     @Test("a notification without affected values is not an opt-out")
@@ -87,7 +87,7 @@ struct ZohoSenderTests {
         let body = Array(
             #"{"server_time":1,"module":"Contacts","ids":["1"],"operation":"update","channel_id":"7","token":"x"}"#.utf8
         )
-        #expect(try sender().decode(request(body)).isEmpty)
+        #expect(try sender().decode(request(body)).events.isEmpty)
     }
 
     @Test("the echoed token must match")
@@ -114,7 +114,7 @@ struct ZohoSenderTests {
         ])
     func malformed(_ body: String) throws {
         let zoho = try sender()
-        #expect(refusal { _ = try zoho.decode(request(Array(body.utf8))) } == 400)
+        #expect(refusal { _ = try zoho.decode(request(Array(body.utf8))).throwingRefusal() } == 400)
     }
 
     @Test("sign checks that the body carries the token")
@@ -144,5 +144,33 @@ struct ZohoSenderTests {
         } catch {
             #expect(error.diagnostics.contains { $0.message.contains(message) }, "\(error.diagnostics)")
         }
+    }
+
+    @Test("a bad entry of ids or affected_values is invalid at its index, and the others are opt-outs")
+    func oneBadEntryOfABatch() throws {
+        let zoho = try sender()
+        let deletion = Array(
+            #"{"operation":"delete","module":"Leads","channel_id":"7","server_time":1,"ids":["41",{},"43"]}"#.utf8)
+        let deleted = try zoho.decode(request(deletion))
+        #expect(deleted.events.map(\.eventId) == ["7-1-41", "7-1-43"])
+        #expect(deleted.invalid.map(\.index) == [1])
+        #expect(deleted.invalid.first?.reason == "the entry of 'ids' is not a record id but an object")
+
+        let update = Array(
+            #"""
+            {"channel_id":"7","server_time":1,"affected_values":[
+             {"record_id":"51","values":{"Email_Opt_Out":true}},
+             {"record_id":"52"},
+             {"values":{"Email_Opt_Out":true,"Phone":"12"}},
+             {"record_id":"54","values":{"Email_Opt_Out":false}},
+             {"record_id":"55","values":{"Email_Opt_Out":true}}]}
+            """#.utf8)
+        let updated = try zoho.decode(request(update))
+        #expect(updated.events.map(\.eventId) == ["7-1-51", "7-1-55"])
+        #expect(updated.ignored == 1)
+        #expect(updated.invalid.map(\.index) == [1, 2])
+        #expect(updated.invalid.map(\.eventId) == ["7-1-52", nil])
+        #expect(updated.invalid.first?.reason == "the entry of 'affected_values' has no 'values' object")
+        #expect(updated.invalid.last?.identifiers.map(\.description) == ["phone:12"])
     }
 }

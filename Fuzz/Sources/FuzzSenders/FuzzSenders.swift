@@ -171,15 +171,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// Decodes as the endpoint does and answers each way the endpoint may.
 func decodeAndRespond(_ sender: any WebhookSender, _ request: HTTPRequest) {
-    let events: [OptOutEvent]
+    let decoded: DecodedEvents
     do {
-        events = try sender.decode(request)
+        decoded = try sender.decode(request)
     } catch {
         check(error.code == .badRequest || error.code == .unauthorized, "decode threw \(error)")
         let response = sender.respond(.refused(error))
         check(response.status >= 200, "a refusal answered \(response.status)")
         return
     }
+    if let refusal = decoded.refusal {
+        check(decoded.events.isEmpty && !decoded.invalid.isEmpty, "refused \(refusal) with good events")
+        check(sender.respond(.refused(refusal)).status == 400, "the refusal of invalid events is not 400")
+    }
+    for invalid in decoded.invalid {
+        check(!invalid.reason.isEmpty, "an invalid event without a reason")
+    }
+    let events = decoded.events
     for event in events {
         check(!event.keys.isEmpty, "an event without keys")
         for key in event.keys {

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Journal
 import Logging
 import MicroHTTP
 import OptOutCore
@@ -32,25 +33,45 @@ struct WebhookEndpoint: Sendable {
         if request.method != "POST", let validation = sender.validationResponse(to: request) {
             return validation
         }
-        let events: [OptOutEvent]
+        let decoded: DecodedEvents
         do {
-            events = try sender.decode(request)
+            decoded = try sender.decode(request)
         } catch {
             logger.warning("webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
             return sender.respond(.refused(error))
         }
-        guard !events.isEmpty else {
+        record(decoded.invalid, events: decoded.events, sender: name, logger: logger)
+        // One bad event does not sink its batch: the good ones are journaled, the bad ones beside them as `invalid`
+        // with their reasons, and only a payload of bad ones is 400.
+        let invalid = decoded.invalid.map { event in
+            Journal.NewOptOut.invalid(
+                source: name, reason: event.description + (event.eventId.map { " (event id \($0))" } ?? ""),
+                identifiers: event.identifiers.map(\.description), requestId: requestId)
+        }
+        if decoded.events.isEmpty {
+            if !invalid.isEmpty {
+                do {
+                    _ = try await intake.submit([], invalid: invalid)
+                } catch {
+                    logger.error("journal append of invalid events failed", metadata: ["error": "\(error)"])
+                }
+            }
+            if let refusal = decoded.refusal {
+                logger.warning(
+                    "webhook payload refused", metadata: ["sender": "\(name)", "reason": "\(refusal.message)"])
+                return sender.respond(.refused(refusal))
+            }
             metrics.recordOptOut(source: name, status: OptOutStatus.ignored.rawValue, duplicate: false)
             return sender.respond(.handled(status: .ignored, ids: [], duplicate: false))
         }
-        let submissions = events.map {
+        let submissions = decoded.events.map {
             OptOutSubmission(
                 source: name, idempotencyKey: $0.eventId, keys: $0.keys, identifiers: $0.identifiers.map(\.description),
                 requestId: requestId)
         }
         let outcomes: [Intake.Outcome]
         do {
-            outcomes = try await intake.submit(submissions)
+            outcomes = try await intake.submit(submissions, invalid: invalid)
         } catch {
             logger.error("journal append failed; asking the sender to retry", metadata: ["error": "\(error)"])
             return sender.respond(.retryLater(seconds: 30, problem: .journalUnavailable()))
@@ -59,6 +80,30 @@ struct WebhookEndpoint: Sendable {
             metrics.recordOptOut(source: name, status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
         }
         return sender.respond(answer(for: outcomes))
+    }
+
+    /// Logs and counts each invalid event once, and logs each identifier of a good event that did not become a key.
+    private func record(_ invalidEvents: [InvalidEvent], events: [OptOutEvent], sender name: String, logger: Logger) {
+        for invalid in invalidEvents {
+            metrics.recordInvalidEvent(sender: name)
+            logger.warning(
+                "webhook event refused",
+                metadata: [
+                    "sender": "\(name)", "index": "\(invalid.index.map(String.init) ?? "-")",
+                    "event_id": "\(invalid.eventId ?? "-")", "reason": "\(invalid.reason)",
+                ])
+        }
+        for event in events {
+            for identifier in event.identifiers {
+                guard let problem = identifier.problem else { continue }
+                logger.notice(
+                    "webhook identifier dropped",
+                    metadata: [
+                        "sender": "\(name)", "event_id": "\(event.eventId ?? "-")", "identifier": "\(identifier)",
+                        "problem": "\(problem)",
+                    ])
+            }
+        }
     }
 
     /// One answer for all the events of a webhook: the least settled outcome speaks for the batch.

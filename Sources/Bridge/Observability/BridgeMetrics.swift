@@ -147,6 +147,15 @@ public final class BridgeMetrics: Sendable {
         ).increment()
     }
 
+    /// One event of a webhook that could not be used (malformed, or naming no usable contact), by sender.
+    public func recordInvalidEvent(sender: String) {
+        counter(
+            "optout_bridge_invalid_events_total",
+            help: "Webhook events refused as malformed or naming no usable contact, by sender.",
+            labels: [("sender", sender)]
+        ).increment()
+    }
+
     public func setJournalCounts(pending: Int, failed: Int) {
         pendingLeads.set(to: Double(pending))
         failedLeads.set(to: Double(failed))

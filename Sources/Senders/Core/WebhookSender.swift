@@ -29,10 +29,16 @@ public protocol WebhookSender: Sendable {
     /// - Throws: ``WebhookError`` with code `unauthorized` (answered 401); the message never contains a secret.
     func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError)
 
-    /// The opt-out events in the payload; an empty array means nothing in it is an opt-out (answered `ignored`).
+    /// The payload's events, each decoded on its own: the opt-outs, the events that cannot be used, and how many
+    /// are not opt-outs.
     ///
-    /// - Throws: ``WebhookError`` with code `badRequest` when the payload is malformed or lacks identifiers.
-    func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent]
+    /// An event that is malformed or names no usable contact is one of ``DecodedEvents/invalid`` and the rest are
+    /// decoded; when no event is good, the endpoint answers ``DecodedEvents/refusal``. No opt-out and no invalid
+    /// event is answered `ignored`.
+    ///
+    /// - Throws: ``WebhookError`` with code `badRequest` when the body as a whole is unusable: not JSON, XML or form
+    ///   data, of the wrong top-level shape, or without the envelope the sender always sends.
+    func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents
 
     /// The answer in this sender's dialect.
     func respond(_ answer: WebhookAnswer) -> HTTPResponse

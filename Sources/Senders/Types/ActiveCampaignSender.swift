@@ -27,7 +27,7 @@ public struct ActiveCampaignSender: WebhookSender {
         try URLToken.check(request, against: token, place: "the webhook's URL")
     }
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
         func field(_ name: String) -> String? {
             guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
@@ -36,18 +36,20 @@ public struct ActiveCampaignSender: WebhookSender {
         guard let type = field("type") else {
             throw .badRequest("expected a form-encoded ActiveCampaign webhook with a 'type' field")
         }
-        guard type == "unsubscribe" else { return [] }
-        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        keys.crmId(field("contact[id]"))
-        keys.email(field("contact[email]"))
-        keys.phone(field("contact[phone]"))
-        let dateTime = field("date_time")
-        var eventId: String?
-        if let contact = field("contact[id]") ?? field("contact[email]"), let dateTime {
-            eventId = "unsubscribe-\(contact)-\(dateTime)"
+        return DecodedEvents { () throws(InvalidEvent) in
+            guard type == "unsubscribe" else { return nil }
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.crmId(field("contact[id]"))
+            keys.email(field("contact[email]"))
+            keys.phone(field("contact[phone]"))
+            let dateTime = field("date_time")
+            var eventId: String?
+            if let contact = field("contact[id]") ?? field("contact[email]"), let dateTime {
+                eventId = "unsubscribe-\(contact)-\(dateTime)"
+            }
+            let occurredAt = dateTime.flatMap { try? Date($0, strategy: .iso8601) }
+            return try keys.event(eventId: eventId, occurredAt: occurredAt)
         }
-        let occurredAt = dateTime.flatMap { try? Date($0, strategy: .iso8601) }
-        return [try keys.event(eventId: eventId, occurredAt: occurredAt)]
     }
 
     /// The URL with `?token=`; ActiveCampaign sends no signature headers.

@@ -70,7 +70,7 @@ public struct CloseSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -82,6 +82,13 @@ public struct CloseSender: WebhookSender {
         else {
             throw .badRequest("expected a Close webhook: an object whose 'event' has object_type and action")
         }
+        return DecodedEvents { () throws(InvalidEvent) in
+            try optOut(event, objectType: objectType, action: action)
+        }
+    }
+
+    /// The opt-out an event-log entry is, or `nil` when it is not one; see the type's description.
+    private func optOut(_ event: JSONValue, objectType: String, action: String) throws(InvalidEvent) -> OptOutEvent? {
         let data = event["data"]
         let previous = event["previous_data"]
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
@@ -90,22 +97,22 @@ public struct CloseSender: WebhookSender {
             keys.email(data?["email"]?.asString)
         case ("contact", "updated"):
             let newly = Self.unsubscribedEmails(data).subtracting(Self.unsubscribedEmails(previous))
-            guard previous?["emails"] != nil, !newly.isEmpty else { return [] }
+            guard previous?["emails"] != nil, !newly.isEmpty else { return nil }
             keys.crmId(Self.idText(event["object_id"]) ?? Self.idText(data?["id"]))
             for email in Self.emails(data) where newly.contains(email.lowercased()) { keys.email(email) }
         case ("contact", "deleted"):
-            guard event["meta"]?["merge_source_lead_id"] == nil else { return [] }
+            guard event["meta"]?["merge_source_lead_id"] == nil else { return nil }
             let contact = previous.flatMap { $0.asObject == nil ? nil : $0 } ?? data
             keys.crmId(Self.idText(event["object_id"]) ?? Self.idText(contact?["id"]))
             for email in Self.emails(contact) { keys.email(email) }
             for phone in contact?["phones"]?.asArray ?? [] { keys.phone(phone["phone"]?.asString) }
         default:
-            return []
+            return nil
         }
         var eventId = Self.idText(event["id"])
         if let id = eventId, let updated = event["date_updated"]?.asString { eventId = id + "@" + updated }
         let occurredAt = event["date_created"]?.asString.flatMap { try? Date($0, strategy: .iso8601) }
-        return [try keys.event(eventId: eventId, occurredAt: occurredAt)]
+        return try keys.event(eventId: eventId, occurredAt: occurredAt)
     }
 
     /// The addresses of a contact's `emails` list.

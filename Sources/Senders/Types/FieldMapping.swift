@@ -97,15 +97,19 @@ public struct FieldMapping: Sendable {
 
     // MARK: Decoding
 
-    /// The events of `body` that match `when`.
+    /// The events of `body`; those that do not match `when` are ignored.
+    ///
+    /// An element of a list that is not an object, or an event that names no usable contact, is invalid and the
+    /// others are decoded.
     ///
     /// - Parameters:
     ///   - sender: the sender's name, the namespace of CRM ids.
     ///   - defaultEventId: the event id when `fields.eventId` is not configured or absent from an event; for a
     ///     list, `#index` is appended so that events of one delivery are not taken for duplicates of each other.
+    /// - Throws: ``WebhookError`` when the body is not JSON, or neither an object nor an array.
     public func events(
         in body: [UInt8], sender: String, defaultCountryCode: String?, defaultEventId: String? = nil
-    ) throws(WebhookError) -> [OptOutEvent] {
+    ) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(body)
@@ -114,24 +118,18 @@ public struct FieldMapping: Sendable {
         }
         switch root.kind {
         case .object:
-            guard
-                let event = try event(
-                    root, sender: sender, defaultCountryCode: defaultCountryCode,
-                    defaultEventId: defaultEventId)
-            else { return [] }
-            return [event]
-        case .array(let elements):
-            var events: [OptOutEvent] = []
-            for (index, element) in elements.enumerated() {
-                guard element.asObject != nil else { throw .badRequest("event \(index) is not a JSON object") }
-                if let event = try event(
-                    element, sender: sender, defaultCountryCode: defaultCountryCode,
-                    defaultEventId: defaultEventId.map { "\($0)#\(index)" })
-                {
-                    events.append(event)
-                }
+            return DecodedEvents { () throws(InvalidEvent) in
+                try event(root, sender: sender, defaultCountryCode: defaultCountryCode, defaultEventId: defaultEventId)
             }
-            return events
+        case .array(let elements):
+            return DecodedEvents(batch: elements) { (index, element) throws(InvalidEvent) in
+                let defaultId = defaultEventId.map { "\($0)#\(index)" }
+                guard element.asObject != nil else {
+                    throw InvalidEvent(eventId: defaultId, reason: "not a JSON object but \(element.kindDescription)")
+                }
+                return try event(
+                    element, sender: sender, defaultCountryCode: defaultCountryCode, defaultEventId: defaultId)
+            }
         default:
             throw .badRequest("expected a JSON object (one event) or an array of events, found \(root.kindDescription)")
         }
@@ -144,7 +142,7 @@ public struct FieldMapping: Sendable {
 
     private func event(
         _ element: JSONValue, sender: String, defaultCountryCode: String?, defaultEventId: String?
-    ) throws(WebhookError) -> OptOutEvent? {
+    ) throws(InvalidEvent) -> OptOutEvent? {
         guard matches(element) else { return nil }
         var keys = EventKeys(sender: sender, defaultCountryCode: defaultCountryCode)
         keys.crmId(Self.text(crmId.flatMap { element.at(pointer: $0) }))

@@ -180,7 +180,7 @@ public struct GenericSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         try mapping.events(in: request.body, sender: name, defaultCountryCode: defaultCountryCode)
     }
 

@@ -177,7 +177,7 @@ public struct GoHighLevelSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -187,17 +187,19 @@ public struct GoHighLevelSender: WebhookSender {
         guard root.asObject != nil, let type = root["type"]?.asString else {
             throw .badRequest("expected a HighLevel webhook: a JSON object with a 'type'")
         }
-        guard type == "ContactDndUpdate", Self.isDoNotDisturb(root) else { return [] }
-        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        let contactId = Self.idText(root["id"]) ?? Self.idText(root["contactId"])
-        keys.crmId(contactId)
-        keys.email(root["email"]?.asString)
-        keys.phone(root["phone"]?.asString)
-        var eventId = Self.idText(root["webhookId"])
-        if eventId == nil, let contactId, let timestamp = Self.idText(root["timestamp"]) {
-            eventId = contactId + "@" + timestamp
+        return DecodedEvents { () throws(InvalidEvent) in
+            guard type == "ContactDndUpdate", Self.isDoNotDisturb(root) else { return nil }
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            let contactId = Self.idText(root["id"]) ?? Self.idText(root["contactId"])
+            keys.crmId(contactId)
+            keys.email(root["email"]?.asString)
+            keys.phone(root["phone"]?.asString)
+            var eventId = Self.idText(root["webhookId"])
+            if eventId == nil, let contactId, let timestamp = Self.idText(root["timestamp"]) {
+                eventId = contactId + "@" + timestamp
+            }
+            return try keys.event(eventId: eventId, occurredAt: Self.timestamp(request.body))
         }
-        return [try keys.event(eventId: eventId, occurredAt: Self.timestamp(request.body))]
     }
 
     /// Whether DND is on for the contact, globally or on any channel.

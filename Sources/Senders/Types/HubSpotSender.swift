@@ -15,6 +15,9 @@ import OptOutCore
 /// `object.*` forms for contacts, object type `0-1`). The event id joins `eventId`, `occurredAt` and `objectId`,
 /// since HubSpot does not promise that `eventId` alone is unique. A workflow webhook (one JSON object of the
 /// contact) is an opt-out when one of `optOutProperties` in it is true.
+///
+/// An element of the array that is not an object, has no `subscriptionType`, or is an opt-out without a usable
+/// `objectId` is invalid, and the rest of the array is decoded.
 public struct HubSpotSender: WebhookSender {
     public static let type = "hubspot"
 
@@ -130,7 +133,7 @@ public struct HubSpotSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -139,24 +142,23 @@ public struct HubSpotSender: WebhookSender {
         }
         switch root.kind {
         case .array(let elements):
-            var events: [OptOutEvent] = []
-            for (index, element) in elements.enumerated() {
-                if let event = try apiEvent(element, index: index) { events.append(event) }
-            }
-            return events
+            return DecodedEvents(batch: elements) { (_, element) throws(InvalidEvent) in try apiEvent(element) }
         case .object:
-            return try workflowEvent(root).map { [$0] } ?? []
+            return DecodedEvents { () throws(InvalidEvent) in try workflowEvent(root) }
         default:
             throw .badRequest("expected a JSON array of Webhooks API events or a workflow webhook object")
         }
     }
 
     /// One Webhooks API event, or `nil` when it is not an opt-out.
-    private func apiEvent(_ element: JSONValue, index: Int) throws(WebhookError) -> OptOutEvent? {
-        guard element.asObject != nil else { throw .badRequest("event \(index) is not an object") }
+    private func apiEvent(_ element: JSONValue) throws(InvalidEvent) -> OptOutEvent? {
+        guard element.asObject != nil else {
+            throw InvalidEvent(reason: "not a JSON object but \(element.kindDescription)")
+        }
+        let sentEventId = Self.idText(element["eventId"])
         // `eventType` is the name older samples give `subscriptionType`.
         guard let subscription = (element["subscriptionType"] ?? element["eventType"])?.asString else {
-            throw .badRequest("event \(index) has no subscriptionType")
+            throw InvalidEvent(eventId: sentEventId, reason: "the event has no subscriptionType")
         }
         var kind = subscription
         if subscription.hasPrefix("object.") {
@@ -178,15 +180,22 @@ public struct HubSpotSender: WebhookSender {
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
         keys.crmId(objectId)
         var eventId: String?
-        if let id = Self.idText(element["eventId"]), let occurred = Self.idText(element["occurredAt"]), let objectId {
+        if let id = sentEventId, let occurred = Self.idText(element["occurredAt"]), let objectId {
             eventId = "\(id)-\(occurred)-\(objectId)"
         }
         let occurredAt = element["occurredAt"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
-        return try keys.event(eventId: eventId, occurredAt: occurredAt)
+        do throws(InvalidEvent) {
+            return try keys.event(eventId: eventId, occurredAt: occurredAt)
+        } catch {
+            // Without the contact's id, the joined id cannot be made: HubSpot's own id still names the event.
+            var invalid = error
+            invalid.eventId = eventId ?? sentEventId
+            throw invalid
+        }
     }
 
     /// A workflow webhook: the contact's object, opted out when one of `optOutProperties` is true.
-    private func workflowEvent(_ root: JSONValue) throws(WebhookError) -> OptOutEvent? {
+    private func workflowEvent(_ root: JSONValue) throws(InvalidEvent) -> OptOutEvent? {
         let properties = root["properties"].flatMap { $0.asObject == nil ? nil : $0 } ?? root
         guard optOutProperties.contains(where: { Self.isTrue(Self.unwrap(properties[$0])) }) else { return nil }
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)

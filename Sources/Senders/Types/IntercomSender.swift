@@ -48,7 +48,7 @@ public struct IntercomSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -58,18 +58,21 @@ public struct IntercomSender: WebhookSender {
         guard root.asObject != nil, let topic = root["topic"]?.asString else {
             throw .badRequest("expected an Intercom notification: a JSON object with a 'topic'")
         }
-        let item = root["data"]?["item"]
-        guard Self.isOptOut(topic: topic, item: item) else { return [] }
-        guard var item, item.asObject != nil else {
-            throw .badRequest("the \(topic) notification has no data.item object")
+        return DecodedEvents { () throws(InvalidEvent) in
+            let item = root["data"]?["item"]
+            guard Self.isOptOut(topic: topic, item: item) else { return nil }
+            let eventId = Self.idText(root["id"])
+            guard var item, item.asObject != nil else {
+                throw InvalidEvent(eventId: eventId, reason: "the \(topic) notification has no data.item object")
+            }
+            if let contact = item["contact"], contact.asObject != nil { item = contact }
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.crmId(Self.idText(item["id"]))
+            keys.email(item["email"]?.asString)
+            keys.phone(item["phone"]?.asString)
+            let occurredAt = root["created_at"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
+            return try keys.event(eventId: eventId, occurredAt: occurredAt)
         }
-        if let contact = item["contact"], contact.asObject != nil { item = contact }
-        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        keys.crmId(Self.idText(item["id"]))
-        keys.email(item["email"]?.asString)
-        keys.phone(item["phone"]?.asString)
-        let occurredAt = root["created_at"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
-        return [try keys.event(eventId: Self.idText(root["id"]), occurredAt: occurredAt)]
     }
 
     /// Whether a notification withdraws consent; see the type's description.

@@ -11,7 +11,8 @@ import OptOutCore
 /// Events whose topic's name starts with `unsubscribed_` (from email or SMS marketing, from a list) or speaks of a
 /// suppression (`manually_suppressed_from_email_marketing`, …) are opt-outs. The profile id
 /// (`payload.data.relationships.profile.data.id`) is the CRM id; email and phone come from the event's properties,
-/// or from the profile when the payload includes it. The event id is `external_id`, else the event's own id.
+/// or from the profile when the payload includes it. The event id is `external_id`, else the event's own id. An
+/// entry of `data` without a topic, or an opt-out without a usable contact, is invalid, and the others are decoded.
 public struct KlaviyoSender: WebhookSender {
     public static let type = "klaviyo"
 
@@ -59,7 +60,7 @@ public struct KlaviyoSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -69,11 +70,13 @@ public struct KlaviyoSender: WebhookSender {
         guard let items = root["data"]?.asArray else {
             throw .badRequest("expected a Klaviyo webhook: an object whose 'data' is an array of events")
         }
-        var events: [OptOutEvent] = []
-        for (index, item) in items.enumerated() {
-            guard let topic = item["topic"]?.asString else { throw .badRequest("data[\(index)] has no topic") }
-            guard Self.isOptOut(topic: topic) else { continue }
+        return DecodedEvents(batch: items) { (_, item) throws(InvalidEvent) in
             let event = item["payload"]?["data"]
+            let eventId = Self.idText(item["external_id"]) ?? Self.idText(event?["id"])
+            guard let topic = item["topic"]?.asString else {
+                throw InvalidEvent(eventId: eventId, reason: "the entry of 'data' has no topic")
+            }
+            guard Self.isOptOut(topic: topic) else { return nil }
             let attributes = event?["attributes"]
             let properties = attributes?["event_properties"]
             let profileId = Self.idText(event?["relationships"]?["profile"]?["data"]?["id"])
@@ -84,10 +87,8 @@ public struct KlaviyoSender: WebhookSender {
             keys.email(attributes?["email"]?.asString ?? profile?["email"]?.asString)
             keys.phone(properties?["phone_number"]?.asString ?? properties?["$phone_number"]?.asString)
             keys.phone(attributes?["phone_number"]?.asString ?? profile?["phone_number"]?.asString)
-            let eventId = Self.idText(item["external_id"]) ?? Self.idText(event?["id"])
-            events.append(try keys.event(eventId: eventId, occurredAt: Self.date(attributes)))
+            return try keys.event(eventId: eventId, occurredAt: Self.date(attributes))
         }
-        return events
     }
 
     /// Whether a topic such as `event:klaviyo.unsubscribed_from_sms_marketing` withdraws consent.

@@ -35,9 +35,9 @@ public struct MailchimpSender: WebhookSender {
         try URLToken.check(request, against: token, place: "the webhook's URL")
     }
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         // The validation request carries nothing to decode.
-        if request.method == "GET" || request.method == "HEAD" { return [] }
+        if request.method == "GET" || request.method == "HEAD" { return DecodedEvents() }
         let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
         func field(_ name: String) -> String? {
             guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
@@ -46,19 +46,21 @@ public struct MailchimpSender: WebhookSender {
         guard let type = field("type") else {
             throw .badRequest("expected a form-encoded Mailchimp webhook with a 'type' field")
         }
-        guard type == "unsubscribe" || type == "cleaned" else { return [] }
-        let email = field("data[email]")
-        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        keys.crmId(field("data[id]"))
-        keys.email(email)
-        keys.phone(field("data[merges][PHONE]"))
-        keys.phone(field("data[merges][SMSPHONE]"))
-        let firedAt = field("fired_at")
-        var eventId: String?
-        if let member = field("data[id]") ?? email, let firedAt {
-            eventId = "\(type)-\(member)-\(firedAt)"
+        return DecodedEvents { () throws(InvalidEvent) in
+            guard type == "unsubscribe" || type == "cleaned" else { return nil }
+            let email = field("data[email]")
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.crmId(field("data[id]"))
+            keys.email(email)
+            keys.phone(field("data[merges][PHONE]"))
+            keys.phone(field("data[merges][SMSPHONE]"))
+            let firedAt = field("fired_at")
+            var eventId: String?
+            if let member = field("data[id]") ?? email, let firedAt {
+                eventId = "\(type)-\(member)-\(firedAt)"
+            }
+            return try keys.event(eventId: eventId, occurredAt: firedAt.flatMap(Self.date))
         }
-        return [try keys.event(eventId: eventId, occurredAt: firedAt.flatMap(Self.date))]
     }
 
     /// `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC.

@@ -68,7 +68,7 @@ public struct PipedriveSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -79,13 +79,24 @@ public struct PipedriveSender: WebhookSender {
             throw .badRequest("expected a Pipedrive webhook: a JSON object with 'meta'")
         }
         let isVersion1 = root["v"]?.intValue == 1 || meta["v"]?.intValue == 1 || meta["object"] != nil
-        return try (isVersion1 ? version1(root, meta: meta) : version2(root, meta: meta)).map { [$0] } ?? []
-    }
-
-    private func version2(_ root: JSONValue, meta: JSONValue) throws(WebhookError) -> OptOutEvent? {
+        if isVersion1 {
+            guard let action = meta["action"]?.asString, let object = meta["object"]?.asString else {
+                throw .badRequest("'meta' has no 'action' and 'object'")
+            }
+            return DecodedEvents { () throws(InvalidEvent) in
+                try version1(root, meta: meta, action: action, object: object)
+            }
+        }
         guard let action = meta["action"]?.asString, let entity = meta["entity"]?.asString else {
             throw .badRequest("'meta' has no 'action' and 'entity'")
         }
+        return DecodedEvents { () throws(InvalidEvent) in try version2(root, meta: meta, action: action, entity: entity)
+        }
+    }
+
+    private func version2(
+        _ root: JSONValue, meta: JSONValue, action: String, entity: String
+    ) throws(InvalidEvent) -> OptOutEvent? {
         guard entity == "person" else { return nil }
         let data = Self.object(root["data"])
         let previous = Self.object(root["previous"])
@@ -115,10 +126,9 @@ public struct PipedriveSender: WebhookSender {
         return try keys.event(eventId: Self.idText(meta["id"]), occurredAt: Self.date(meta["timestamp"]))
     }
 
-    private func version1(_ root: JSONValue, meta: JSONValue) throws(WebhookError) -> OptOutEvent? {
-        guard let action = meta["action"]?.asString, let object = meta["object"]?.asString else {
-            throw .badRequest("'meta' has no 'action' and 'object'")
-        }
+    private func version1(
+        _ root: JSONValue, meta: JSONValue, action: String, object: String
+    ) throws(InvalidEvent) -> OptOutEvent? {
         guard object == "person" else { return nil }
         let current = Self.object(root["current"])
         let previous = Self.object(root["previous"])

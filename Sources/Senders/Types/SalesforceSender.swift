@@ -15,7 +15,8 @@ import OptOutCore
 /// A `Notification` is an opt-out when its `sObject` has `HasOptedOutOfEmail` or `DoNotCall` true. One that has
 /// neither field is also an opt-out: the outbound message is then a bare "this contact opted out" signal, fired by a
 /// flow or workflow rule whose criteria are the opt-out, and ignoring it would lose the opt-out silently. The event
-/// id is the notification's `Id`, which Salesforce keeps across its retries.
+/// id is the notification's `Id`, which Salesforce keeps across its retries. A `Notification` without `sObject`, or
+/// one whose fields name no usable contact, is invalid, and the others of the message are decoded.
 ///
 /// Salesforce retries until it reads `<Ack>true</Ack>`, so every answer is the SOAP `notificationsResponse`
 /// envelope with `Ack` true once the message is journaled, and a SOAP fault otherwise.
@@ -76,26 +77,24 @@ public struct SalesforceSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let message = try SalesforceOutboundMessage.parse(request.body, untilOrganizationId: false)
-        var events: [OptOutEvent] = []
-        for (index, notification) in message.notifications.enumerated() {
+        return DecodedEvents(batch: message.notifications) { (_, notification) throws(InvalidEvent) in
             guard let fields = notification.fields else {
-                throw .badRequest("Notification \(index) has no sObject")
+                throw InvalidEvent(eventId: notification.id, reason: "the Notification has no sObject")
             }
             let emailOptOut = fields["HasOptedOutOfEmail"]
             let doNotCall = fields["DoNotCall"]
             if emailOptOut != nil || doNotCall != nil {
-                guard Self.isTrue(emailOptOut) || Self.isTrue(doNotCall) else { continue }
+                guard Self.isTrue(emailOptOut) || Self.isTrue(doNotCall) else { return nil }
             }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             keys.crmId(fields["Id"])
             keys.email(fields["Email"])
             keys.phone(fields["Phone"])
             keys.phone(fields["MobilePhone"])
-            events.append(try keys.event(eventId: notification.id))
+            return try keys.event(eventId: notification.id)
         }
-        return events
     }
 
     /// An `xsd:boolean` true.

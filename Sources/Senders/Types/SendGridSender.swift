@@ -12,7 +12,8 @@ import OptOutCore
 ///
 /// `unsubscribe`, `group_unsubscribe` and `spamreport` events are opt-outs, one event each, keyed by `email`;
 /// the event id is `sg_event_id`, which SendGrid keeps across retries. Other events (delivered, open, bounce, …) are
-/// ignored, so a batch of only those is answered `ignored`.
+/// ignored, so a batch of only those is answered `ignored`. An element that is not an object with an `event` name,
+/// or an opt-out without a usable `email`, is invalid, and the rest of the batch is decoded.
 public struct SendGridSender: WebhookSender {
     public static let type = "sendgrid"
 
@@ -81,7 +82,7 @@ public struct SendGridSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root: JSONValue
         do {
             root = try JSONParser.parse(request.body)
@@ -91,18 +92,17 @@ public struct SendGridSender: WebhookSender {
         guard let items = root.asArray else {
             throw .badRequest("expected a SendGrid event batch: a JSON array of events")
         }
-        var events: [OptOutEvent] = []
-        for (index, item) in items.enumerated() {
+        return DecodedEvents(batch: items) { (_, item) throws(InvalidEvent) in
+            let eventId = item["sg_event_id"]?.asString
             guard item.asObject != nil, let kind = item["event"]?.asString else {
-                throw .badRequest("event \(index) is not an object with an 'event' name")
+                throw InvalidEvent(eventId: eventId, reason: "not an object with an 'event' name")
             }
-            guard Self.optOutEvents.contains(kind) else { continue }
+            guard Self.optOutEvents.contains(kind) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             keys.email(item["email"]?.asString)
             let occurredAt = item["timestamp"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
-            events.append(try keys.event(eventId: item["sg_event_id"]?.asString, occurredAt: occurredAt))
+            return try keys.event(eventId: eventId, occurredAt: occurredAt)
         }
-        return events
     }
 
     // MARK: Signing

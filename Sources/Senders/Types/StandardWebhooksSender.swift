@@ -97,7 +97,7 @@ public struct StandardWebhooksSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         try mapping.events(
             in: request.body, sender: name, defaultCountryCode: defaultCountryCode,
             defaultEventId: request.headers["webhook-id"])

@@ -107,7 +107,7 @@ public struct TwilioSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
         func field(_ name: String) -> String? {
             guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
@@ -117,10 +117,12 @@ public struct TwilioSender: WebhookSender {
         guard messageId != nil || field("From") != nil else {
             throw .badRequest("expected a form-encoded Twilio message with MessageSid and From")
         }
-        guard Self.isOptOut(optOutType: field("OptOutType"), body: field("Body")) else { return [] }
-        var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        keys.phone(field("From").map(Self.withoutChannel))
-        return [try keys.event(eventId: messageId)]
+        return DecodedEvents { () throws(InvalidEvent) in
+            guard Self.isOptOut(optOutType: field("OptOutType"), body: field("Body")) else { return nil }
+            var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
+            keys.phone(field("From").map(Self.withoutChannel))
+            return try keys.event(eventId: messageId)
+        }
     }
 
     /// Whether a message withdraws consent: Twilio's own classification when it sent one, else a STOP keyword.

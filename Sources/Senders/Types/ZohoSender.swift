@@ -8,7 +8,8 @@ import OptOutCore
 /// An `affected_values` entry whose `values` have one of `optOutFields` true is an opt-out of that record; the
 /// channel must be watched with `return_affected_field_values: true` and the opt-out fields in its `fields`, or
 /// Zoho sends no values to judge. A `delete` of Contacts or Leads is an opt-out of every id in `ids`. The event id
-/// is `channel_id-server_time-record_id`.
+/// is `channel_id-server_time-record_id`. An entry of `ids` that is not a record id, or an `affected_values` entry
+/// without `values` or without a usable contact, is invalid, and the other entries are decoded.
 public struct ZohoSender: WebhookSender {
     public static let type = "zoho"
 
@@ -45,7 +46,7 @@ public struct ZohoSender: WebhookSender {
 
     // MARK: Decoding
 
-    public func decode(_ request: HTTPRequest) throws(WebhookError) -> [OptOutEvent] {
+    public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root = try Self.parse(request.body)
         let channel = Self.idText(root["channel_id"]) ?? ""
         let serverTime = Self.idText(root["server_time"])
@@ -53,35 +54,37 @@ public struct ZohoSender: WebhookSender {
         let eventId = { (record: String) -> String? in serverTime.map { "\(channel)-\($0)-\(record)" } }
 
         if root["operation"]?.asString?.lowercased() == "delete" {
-            guard let module = root["module"]?.asString, Self.personModules.contains(module) else { return [] }
+            // A deletion of another module's records is one notification that is not an opt-out.
+            guard let module = root["module"]?.asString, Self.personModules.contains(module) else {
+                return DecodedEvents(ignored: 1)
+            }
             guard let ids = root["ids"]?.asArray else { throw .badRequest("a delete notification must list 'ids'") }
-            var events: [OptOutEvent] = []
-            for (index, element) in ids.enumerated() {
-                guard let id = Self.idText(element) else { throw .badRequest("ids[\(index)] is not a record id") }
+            return DecodedEvents(batch: ids) { (_, element) throws(InvalidEvent) in
+                guard let id = Self.idText(element) else {
+                    throw InvalidEvent(reason: "the entry of 'ids' is not a record id but \(element.kindDescription)")
+                }
                 var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
                 keys.crmId(id)
-                events.append(try keys.event(eventId: eventId(id), occurredAt: occurredAt))
+                return try keys.event(eventId: eventId(id), occurredAt: occurredAt)
             }
-            return events
         }
 
-        guard let affected = root["affected_values"] else { return [] }
+        guard let affected = root["affected_values"] else { return DecodedEvents(ignored: 1) }
         guard let entries = affected.asArray else { throw .badRequest("'affected_values' must be an array") }
-        var events: [OptOutEvent] = []
-        for (index, entry) in entries.enumerated() {
-            guard let values = entry["values"], values.asObject != nil else {
-                throw .badRequest("affected_values[\(index)] has no 'values' object")
-            }
-            guard optOutFields.contains(where: { Self.isTrue(values[$0]) }) else { continue }
+        return DecodedEvents(batch: entries) { (_, entry) throws(InvalidEvent) in
             let record = Self.idText(entry["record_id"])
+            guard let values = entry["values"], values.asObject != nil else {
+                throw InvalidEvent(
+                    eventId: record.flatMap(eventId), reason: "the entry of 'affected_values' has no 'values' object")
+            }
+            guard optOutFields.contains(where: { Self.isTrue(values[$0]) }) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             keys.crmId(record)
             keys.email(values["Email"]?.asString)
             keys.phone(values["Phone"]?.asString)
             keys.phone(values["Mobile"]?.asString)
-            events.append(try keys.event(eventId: record.flatMap(eventId), occurredAt: occurredAt))
+            return try keys.event(eventId: record.flatMap(eventId), occurredAt: occurredAt)
         }
-        return events
     }
 
     private static func parse(_ body: [UInt8]) throws(WebhookError) -> JSONValue {
