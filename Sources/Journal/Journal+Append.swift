@@ -182,6 +182,25 @@ extension Journal {
         return try Int.fetchOne(settled, arguments: arguments) != nil
     }
 
+    /// Of these leads, those that an opt-out's row already deleted (or did before it was pruned), with that opt-out.
+    static func deletedBefore(_ leads: [Lead], _ db: Database) throws -> [Lead: String] {
+        guard !leads.isEmpty else { return [:] }
+        let inLeads = try db.cachedStatement(
+            sql: "SELECT opt_out_id FROM leads WHERE pearl_id = ? AND lead_id = ? AND status = 'deleted' LIMIT 1")
+        let settled = try db.cachedStatement(
+            sql: "SELECT opt_out_id FROM settled_leads WHERE pearl_id = ? AND lead_id = ?")
+        var found: [Lead: String] = [:]
+        for lead in leads {
+            let arguments: StatementArguments = [lead.pearlId, lead.leadId]
+            if let id = try String.fetchOne(inLeads, arguments: arguments)
+                ?? String.fetchOne(settled, arguments: arguments)
+            {
+                found[lead] = id
+            }
+        }
+        return found
+    }
+
     static func insertRowStatement(_ db: Database) throws -> Statement {
         try db.cachedStatement(
             sql: """
@@ -199,10 +218,17 @@ extension Journal {
         let blacklisted = try Self.suppress(item, optOutID: id, at: receivedAt, db)
         var seenPhones = Set<String>()
         let phones = item.blacklist.filter { !blacklisted.contains($0) && seenPhones.insert($0).inserted }
-        var rows = leads.map { (kind: ActionKind.delete, lead: $0) }
-        rows += phones.map { (kind: ActionKind.blacklist, lead: Lead(pearlId: "", leadId: $0)) }
-        let status =
-            item.isInvalid ? .invalid : OptOutStatus.aggregate(rows.lazy.map { ($0.kind, item.initialStatus) })
+        // A lead that an earlier opt-out deleted is not sent again: NLPearl would answer `false` for it, and the
+        // opt-out would read `not_deleted` though the lead is gone. Its row is deleted at once, with an attempt that
+        // names the opt-out that deleted it.
+        let deletedBy = item.initialStatus == .pending ? try Self.deletedBefore(leads, db) : [:]
+        var rows = leads.map {
+            (kind: ActionKind.delete, lead: $0, status: deletedBy[$0] == nil ? item.initialStatus : .deleted)
+        }
+        rows += phones.map {
+            (kind: ActionKind.blacklist, lead: Lead(pearlId: "", leadId: $0), status: item.initialStatus)
+        }
+        let status = item.isInvalid ? .invalid : OptOutStatus.aggregate(rows.lazy.map { ($0.kind, $0.status) })
         try db.cachedStatement(
             sql: """
                 INSERT INTO opt_outs
@@ -220,12 +246,20 @@ extension Journal {
         records.reserveCapacity(rows.count)
         for row in rows {
             try insertRow.execute(arguments: [
-                id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, item.initialStatus.rawValue, receivedAt, now,
+                id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, row.status.rawValue, receivedAt, now,
             ])
-            records.append(
-                LeadRecord(
-                    rowID: db.lastInsertedRowID, kind: row.kind, pearlId: row.lead.pearlId, leadId: row.lead.leadId,
-                    status: item.initialStatus, queuedAt: Timestamp.date(receivedAt)))
+            var record = LeadRecord(
+                rowID: db.lastInsertedRowID, kind: row.kind, pearlId: row.lead.pearlId, leadId: row.lead.leadId,
+                status: row.status, queuedAt: Timestamp.date(receivedAt))
+            if let earlier = deletedBy[row.lead], row.kind == .delete {
+                let attempt = Attempt(
+                    at: Timestamp.date(now), outcome: "deleted_previously", detail: "deleted by \(earlier)")
+                try db.cachedStatement(
+                    sql: "INSERT INTO attempts (lead_row_id, at, outcome, detail) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [record.rowID, now, attempt.outcome, attempt.detail])
+                record.attempts = [attempt]
+            }
+            records.append(record)
         }
         return OptOutRecord(
             id: id, source: item.source, idempotencyKey: item.isInvalid ? nil : item.idempotencyKey, keys: item.keys,

@@ -119,6 +119,34 @@ struct JournalSuppressionTests {
         }
     }
 
+    @Test("A lead that an earlier opt-out deleted is recorded deleted at once, not sent again to be answered false")
+    func deletedPreviously() async throws {
+        try await withJournal { journal, _ in
+            let lead = Lead(pearlId: Self.pearl, leadId: "L1")
+            let first = try await journal.append(Journal.NewOptOut(source: "api", keys: [], leads: [lead])).record
+            try await journal.recordOutcomes([
+                .init(
+                    leadRowID: first.leads[0].rowID, attempt: .init(at: Date(), outcome: "deleted"), newStatus: .deleted
+                )
+            ])
+            let second = try await journal.append(
+                Journal.NewOptOut(
+                    source: "hubspot", keys: [], leads: [lead, Lead(pearlId: Self.pearl, leadId: "L2")])
+            ).record
+            #expect(second.leads.map(\.status) == [.deleted, .pending])
+            #expect(second.leads[0].attempts.map(\.outcome) == ["deleted_previously"])
+            #expect(second.leads[0].attempts.first?.detail == "deleted by \(first.id)")
+            #expect(try await journal.pendingLeads().map(\.lead.leadId) == ["L2"])
+            let stored = try #require(try await journal.record(id: second.id))
+            #expect(stored.leads[0].attempts.map(\.outcome) == ["deleted_previously"])
+            // In a dry run nothing is sent anyway, so nothing is looked up.
+            let dry = try await journal.append(
+                Journal.NewOptOut(source: "api", keys: [], leads: [lead], initialStatus: .dryRun)
+            ).record
+            #expect(dry.status == .dryRun)
+        }
+    }
+
     @Test("An invalid event is journaled with its reason, suppresses nothing, and does not block a corrected resend")
     func invalidEvents() async throws {
         try await withJournal { journal, _ in
