@@ -328,7 +328,9 @@ import Testing
     ) async throws {
         #expect(try journaledCount(bridge) == journaled, "records before the check", sourceLocation: sourceLocation)
         let calls = bridge.fake.callCount
-        let response = try await bridge.optOut(Self.validBody)
+        // A lead no request named before, so that it takes a call: one the journal knows deleted is not sent again.
+        let response = try await bridge.optOut(
+            #"{"leads": [{"pearlId": "p-check", "leadId": "\#(UUID().uuidString)"}]}"#)
         #expect(response.status == 200, "\(response.text)", sourceLocation: sourceLocation)
         #expect(try journaledCount(bridge) == journaled + 1, sourceLocation: sourceLocation)
         #expect(bridge.fake.callCount == calls + 1, sourceLocation: sourceLocation)
