@@ -10,12 +10,17 @@ extension BridgeConfiguration {
         /// The largest request body accepted; a larger one is answered 413 before it is read.
         public var maxBodyBytes: Int
         /// Concurrent connections at most (≥ 1), idle ones included: room for many slow clients besides the working
-        /// ones, so a thousand idle sockets do not lock out a sender.
+        /// ones, so a thousand idle sockets do not lock out a sender. What they can make the process hold is bounded
+        /// by ``maxBufferedBodyBytes``, not by this.
         public var connectionLimit: Int
         /// Concurrent connections per client address at most; 0 for no limit.
         public var perIPConnectionLimit: Int
         /// Seconds before an idle connection is closed (≥ 1).
         public var idleTimeoutSeconds: Int
+        /// Request bodies held at once over every connection, before they are authenticated (≥ `maxBodyBytes`); a
+        /// body that would pass it is answered 503 (429 for GoHighLevel) with `Retry-After`, unread when its
+        /// `Content-Length` says so.
+        public var maxBufferedBodyBytes: Int
         /// HTTPS; off unless both files are set.
         public var tls: TLSSettings
 
@@ -28,6 +33,7 @@ extension BridgeConfiguration {
             connectionLimit: Int = 4096,
             perIPConnectionLimit: Int = 0,
             idleTimeoutSeconds: Int = 30,
+            maxBufferedBodyBytes: Int = 67_108_864,
             tls: TLSSettings = TLSSettings()
         ) {
             self.host = host
@@ -37,6 +43,7 @@ extension BridgeConfiguration {
             self.connectionLimit = connectionLimit
             self.perIPConnectionLimit = perIPConnectionLimit
             self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.maxBufferedBodyBytes = maxBufferedBodyBytes
             self.tls = tls
         }
     }

@@ -31,19 +31,30 @@ extension ConfigurationDecoder {
             value, path: "listen",
             known: [
                 "host", "port", "threads", "maxBodyBytes", "connectionLimit", "perIPConnectionLimit",
-                "idleTimeoutSeconds", "tls",
+                "idleTimeoutSeconds", "maxBufferedBodyBytes", "tls",
             ])
         let defaults = BridgeConfiguration.ListenSettings()
+        let maxBodyBytes = int(section, "maxBodyBytes", default: defaults.maxBodyBytes, in: 1...(1 << 30))
+        var buffered = int(
+            section, "maxBufferedBodyBytes", default: max(defaults.maxBufferedBodyBytes, maxBodyBytes),
+            in: 1...(1 << 40))
+        if buffered < maxBodyBytes {
+            error(
+                "listen.maxBufferedBodyBytes must be at least listen.maxBodyBytes (\(maxBodyBytes)), or no body of that "
+                    + "size could ever be taken", at: section["maxBufferedBodyBytes"])
+            buffered = maxBodyBytes
+        }
         return BridgeConfiguration.ListenSettings(
             host: string(section, "host", default: defaults.host),
             port: int(section, "port", default: defaults.port, in: 0...65535),
             threads: int(section, "threads", default: defaults.threads, in: 1...1024),
-            maxBodyBytes: int(section, "maxBodyBytes", default: defaults.maxBodyBytes, in: 1...(1 << 30)),
+            maxBodyBytes: maxBodyBytes,
             connectionLimit: int(section, "connectionLimit", default: defaults.connectionLimit, in: 1...1_000_000),
             perIPConnectionLimit: int(
                 section, "perIPConnectionLimit", default: defaults.perIPConnectionLimit, in: 0...1_000_000),
             idleTimeoutSeconds: int(
                 section, "idleTimeoutSeconds", default: defaults.idleTimeoutSeconds, in: 1...86_400),
+            maxBufferedBodyBytes: buffered,
             tls: tls(section["tls"]))
     }
 

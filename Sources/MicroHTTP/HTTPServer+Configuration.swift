@@ -21,7 +21,8 @@ extension HTTPServer {
         /// Larger bodies are answered 413: by `Content-Length` before reading, or as soon as a chunked body passes it.
         public var maxBodyBytes: Int
         /// Connections open at once, idle ones included. The default leaves room for a thousand slow or idle
-        /// clients besides the working ones; ``HTTPServer/start()`` raises the open-file soft limit to fit.
+        /// clients besides the working ones (their bodies are bounded by ``maxBufferedBodyBytes``, not by this);
+        /// ``HTTPServer/start()`` raises the open-file soft limit to fit.
         public var connectionLimit: Int
         /// 0 means no limit per client address.
         public var perIPConnectionLimit: Int
@@ -29,12 +30,17 @@ extension HTTPServer {
         public var idleTimeoutSeconds: Int
         /// The handler's deadline: past it the client gets 503, since a suspended connection never times out.
         public var requestTimeout: Duration
+        /// Request bodies held in memory at once, over every connection, before anything is authenticated: a body
+        /// that would pass it is refused (``Refusal/Reason/busy``, 503 with `Retry-After` by default), before it is
+        /// read when `Content-Length` says so. Bounds what slow or hostile clients can make the process hold, since
+        /// every connection may otherwise buffer ``maxBodyBytes``.
+        public var maxBufferedBodyBytes: Int
         public var tls: TLS?
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, threads: Int = 2, maxBodyBytes: Int = 1 << 20,
             connectionLimit: Int = 4096, perIPConnectionLimit: Int = 0, idleTimeoutSeconds: Int = 30,
-            requestTimeout: Duration = .seconds(30), tls: TLS? = nil
+            requestTimeout: Duration = .seconds(30), maxBufferedBodyBytes: Int = 64 << 20, tls: TLS? = nil
         ) {
             self.host = host
             self.port = port
@@ -44,6 +50,7 @@ extension HTTPServer {
             self.perIPConnectionLimit = perIPConnectionLimit
             self.idleTimeoutSeconds = idleTimeoutSeconds
             self.requestTimeout = requestTimeout
+            self.maxBufferedBodyBytes = maxBufferedBodyBytes
             self.tls = tls
         }
     }

@@ -23,8 +23,19 @@ public final class HTTPServer: Sendable {
     private let daemon = Mutex<DaemonHandle?>(nil)
     private let boundPort = Atomic<Int>(0)
 
-    public init(configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
-        core = ServerCore(configuration: configuration, handler: handler)
+    /// Shapes the answer to a request that the server refuses itself (``Refusal``), so that each client hears it in
+    /// its own dialect. It runs on libmicrohttpd's threads and must not block.
+    public typealias RefusalResponder = @Sendable (Refusal) -> HTTPResponse
+
+    /// Creates a server; ``start()`` binds it.
+    ///
+    /// - Parameter refusal: the answer to requests refused while shutting down or past their deadline; by default
+    ///   ``Refusal/defaultResponse``, a 503 problem with `Retry-After`.
+    public init(
+        configuration: Configuration, refusal: RefusalResponder? = nil,
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) {
+        core = ServerCore(configuration: configuration, refusal: refusal, handler: handler)
     }
 
     /// A server dropped without ``shutdown(gracePeriod:)`` still stops cleanly: MHD_stop_daemon aborts the process
@@ -32,7 +43,7 @@ public final class HTTPServer: Sendable {
     deinit {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
         core.draining.store(true, ordering: .releasing)
-        core.close(answeringWith: ServerCore.shuttingDownResponse)
+        core.close()
         let deadline = ContinuousClock.now.advanced(by: .seconds(1))
         while core.activeRequests.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
             usleep(2_000)
@@ -45,6 +56,9 @@ public final class HTTPServer: Sendable {
 
     /// The port the server listens on, once started.
     public var port: Int { boundPort.load(ordering: .acquiring) }
+
+    /// Whether ``shutdown(gracePeriod:)`` began: requests are still taken until its grace period ends.
+    public var isDraining: Bool { core.draining.load(ordering: .acquiring) }
 
     /// The number of requests being handled or read right now.
     public var activeRequests: Int { core.activeRequests.load(ordering: .relaxed) }
@@ -93,14 +107,14 @@ public final class HTTPServer: Sendable {
         core.startDeadlineSweeper()
     }
 
-    /// Answers new requests 503, lets in-flight handlers finish within `gracePeriod`, answers the rest 503, and stops.
+    /// Drains, then refuses, then stops: handlers run on for up to `gracePeriod`, new requests are still taken meanwhile
+    /// (answered with `Connection: close`), then whatever is unfinished or new is refused (the ``RefusalResponder``),
+    /// and the daemon stops.
     ///
-    /// Requests that arrive meanwhile are answered 503 with `Retry-After` and `Connection: close`.
+    /// The listening socket stays open until MHD_stop_daemon: MHD_quiesce_daemon races with a worker that drops the
+    /// socket from its epoll set at the connection limit, and libmicrohttpd 0.9.75 aborts the process then.
     public func shutdown(gracePeriod: Duration = .seconds(8)) async {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
-        // New requests, on new or kept-alive connections, are answered 503 with `Connection: close` from here on.
-        // The listening socket stays open until MHD_stop_daemon: MHD_quiesce_daemon races with a worker that drops
-        // the socket from its epoll set at the connection limit, and libmicrohttpd 0.9.75 aborts the process then.
         core.draining.store(true, ordering: .releasing)
 
         let clock = ContinuousClock()
@@ -108,7 +122,7 @@ public final class HTTPServer: Sendable {
         while core.handlingCount > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        core.close(answeringWith: ServerCore.shuttingDownResponse)
+        core.close()
         // Give MHD a moment to send what was just resumed.
         let flushDeadline = clock.now.advanced(by: .seconds(1))
         while core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {

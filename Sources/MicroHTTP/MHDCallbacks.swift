@@ -20,7 +20,8 @@ enum MHDCallbacks {
         let core = Unmanaged<ServerCore>.fromOpaque(cls!).takeUnretainedValue()
         guard let conCls, let raw = conCls.pointee else { return }
         conCls.pointee = nil
-        Unmanaged<RequestContext>.fromOpaque(raw).release()
+        let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()
+        core.releaseBody(context.reservedBytes)
         core.activeRequests.subtract(1, ordering: .relaxed)
     }
 
@@ -32,17 +33,29 @@ enum MHDCallbacks {
         // First call: headers only. Answer now only what must not wait for the body.
         if !context.headersSeen {
             context.headersSeen = true
-            if core.draining.load(ordering: .acquiring) {
-                return queue(ServerCore.shuttingDownResponse, on: connection, close: true)
+            // While draining, requests are still taken: the journal is open, and a refusal would send the sender
+            // away with its opt-out. Once the grace period is over they are refused before the body is read.
+            if core.refusing.load(ordering: .acquiring) {
+                let response = core.refuse(
+                    .shuttingDown, method: method.map { String(cString: $0) } ?? "GET", path: text(url).0 ?? "/")
+                return queue(response, on: connection, close: true)
             }
             (context.headers, context.headersAreValidUTF8) = headers(of: connection)
             if let (status, detail) = RequestFraming.refusal(context.headers) {
                 return queue(ServerCore.problem(status, detail), on: connection, close: true)
             }
-            if let length = context.headers["Content-Length"].flatMap({ Int($0) }),
-                length > core.configuration.maxBodyBytes
-            {
-                return queue(core.tooLargeResponse, on: connection, close: true)
+            if let length = context.headers["Content-Length"].flatMap({ Int($0) }) {
+                if length > core.configuration.maxBodyBytes {
+                    return queue(core.tooLargeResponse, on: connection, close: true)
+                }
+                // The whole declared body is reserved now, so that a slow client cannot grow past the budget later.
+                guard core.reserveBody(length) else {
+                    let method = method.map { String(cString: $0) } ?? "POST"
+                    return queue(
+                        core.refuse(.busy, method: method, path: text(url).0 ?? "/"), on: connection, close: true)
+                }
+                context.reservedBytes = length
+                context.body.reserveCapacity(length)
             }
             return MHD_Result.YES
         }
@@ -50,11 +63,17 @@ enum MHDCallbacks {
         // Body chunks: keep them while under the limit; past it, read on and discard, then answer 413.
         if uploadSize.pointee > 0 {
             let size = uploadSize.pointee
-            if !context.bodyTooLarge, let uploadData {
+            if !context.bodyTooLarge, !context.overBudget, let uploadData {
+                // A chunked body reserves as it grows; a declared one reserved its length on the first call.
+                let needed = context.body.count + size - context.reservedBytes
                 if context.body.count + size > core.configuration.maxBodyBytes {
                     context.bodyTooLarge = true
                     context.body = []
+                } else if needed > 0, !core.reserveBody(needed) {
+                    context.overBudget = true
+                    context.body = []
                 } else {
+                    context.reservedBytes += max(0, needed)
                     uploadData.withMemoryRebound(to: UInt8.self, capacity: size) {
                         context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size))
                     }
@@ -71,6 +90,10 @@ enum MHDCallbacks {
         if context.bodyTooLarge {
             return queue(core.tooLargeResponse, on: connection, close: true)
         }
+        if context.overBudget {
+            let method = method.map { String(cString: $0) } ?? "POST"
+            return queue(core.refuse(.busy, method: method, path: text(url).0 ?? "/"), on: connection, close: true)
+        }
         let (path, pathIsValid) = text(url)
         let request = HTTPRequest(
             method: method.map { String(cString: $0) } ?? "GET",
@@ -83,7 +106,8 @@ enum MHDCallbacks {
         context.body = []
         context.headers = HTTPHeaders()
         guard core.dispatch(request, context: context, connection: connection) else {
-            return queue(ServerCore.shuttingDownResponse, on: connection, close: true)
+            return queue(
+                core.refuse(.shuttingDown, method: request.method, path: request.path), on: connection, close: true)
         }
         return MHD_Result.YES
     }

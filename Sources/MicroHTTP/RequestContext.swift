@@ -22,6 +22,12 @@ final class RequestContext: @unchecked Sendable {
     var headersAreValidUTF8 = true
     var body: [UInt8] = []
     var bodyTooLarge = false
+    /// Bytes of the server's body budget held for this request, given back at completion.
+    var reservedBytes = 0
+    /// The body would have passed the server's budget: it is read and dropped, and the request refused as busy.
+    var overBudget = false
+    /// Method and path, set when the handler starts: what a refusal in the application's dialect needs.
+    var requestLine: (method: String, path: String)?
     let outcome = Mutex(Outcome.reading)
 
     init(rawURI: String, rawURIIsValidUTF8: Bool = true) {

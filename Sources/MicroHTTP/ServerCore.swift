@@ -7,10 +7,6 @@ import Synchronization
 
 /// What the C callbacks of one daemon share: the handler, the limits, and the requests being handled.
 final class ServerCore: Sendable {
-    // RFC 9457 problem JSON rather than text: the error shape that API clients (and SPEC §5) expect.
-    static let shuttingDownResponse = problem(503, "Service Unavailable", "The server is shutting down; try again.")
-    static let timeoutResponse = problem(503, "Service Unavailable", "The request took too long; try again.")
-
     /// An error answered before the handler runs, titled with the status's reason phrase.
     static func problem(_ status: Int, _ detail: String) -> HTTPResponse {
         let titles = [400: "Bad Request", 413: "Content Too Large", 501: "Not Implemented", 503: "Service Unavailable"]
@@ -27,27 +23,59 @@ final class ServerCore: Sendable {
     let configuration: HTTPServer.Configuration
     let tooLargeResponse: HTTPResponse
     let handler: @Sendable (HTTPRequest) async -> HTTPResponse
+    let refusal: HTTPServer.RefusalResponder
+    /// Set at shutdown: requests are still taken and handled, and answered with `Connection: close`.
     let draining = Atomic<Bool>(false)
+    /// Set once the grace period ended (``close()``): every request is refused, in the application's dialect.
+    let refusing = Atomic<Bool>(false)
     /// Requests between the URI-log and the completion callbacks.
     let activeRequests = Atomic<Int>(0)
+    /// Body bytes reserved by requests between their first and their completion callbacks.
+    let bufferedBytes = Atomic<Int>(0)
     /// Requests whose handler runs, with when it started, for the deadline sweep and for shutdown.
     private let handling = Mutex(Handling())
     /// Connections suspended and not resumed yet: more than ``handling`` holds while an answer is on its way.
     private let suspended = Atomic<Int>(0)
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
 
-    init(configuration: HTTPServer.Configuration, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
+    init(
+        configuration: HTTPServer.Configuration, refusal: HTTPServer.RefusalResponder?,
+        handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) {
         self.configuration = configuration
         self.tooLargeResponse = Self.problem(
             413, "Content Too Large", "The request body is larger than \(configuration.maxBodyBytes) bytes.")
+        self.refusal = refusal ?? { $0.defaultResponse }
         self.handler = handler
+    }
+
+    /// Reserves `count` bytes of ``HTTPServer/Configuration/maxBufferedBodyBytes`` for one request's body.
+    ///
+    /// - Returns: false, reserving nothing, when they would pass the limit.
+    func reserveBody(_ count: Int) -> Bool {
+        let total = bufferedBytes.add(count, ordering: .relaxed).newValue
+        guard total <= configuration.maxBufferedBodyBytes else {
+            bufferedBytes.subtract(count, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back what ``reserveBody(_:)`` reserved, once the request is complete.
+    func releaseBody(_ count: Int) {
+        if count > 0 { bufferedBytes.subtract(count, ordering: .relaxed) }
+    }
+
+    /// The answer to a refused request, as the application shapes it.
+    func refuse(_ reason: Refusal.Reason, method: String, path: String) -> HTTPResponse {
+        refusal(Refusal(reason: reason, method: method, path: path))
     }
 
     var handlingCount: Int { handling.withLock { $0.entries.count } }
 
     /// Suspends the connection and runs the handler on the Swift concurrency pool.
     ///
-    /// - Returns: false, and suspends nothing, once ``close(answeringWith:)`` ran: the caller answers at once.
+    /// - Returns: false, and suspends nothing, once ``close()`` ran: the caller refuses at once.
     func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Bool {
         let handle = ConnectionHandle(pointer: connection)
         // Suspend before the context becomes visible to the deadline sweep and to shutdown (resuming a connection
@@ -56,6 +84,7 @@ final class ServerCore: Sendable {
         let accepted = handling.withLock { handling in
             guard !handling.closed else { return false }
             context.outcome.withLock { $0 = .handling(connection: handle) }
+            context.requestLine = (request.method, request.path)
             suspended.add(1, ordering: .relaxed)
             MHD_suspend_connection(connection)
             handling.entries[ObjectIdentifier(context)] = (context, .now)
@@ -78,20 +107,21 @@ final class ServerCore: Sendable {
         suspended.subtract(1, ordering: .releasing)
     }
 
-    /// Answers every handler still running, makes ``dispatch(_:context:connection:)`` refuse from now on, and
+    /// Refuses every handler still running, makes ``dispatch(_:context:connection:)`` refuse from now on, and
     /// returns once no connection is suspended.
     ///
     /// MHD_stop_daemon aborts the process when it meets a suspended connection; after this it can be called. A
-    /// request whose body ends during shutdown is answered 503 on the spot instead of being suspended with nobody
+    /// request whose body ends during shutdown is refused on the spot instead of being suspended with nobody
     /// left to resume it. The wait has no deadline: once `closed` is set, the only connections still suspended are
     /// those whose answer another thread is resuming right now, which takes microseconds.
-    func close(answeringWith response: HTTPResponse) {
+    func close() {
+        refusing.store(true, ordering: .releasing)
         let contexts = handling.withLock { handling in
             handling.closed = true
             return handling.entries.values.map(\.context)
         }
         for context in contexts {
-            answer(context, with: response)
+            answer(context, with: refuse(.shuttingDown, context))
         }
         while suspended.load(ordering: .acquiring) > 0 {
             usleep(100)
@@ -111,7 +141,7 @@ final class ServerCore: Sendable {
                     handling.entries.values.filter { now - $0.started > timeout }.map(\.context)
                 }
                 for context in late {
-                    self.answer(context, with: Self.timeoutResponse)
+                    self.answer(context, with: self.refuse(.timedOut, context))
                 }
             }
         }
@@ -120,6 +150,11 @@ final class ServerCore: Sendable {
 
     func stopDeadlineSweeper() {
         sweeper.withLock { $0?.cancel() }
+    }
+
+    private func refuse(_ reason: Refusal.Reason, _ context: RequestContext) -> HTTPResponse {
+        let (method, path) = context.requestLine ?? ("GET", "/")
+        return refuse(reason, method: method, path: path)
     }
 
     private struct Handling {

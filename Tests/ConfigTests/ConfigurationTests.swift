@@ -54,6 +54,7 @@ struct ConfigurationTests {
         #expect(configuration.listen.threads == 4)
         #expect(configuration.listen.maxBodyBytes == 1_048_576)
         #expect(configuration.listen.connectionLimit == 4096)
+        #expect(configuration.listen.maxBufferedBodyBytes == 64 << 20)
         #expect(configuration.listen.perIPConnectionLimit == 0)
         #expect(configuration.listen.idleTimeoutSeconds == 30)
         #expect(configuration.listen.tls.isEnabled == false)

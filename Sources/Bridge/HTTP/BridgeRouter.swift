@@ -122,6 +122,27 @@ public struct BridgeRouter: Sendable {
         }
     }
 
+    /// The answer to a request that the listener refuses itself (shutting down, past its deadline, or too many bodies
+    /// held at once), in the
+    /// dialect of whoever sent it: a sender's own retry answer at `/hooks/{name}` (GoHighLevel 429, Salesforce a SOAP
+    /// fault, the others 503), a problem elsewhere. Each says `Retry-After`, so nothing refused is lost: the sender
+    /// sends it again.
+    public func refusal(_ refusal: Refusal) -> HTTPResponse {
+        let detail =
+            switch refusal.reason {
+            case .shuttingDown: "The service is restarting; nothing was accepted. Send it again."
+            case .timedOut: "The answer took too long; the opt-out may be journaled. Send it again (same event id)."
+            case .busy: "Too many requests are being received at once; nothing was accepted. Send it again."
+            }
+        let problem = Problem("unavailable", title: "Service Unavailable", status: 503, detail: detail)
+        if refusal.path.hasPrefix("/hooks/"), let sender = webhooks.senders[String(refusal.path.dropFirst(7))] {
+            return sender.respond(.retryLater(seconds: 5, problem: problem))
+        }
+        var response = problem.response
+        response.headers.replace(name: "Retry-After", value: "5")
+        return response
+    }
+
     private static func isRead(_ request: HTTPRequest) -> Bool {
         request.method == "GET" || request.method == "HEAD"
     }

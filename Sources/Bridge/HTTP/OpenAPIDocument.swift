@@ -232,7 +232,7 @@ enum OpenAPIDocument {
                 "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
               },
               "Unavailable": {
-                "description": "Shutting down, or the answer took too long; retry after Retry-After seconds.",
+                "description": "Shutting down (after the drain), the answer took too long, or too many request bodies are held (listen.maxBufferedBodyBytes); retry after Retry-After seconds.",
                 "headers": { "Retry-After": { "schema": { "type": "integer" } } },
                 "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
               }

@@ -92,23 +92,23 @@ struct SuppressionsEndpoint: Sendable {
     }
 
     /// The keys of a check request: 1 to ``maximumKeys`` strings under `keys`, and nothing else.
-    private static func keys(in body: [UInt8]) throws(Refusal) -> [String] {
+    private static func keys(in body: [UInt8]) throws(CheckRefusal) -> [String] {
         let value: JSONValue
         do {
             value = try JSONParser.parse(body, maximumDepth: 4)
         } catch {
-            throw Refusal.badRequest("The body is not valid JSON: \(error)")
+            throw CheckRefusal.badRequest("The body is not valid JSON: \(error)")
         }
         guard let members = value.asObject else {
-            throw Refusal.badRequest(
+            throw CheckRefusal.badRequest(
                 #"Send {"keys": ["email:jane@example.com", …]}."#, errors: ["/": ["expected an object"]])
         }
         if let stray = members.first(where: { $0.key != "keys" }) {
-            throw Refusal.badRequest(
+            throw CheckRefusal.badRequest(
                 "Unknown member '\(stray.key)'.", errors: ["/\(stray.key)": ["unknown member; expected keys"]])
         }
         guard let array = value["keys"]?.asArray, (1...maximumKeys).contains(array.count) else {
-            throw Refusal.badRequest(
+            throw CheckRefusal.badRequest(
                 "keys must be an array of 1 to \(maximumKeys) strings.",
                 errors: ["/keys": ["expected an array of 1 to \(maximumKeys) strings"]])
         }
@@ -116,7 +116,7 @@ struct SuppressionsEndpoint: Sendable {
         texts.reserveCapacity(array.count)
         for (index, element) in array.enumerated() {
             guard let text = element.asString else {
-                throw Refusal.badRequest(
+                throw CheckRefusal.badRequest(
                     "keys/\(index) is not a string.", errors: ["/keys/\(index)": ["expected a string"]])
             }
             texts.append(text)
@@ -157,10 +157,10 @@ struct SuppressionsEndpoint: Sendable {
 }
 
 /// A check request refused as a whole, with the problem to answer.
-private struct Refusal: Error {
+private struct CheckRefusal: Error {
     let problem: Problem
 
-    static func badRequest(_ detail: String, errors: [String: [String]]? = nil) -> Refusal {
-        Refusal(problem: .badRequest(detail, errors: errors))
+    static func badRequest(_ detail: String, errors: [String: [String]]? = nil) -> CheckRefusal {
+        CheckRefusal(problem: .badRequest(detail, errors: errors))
     }
 }

@@ -68,12 +68,16 @@ public final class BridgeService: Sendable {
                 idleTimeoutSeconds: listen.idleTimeoutSeconds,
                 // Past syncWait the answer is 202 or 503 anyway; this only guards against a stuck handler.
                 requestTimeout: .milliseconds(delivery.syncWaitMilliseconds) + .seconds(10),
-                tls: tls),
+                maxBufferedBodyBytes: listen.maxBufferedBodyBytes, tls: tls),
+            refusal: { router.refusal($0) },
             handler: { request in await router.handle(request) })
     }
 
     /// The port the listener is bound to, once started.
     public var port: Int { server.port }
+
+    /// Whether ``shutdown(gracePeriod:)`` began: requests are still taken and journaled until its grace period ends.
+    public var isDraining: Bool { server.isDraining }
 
     /// Starts listening, resumes the journal's pending work, and starts the reload, rescan and prune loops.
     public func start() async throws {
