@@ -74,6 +74,22 @@ struct SenderConfigurationTests {
             ])
     }
 
+    @Test("hubspot's allowLegacySignatures is a key of the type, and a misspelling of it is still an error")
+    func hubspotLegacySignaturesKey() throws {
+        let text = """
+            {"senders": [{"name": "hubspot", "type": "hubspot", "secret": "s",
+                          "publicURL": "https://bridge.example.com/hooks/hubspot", "allowLegacySignatures": true}]}
+            """
+        #expect(ConfigurationTests.problems(text) == [])
+        let hubspot = try #require(try ConfigurationTests.parse(text).configuration.sender(named: "hubspot"))
+        #expect(hubspot["allowLegacySignatures"]?.asBool == true)
+        #expect(
+            ConfigurationTests.problems(text.replacingOccurrences(of: "Signatures", with: "Signature")) == [
+                "optout-bridge.json:2:72: unknown key 'senders[0].allowLegacySignature'; did you mean "
+                    + "'senders[0].allowLegacySignatures'?"
+            ])
+    }
+
     @Test("the fourteen sender types of SPEC §3 are known")
     func knownTypes() {
         #expect(SenderConfiguration.knownTypes.count == 14)
