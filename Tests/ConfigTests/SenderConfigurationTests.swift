@@ -90,6 +90,25 @@ struct SenderConfigurationTests {
             ])
     }
 
+    @Test("a salesforce sender without a token is warned about, since an OrganizationId is no secret")
+    func salesforceWithoutTokenWarns() throws {
+        let text = """
+            {"senders": [
+              {"name": "hubspot", "type": "hubspot", "secret": "env:S", "publicURL": "https://b.example/hooks/h"},
+              {"name": "sf", "type": "salesforce", "organizationIds": ["00D000000000062"], "token": "env:S"},
+              {"name": "sf-open", "type": "salesforce", "organizationIds": ["00D000000000062"]}
+            ]}
+            """
+        let (configuration, warnings) = try ConfigurationTests.parse(text, environment: ["S": "x"])
+        #expect(configuration.senders.map(\.name) == ["hubspot", "sf", "sf-open"])
+        #expect(
+            warnings.map(\.description) == [
+                "optout-bridge.json:4:3: senders[2]: salesforce without 'token' accepts anyone who knows an "
+                    + #"OrganizationId; add "token" and append ?token=… to the endpoint URL"#
+            ])
+        #expect(warnings.map(\.severity) == [.warning])
+    }
+
     @Test("the fourteen sender types of SPEC §3 are known")
     func knownTypes() {
         #expect(SenderConfiguration.knownTypes.count == 14)
