@@ -346,7 +346,19 @@ extension ConfigurationDecoder {
         let errorCount = errors.count
         let options = resolvingReferences(in: element, path: path)
         guard let name, let type, valid, errors.count == errorCount else { return nil }
+        warnOfWeakAuthentication(element, type: type, path: path)
         return SenderConfiguration(name: name, type: type, options: options, position: element.position, file: fileName)
+    }
+
+    /// Warns of a sender that is configured to accept callers who prove nothing secret.
+    private mutating func warnOfWeakAuthentication(_ element: JSONValue, type: String, path: String) {
+        // Salesforce signs nothing, and an OrganizationId is no secret: it is in every outbound message, in setup
+        // screens and in the URLs of the org's own pages. Only the URL token proves who calls.
+        if type == "salesforce", element["token"] == nil {
+            warning(
+                "\(path): salesforce without 'token' accepts anyone who knows an OrganizationId; add \"token\" and "
+                    + "append ?token=… to the endpoint URL", at: element)
+        }
     }
 
     private mutating func senderName(_ element: JSONValue, path: String) -> String? {

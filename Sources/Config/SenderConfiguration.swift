@@ -53,7 +53,7 @@ public struct SenderConfiguration: Sendable, Equatable, CustomStringConvertible,
 
     /// The sender types of SPEC §3 and the option keys each reads (besides `name` and `type`).
     public static let knownTypes: [String: [String]] = [
-        "hubspot": ["secret", "publicURL", "optOutProperties"],
+        "hubspot": ["secret", "publicURL", "optOutProperties", "allowLegacySignatures"],
         "salesforce": ["organizationIds", "token"],
         "pipedrive": ["username", "password", "optOutFields"],
         "zoho": ["token", "optOutFields"],

@@ -33,7 +33,7 @@ struct CheckCommand: ParsableCommand {
             throw CLIError.user("the mapping file \(configuration.mapping.file) has errors")
         }
         for warning in mapping.warnings {
-            print(warning)
+            print(warning.labelled)
         }
         let statistics = mapping.statistics
         print(

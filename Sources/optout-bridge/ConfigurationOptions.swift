@@ -15,7 +15,7 @@ struct ConfigurationOptions: ParsableArguments {
             let (configuration, warnings) = try BridgeConfiguration.load(
                 file: file, environment: ProcessInfo.processInfo.environment)
             for warning in warnings {
-                FileHandle.standardError.write(Data("\(warning)\n".utf8))
+                FileHandle.standardError.write(Data("\(warning.labelled)\n".utf8))
             }
             return configuration
         } catch {

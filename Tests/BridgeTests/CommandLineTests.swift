@@ -252,6 +252,37 @@ import Testing
         #expect(result.stdout.contains("mapping.json:2:13: "))
     }
 
+    /// A Salesforce sender that any caller who knows the (public) OrganizationId can post to.
+    private static var salesforceWithoutToken: [String: Any] {
+        ["senders": [["name": "salesforce", "type": "salesforce", "organizationIds": ["00D000000000062"]]]]
+    }
+
+    /// The warning `check` and `serve` print for ``salesforceWithoutToken``, after its place in the file.
+    private static let salesforceWarning =
+        ": warning: senders[0]: salesforce without 'token' accepts anyone who knows an OrganizationId; "
+        + #"add "token" and append ?token=… to the endpoint URL"#
+
+    @Test func checkWarnsOfASalesforceSenderWithoutAToken() async throws {
+        let directory = try workspace(overrides: Self.salesforceWithoutToken)
+        let result = try await BridgeExecutable.run(
+            ["check", "--config", directory.appendingPathComponent("optout-bridge.json").path],
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let warning = try #require(result.stderr.split(separator: "\n").first { $0.contains("senders[0]") })
+        #expect(warning.hasPrefix(directory.appendingPathComponent("optout-bridge.json").path + ":"))
+        #expect(warning.hasSuffix(Self.salesforceWarning))
+    }
+
+    @Test func serveWarnsOfASalesforceSenderWithoutATokenAndServes() async throws {
+        let directory = try workspace(overrides: Self.salesforceWithoutToken)
+        let serve = try ServeProcess(
+            configuration: directory.appendingPathComponent("optout-bridge.json"),
+            environment: ["NLPEARL_API_TOKEN": "acct:secret"])
+        try await serve.waitUntilListening()
+        #expect(serve.log.contains { $0.hasSuffix(Self.salesforceWarning) }, "\(serve.log)")
+        serve.killHard()
+    }
+
     @Test func anUnknownConfigurationKeyIsAUserError() async throws {
         let directory = try workspace(overrides: ["listen": ["prot": 8080]])
         let result = try await BridgeExecutable.run(

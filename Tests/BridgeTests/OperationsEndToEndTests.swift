@@ -17,13 +17,39 @@ import Testing
         await bridge.stop()
     }
 
-    @Test func aRejectedTokenFailsReadiness() async throws {
+    /// SPEC §7: a rejected token holds the deliveries, but the journal still takes opt-outs, so readiness stays 200
+    /// (failing every replica at once would refuse the webhooks); the body, the metric and the log tell.
+    @Test func aRejectedTokenShowsInReadinessWithoutFailingIt() async throws {
         let bridge = try await BridgeHarness(behaviour: .status(401, retryAfter: nil))
         let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
         #expect(response.status == 202)
         let ready = try await bridge.request("GET", "/readyz")
-        #expect(ready.status == 503)
-        #expect(ready.text.contains("NLPearl rejects the API token"))
+        #expect(ready.status == 200, "\(ready.text)")
+        #expect(ready.header("Retry-After") == nil)
+        let body = try #require(ready.json as? [String: Any])
+        #expect(body["status"] as? String == "ready")
+        #expect(body["reasons"] as? [String] == [])
+        let checks = try #require(body["checks"] as? [String: [String: Any]])
+        #expect(checks["nlpearl"]?["ok"] as? Bool == false)
+        #expect((checks["nlpearl"]?["reason"] as? String)?.contains("NLPearl rejects the API token") == true)
+        #expect(checks["mapping"]?["ok"] as? Bool == true)
+        #expect(checks["journal"]?["ok"] as? Bool == true)
+        let metrics = try await bridge.request("GET", "/metrics").text
+        #expect(metrics.contains("optout_bridge_nlpearl_token_rejected 1"))
+        // Opt-outs are still taken and journaled while the token is rejected.
+        #expect(try await bridge.optOut(#"{"keys": ["email:john@example.com"]}"#).status == 202)
+        await bridge.stop()
+    }
+
+    @Test func theOpenAPIDocumentSaysThatARejectedTokenDoesNotFailReadiness() async throws {
+        let bridge = try await BridgeHarness()
+        let document = try #require(try await bridge.request("GET", "/openapi.json").json as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let readyz = try #require(paths["/readyz"]?["get"] as? [String: Any])
+        let responses = try #require(readyz["responses"] as? [String: [String: Any]])
+        #expect((readyz["summary"] as? String)?.contains("token") == false)
+        #expect((responses["200"]?["description"] as? String)?.contains("checks.nlpearl") == true)
+        #expect((responses["503"]?["description"] as? String)?.contains("token") == false)
         await bridge.stop()
     }
 

@@ -1,6 +1,7 @@
 import Bridge
 import FakeNLPearl
 import Foundation
+import Senders
 import TestSupport
 import Testing
 
@@ -154,6 +155,70 @@ import Testing
     }
 
     // MARK: Dialects
+
+    // MARK: HubSpot's legacy signatures
+
+    /// A `hubspot` sender, with `allowLegacySignatures` as given, whose workflow contact 3234574 is mapped.
+    private static func hubSpotWorkflow(allowLegacySignatures: Bool) -> WebhookSenderCase {
+        WebhookSenderCase(
+            type: "hubspot",
+            options: {
+                #"{"secret": "hubspot-secret", "publicURL": "https://bridge.example.com/hooks/hubspot", "#
+                    + #""allowLegacySignatures": \#(allowLegacySignatures)}"#
+            },
+            wrongOptions: { "{}" }, mappedKey: "hubspot:3234574", dialect: .json,
+            credentials: .headers(["X-HubSpot-Signature"]), spoilers: [])
+    }
+
+    /// A workflow webhook signed v1, as HubSpot signs them, beside a fresh `X-HubSpot-Request-Timestamp` that no
+    /// v1 signature covers.
+    private static func legacyWorkflowRequest() -> WebhookSenderCase.Request {
+        let body = Array(#"{"vid":3234574,"properties":{"hs_email_optout":{"value":"true"}}}"#.utf8)
+        let signature = Signatures.hex(Signatures.sha256(Array("hubspot-secret".utf8), body))
+        let timestamp = String(Int64(Date().timeIntervalSince1970 * 1000))
+        return WebhookSenderCase.Request(
+            target: "/hooks/hubspot",
+            headers: [
+                ("Content-Type", "application/json"), ("X-HubSpot-Signature", signature),
+                ("X-HubSpot-Signature-Version", "v1"), ("X-HubSpot-Request-Timestamp", timestamp),
+            ],
+            body: body)
+    }
+
+    @Test func aHubSpotRequestWithOnlyALegacySignatureIsRefusedUnlessLegacySignaturesAreAllowed() async throws {
+        try await Self.hubSpotWorkflow(allowLegacySignatures: false).withBridge { bridge in
+            let response = try await WebhookSenderCase.send(Self.legacyWorkflowRequest(), port: bridge.port)
+            #expect(response.status == 401, "\(response.text)")
+            #expect(response.text.contains("allowLegacySignatures"))
+            #expect(bridge.fake.callCount == 0)
+            let metrics = try await bridge.request("GET", "/metrics").text
+            #expect(metrics.contains(#"optout_bridge_signature_failures_total{sender="hubspot"} 1"#))
+        }
+    }
+
+    @Test func aResentLegacySignedWorkflowWebhookIsADuplicateOfTheFirst() async throws {
+        try await Self.hubSpotWorkflow(allowLegacySignatures: true).withBridge { bridge in
+            let request = Self.legacyWorkflowRequest()
+            let first = try await WebhookSenderCase.send(request, port: bridge.port)
+            #expect(first.status == 200, "\(first.text)")
+            let answer = try #require(first.json as? [String: Any])
+            #expect(answer["status"] as? String == "deleted")
+            #expect((answer["duplicate"] as? Bool ?? false) == false)
+            let calls = bridge.fake.callCount
+            #expect(calls == 1)
+
+            // A replay of the same signed body, minutes later: the workflow webhook carries no event id of its own.
+            let second = try await WebhookSenderCase.send(request, port: bridge.port)
+            #expect(second.status == 200, "\(second.text)")
+            let replay = try #require(second.json as? [String: Any])
+            #expect(replay["duplicate"] as? Bool == true)
+            #expect(replay["ids"] as? [String] == answer["ids"] as? [String])
+            #expect(bridge.fake.callCount == calls)
+            let ids = try #require(answer["ids"] as? [String])
+            let record = try #require(try await bridge.get("/v1/opt-outs/\(ids[0])").json as? [String: Any])
+            #expect((record["idempotencyKey"] as? String)?.hasPrefix("body-sha256:") == true)
+        }
+    }
 
     @Test func goHighLevelIsAsked429WithRetryAfterWhereOthersGet503() async throws {
         let sender = try #require(WebhookSenderCase.all.first { $0.type == "gohighlevel" })

@@ -74,6 +74,41 @@ struct SenderConfigurationTests {
             ])
     }
 
+    @Test("hubspot's allowLegacySignatures is a key of the type, and a misspelling of it is still an error")
+    func hubspotLegacySignaturesKey() throws {
+        let text = """
+            {"senders": [{"name": "hubspot", "type": "hubspot", "secret": "s",
+                          "publicURL": "https://bridge.example.com/hooks/hubspot", "allowLegacySignatures": true}]}
+            """
+        #expect(ConfigurationTests.problems(text) == [])
+        let hubspot = try #require(try ConfigurationTests.parse(text).configuration.sender(named: "hubspot"))
+        #expect(hubspot["allowLegacySignatures"]?.asBool == true)
+        #expect(
+            ConfigurationTests.problems(text.replacingOccurrences(of: "Signatures", with: "Signature")) == [
+                "optout-bridge.json:2:72: unknown key 'senders[0].allowLegacySignature'; did you mean "
+                    + "'senders[0].allowLegacySignatures'?"
+            ])
+    }
+
+    @Test("a salesforce sender without a token is warned about, since an OrganizationId is no secret")
+    func salesforceWithoutTokenWarns() throws {
+        let text = """
+            {"senders": [
+              {"name": "hubspot", "type": "hubspot", "secret": "env:S", "publicURL": "https://b.example/hooks/h"},
+              {"name": "sf", "type": "salesforce", "organizationIds": ["00D000000000062"], "token": "env:S"},
+              {"name": "sf-open", "type": "salesforce", "organizationIds": ["00D000000000062"]}
+            ]}
+            """
+        let (configuration, warnings) = try ConfigurationTests.parse(text, environment: ["S": "x"])
+        #expect(configuration.senders.map(\.name) == ["hubspot", "sf", "sf-open"])
+        #expect(
+            warnings.map(\.description) == [
+                "optout-bridge.json:4:3: senders[2]: salesforce without 'token' accepts anyone who knows an "
+                    + #"OrganizationId; add "token" and append ?token=… to the endpoint URL"#
+            ])
+        #expect(warnings.map(\.severity) == [.warning])
+    }
+
     @Test("the fourteen sender types of SPEC §3 are known")
     func knownTypes() {
         #expect(SenderConfiguration.knownTypes.count == 14)

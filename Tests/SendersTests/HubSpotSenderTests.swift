@@ -138,10 +138,10 @@ struct HubSpotSenderTests {
         #expect(refusal { try hubspot.authenticate(request(body, query: query, headers: good), now: signedAt) } == 401)
     }
 
-    @Test("v1 and v2 signatures of a workflow webhook are accepted")
+    @Test("v1 and v2 signatures of a workflow webhook are accepted with allowLegacySignatures")
     func legacySignatures() throws {
         let body = try fixture("hubspot-workflow.json")
-        let hubspot = try sender()
+        let hubspot = try sender(#", "allowLegacySignatures": true"#)
         let v1: HTTPHeaders = [
             "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3",
             "X-HubSpot-Signature-Version": "v1",
@@ -162,6 +162,82 @@ struct HubSpotSenderTests {
         ]
         #expect(refusal { try hubspot.authenticate(request(body, headers: unversioned), now: signedAt) } == 401)
         #expect(refusal { try hubspot.authenticate(request(body + [0x20], headers: v1), now: signedAt) } == 401)
+    }
+
+    @Test(
+        "without allowLegacySignatures, a v1 or v2 signature is refused, even beside a fresh request timestamp",
+        arguments: [
+            ("v1", "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3"),
+            ("v2", "10CDB0059BAC573B33D87BE034C0A31CF679FF8EBCAA76A2E5C209F0DD06BC6E"),
+        ])
+    func legacySignaturesNeedTheOption(_ version: String, _ signature: String) throws {
+        let body = try fixture("hubspot-workflow.json")
+        // The timestamp is not covered by a v1 or v2 signature, so it cannot make a replay stale.
+        let headers: HTTPHeaders = [
+            "X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version,
+            "X-HubSpot-Request-Timestamp": Self.timestamp,
+        ]
+        for hubspot in [try sender(), try sender(#", "allowLegacySignatures": false"#)] {
+            #expect(throws: WebhookError.self) {
+                try hubspot.authenticate(request(body, headers: headers), now: signedAt)
+            }
+            do {
+                try hubspot.authenticate(request(body, headers: headers), now: signedAt)
+            } catch {
+                #expect(error.status == 401)
+                #expect(error.message.contains("allowLegacySignatures"), "\(error.message)")
+            }
+        }
+        try sender(#", "allowLegacySignatures": true"#).authenticate(request(body, headers: headers), now: signedAt)
+    }
+
+    @Test("HubSpot's documented v1 example verifies with allowLegacySignatures")
+    func documentedV1Example() throws {
+        let body = Array(
+            (#"[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"#
+                + #""subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","#
+                + #""changeFlag":"NEW","appId":54321}]"#).utf8)
+        let hubspot = try HubSpotSender(
+            name: "hubspot",
+            options: SenderOptions(
+                #"{"secret": "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy", "publicURL": "\#(publicURL)", "#
+                    + #""allowLegacySignatures": true}"#))
+        let headers: HTTPHeaders = [
+            "X-HubSpot-Signature": "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de",
+            "X-HubSpot-Signature-Version": "v1",
+        ]
+        try hubspot.authenticate(request(body, headers: headers), now: signedAt)
+    }
+
+    @Test("a workflow webhook has no event id, so its event id is the SHA-256 of the signed body")
+    func workflowEventIdIsTheBodyDigest() throws {
+        let body = try fixture("hubspot-workflow.json")
+        let hubspot = try sender()
+        // hashlib.sha256 of the fixture file.
+        let digest = "body-sha256:5d810bf3cbe6bb9f898c19076fcb2ee43ce2cdb95f82ac1a864fe4a37dbcb113"
+        #expect(try hubspot.decode(request(body, headers: [:])).events.map(\.eventId) == [digest])
+        #expect(try hubspot.decode(request(body, headers: [:])).events.map(\.eventId) == [digest])
+        var other = body
+        other.insert(UInt8(ascii: " "), at: 1)
+        #expect(
+            try hubspot.decode(request(other, headers: [:])).events.first?.eventId?.hasPrefix("body-sha256:") == true)
+        #expect(try hubspot.decode(request(other, headers: [:])).events.first?.eventId != digest)
+    }
+
+    @Test("a Webhooks API event without eventId or occurredAt is named by the body's digest and its index")
+    func apiEventWithoutIdIsNamedByTheBodyDigestAndIndex() throws {
+        let body = Array(
+            #"""
+            [{"objectId":1,"eventId":10,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             {"objectId":2,"occurredAt":5,"subscriptionType":"contact.deletion"},
+             {"objectId":3,"eventId":12,"subscriptionType":"contact.deletion"}]
+            """#.utf8)
+        // hashlib.sha256 of the body above.
+        let digest = "body-sha256:f8712c61ed23a41ab0796998b633e04d0465f7a702a528e245976501eb886819"
+        #expect(
+            try sender().decode(request(body, headers: [:])).events.map(\.eventId) == [
+                "10-5-1", digest + "#1", digest + "#2",
+            ])
     }
 
     @Test("a workflow webhook with an opt-out property yields the contact's id, email and phone")
@@ -214,6 +290,14 @@ struct HubSpotSenderTests {
                 "unknown key 'optOutProperty'; did you mean 'optOutProperties'?"
             ),
             (#"{"secret": "env:HUBSPOT_TEST_UNSET", "publicURL": "https://x.example/h"}"#, "HUBSPOT_TEST_UNSET"),
+            (
+                #"{"secret": "s", "publicURL": "https://x.example/h", "allowLegacySignatures": "yes"}"#,
+                "'allowLegacySignatures' must be true or false"
+            ),
+            (
+                #"{"secret": "s", "publicURL": "https://x.example/h", "allowLegacySignature": true}"#,
+                "unknown key 'allowLegacySignature'; did you mean 'allowLegacySignatures'?"
+            ),
         ])
     func configurationErrors(_ json: String, _ message: String) {
         do {

@@ -15,7 +15,12 @@ struct HealthEndpoints: Sendable {
         var reasons: [String] = []
         if !report.mappingLoaded { reasons.append("the mapping is not loaded") }
         if !report.journalWritable { reasons.append("the journal is not writable") }
-        if report.tokenRejected { reasons.append("NLPearl rejects the API token (401/403)") }
+        var nlpearl: [String: Any] = ["ok": !report.tokenRejected]
+        if report.tokenRejected {
+            // Not a reason to be unready: the journal keeps the opt-outs until NLPearl accepts a token.
+            nlpearl["reason"] =
+                "NLPearl rejects the API token (401/403); opt-outs are journaled and held until it accepts one"
+        }
         var mapping: [String: Any] = ["ok": report.mappingLoaded, "contacts": report.mappingContacts]
         if let failure = report.mappingReloadFailure {
             mapping["lastReloadFailed"] = true
@@ -27,7 +32,7 @@ struct HealthEndpoints: Sendable {
             "checks": [
                 "mapping": mapping,
                 "journal": ["ok": report.journalWritable],
-                "nlpearl": ["ok": !report.tokenRejected],
+                "nlpearl": nlpearl,
             ],
         ]
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()

@@ -396,11 +396,12 @@ enum OpenAPIDocument {
             },
             "/readyz": {
               "get": {
-                "summary": "Readiness: mapping loaded, journal writable, NLPearl token accepted",
+                "summary": "Readiness: mapping loaded and journal writable",
+                "description": "A rejected NLPearl token does not make the bridge unready: the journal still takes opt-outs and holds them until NLPearl accepts a token, and failing every replica at once would refuse the webhooks. It shows in the body (checks.nlpearl), the metric optout_bridge_nlpearl_token_rejected and the log.",
                 "responses": {
-                  "200": { "description": "Ready.", "content": { "application/json": { "schema": { "type": "object" } } } },
+                  "200": { "description": "Ready. checks.nlpearl.ok is false, with a reason, while NLPearl rejects the API token (401/403).", "content": { "application/json": { "schema": { "type": "object" } } } },
                   "503": {
-                    "description": "Not ready, with the reasons; or shutting down (a problem).",
+                    "description": "Not ready: the mapping is not loaded or the journal is not writable, with the reasons; or shutting down (a problem).",
                     "content": {
                       "application/json": { "schema": { "type": "object" } },
                       "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }

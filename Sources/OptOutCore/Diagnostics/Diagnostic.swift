@@ -36,6 +36,13 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         Diagnostic(severity: .warning, file: file, position: position, message: message)
     }
 
+    /// ``description`` with `warning: ` before a warning's message, as compilers print them, for a line that a
+    /// person reads among errors; an error's line is its ``description``.
+    public var labelled: String {
+        guard severity == .warning else { return description }
+        return Diagnostic(file: file, position: position, message: "warning: " + message).description
+    }
+
     /// `FILE:LINE:COLUMN: message`, or `FILE: message` without a position. The severity is not part of it.
     public var description: String {
         if let position {

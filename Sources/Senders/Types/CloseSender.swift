@@ -19,6 +19,7 @@ import OptOutCore
 ///
 /// The event id is the event's `id`; Close updates an event in place when actions on one object follow closely,
 /// so the id alone could hide a later change, and the `date_updated` is appended when there is one.
+/// An event without an `id` is named by the signed body's ``DecodedEvents/bodyDigest(_:)``.
 public struct CloseSender: WebhookSender {
     public static let type = "close"
 
@@ -82,7 +83,7 @@ public struct CloseSender: WebhookSender {
         else {
             throw .badRequest("expected a Close webhook: an object whose 'event' has object_type and action")
         }
-        return DecodedEvents { () throws(InvalidEvent) in
+        return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in
             try optOut(event, objectType: objectType, action: action)
         }
     }

@@ -9,7 +9,9 @@ import OptOutCore
 /// `encoding` (`hex`, the default, or `base64`) and `prefix` (text before the encoded digest, such as `sha256=`;
 /// none by default); its key is the sender's `secret`, read beside `hmac` like every secret. The HMAC is over the
 /// raw body alone, so there is no timestamp and a replay is caught only by the journal's event id: configure
-/// `fields.eventId` where the sender has one.
+/// `fields.eventId` where the sender has one. Without it, a HMAC-signed event is named by the body's digest
+/// (``DecodedEvents/bodyDigest(_:)``, `#` and its index in a list), so the same signed body sent again is a
+/// duplicate; a bearer-authenticated event without an id has none.
 ///
 /// Events are read with ``FieldMapping`` (`fields`, `when`).
 public struct GenericSender: WebhookSender {
@@ -181,7 +183,11 @@ public struct GenericSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        try mapping.events(in: request.body, sender: name, defaultCountryCode: defaultCountryCode)
+        // A bearer token signs nothing of the body, so only a HMAC's body can name the events that name none.
+        var bodyDigest: String?
+        if case .hmac = check { bodyDigest = DecodedEvents.bodyDigest(request.body) }
+        return try mapping.events(
+            in: request.body, sender: name, defaultCountryCode: defaultCountryCode, defaultEventId: bodyDigest)
     }
 
     // MARK: Signing

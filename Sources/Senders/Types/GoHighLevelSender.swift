@@ -16,7 +16,8 @@ import _CryptoExtras
 /// The body's `timestamp`, when present, must not be more than ``replayWindow`` old (nor 5 minutes ahead).
 /// HighLevel retries only on 429, re-sending the same payload six times about 10 minutes apart, so a 5-minute
 /// window would refuse every retry the bridge itself asked for; replays inside the window are caught by the journal's
-/// event id (`webhookId`).
+/// event id (`webhookId`; without one, the contact id and the timestamp, else the signed body's
+/// ``DecodedEvents/bodyDigest(_:)``).
 ///
 /// A `ContactDndUpdate` event is an opt-out when `dnd` is `true` or any channel of `dndSettings` (`Call`, `SMS`,
 /// `Email`, `WhatsApp`, …) has the status `active` or `permanent`; other event types, and DND updates that turn DND
@@ -187,7 +188,7 @@ public struct GoHighLevelSender: WebhookSender {
         guard root.asObject != nil, let type = root["type"]?.asString else {
             throw .badRequest("expected a HighLevel webhook: a JSON object with a 'type'")
         }
-        return DecodedEvents { () throws(InvalidEvent) in
+        return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in
             guard type == "ContactDndUpdate", Self.isDoNotDisturb(root) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             let contactId = Self.idText(root["id"]) ?? Self.idText(root["contactId"])

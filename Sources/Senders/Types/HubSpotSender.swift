@@ -7,14 +7,18 @@ import OptOutCore
 /// Authentication is `X-HubSpot-Signature-v3` (base64 HMAC-SHA256 over method, URI, body and the millisecond
 /// timestamp, with a 5-minute window); the URI is the configured `publicURL` plus the request's raw query, because a
 /// proxy in front may change host and scheme. The older v1 and v2 schemes (hex SHA-256 of the secret and the
-/// request, chosen by `X-HubSpot-Signature-Version`) are accepted too, since workflow webhooks still send them;
-/// they have no timestamp, so a replay is caught only by the journal's event id.
+/// request, chosen by `X-HubSpot-Signature-Version`) cover no timestamp, so a captured request stays valid for
+/// ever: they are refused unless `allowLegacySignatures` is true, for workflow webhooks that send nothing else.
+/// Then a replay is caught only by the journal's event id, within `journal.retentionDays`; a request timestamp
+/// beside a legacy signature is not checked, since nothing signs it.
 ///
 /// A Webhooks API array yields one event per opt-out in it: `contact.propertyChange` of a property in
 /// `optOutProperties` to `true`, `contact.deletion` and `contact.privacyDeletion` (and their generic
 /// `object.*` forms for contacts, object type `0-1`). The event id joins `eventId`, `occurredAt` and `objectId`,
 /// since HubSpot does not promise that `eventId` alone is unique. A workflow webhook (one JSON object of the
-/// contact) is an opt-out when one of `optOutProperties` in it is true.
+/// contact) is an opt-out when one of `optOutProperties` in it is true. An event without those ids, and every
+/// workflow webhook, is named by the digest of the signed body (``DecodedEvents/bodyDigest(_:)``), so that the
+/// same body sent again is a duplicate.
 ///
 /// An element of the array that is not an object, has no `subscriptionType`, or is an opt-out without a usable
 /// `objectId` is invalid, and the rest of the array is decoded.
@@ -25,6 +29,8 @@ public struct HubSpotSender: WebhookSender {
     private let secret: Secret
     private let publicURL: String
     private let optOutProperties: [String]
+    /// Whether v1 and v2 signatures, which have no replay window, are accepted without a v3 one.
+    private let allowLegacySignatures: Bool
     private let defaultCountryCode: String?
 
     public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
@@ -42,11 +48,13 @@ public struct HubSpotSender: WebhookSender {
                 "'optOutProperties' must name at least one contact property",
                 at: options.value("optOutProperties")?.position)
         }
+        let allowLegacySignatures = options.bool("allowLegacySignatures") ?? false
         try options.finish(type: Self.type)
         self.name = name
         self.secret = secret ?? Secret("")
         self.publicURL = publicURL ?? ""
         self.optOutProperties = properties
+        self.allowLegacySignatures = allowLegacySignatures
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -73,6 +81,11 @@ public struct HubSpotSender: WebhookSender {
             return
         }
         if let signature = request.headers["X-HubSpot-Signature"] {
+            guard allowLegacySignatures else {
+                throw .unauthorized(
+                    "X-HubSpot-Signature-v3 is missing; a v1 or v2 X-HubSpot-Signature has no replay window and is "
+                        + "accepted only with the sender's allowLegacySignatures")
+            }
             let expected: [UInt8]
             switch request.headers["X-HubSpot-Signature-Version"]?.lowercased() {
             case "v1":
@@ -142,9 +155,11 @@ public struct HubSpotSender: WebhookSender {
         }
         switch root.kind {
         case .array(let elements):
-            return DecodedEvents(batch: elements) { (_, element) throws(InvalidEvent) in try apiEvent(element) }
+            return DecodedEvents(batch: elements, signedBody: request.body) { (_, element) throws(InvalidEvent) in
+                try apiEvent(element)
+            }
         case .object:
-            return DecodedEvents { () throws(InvalidEvent) in try workflowEvent(root) }
+            return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in try workflowEvent(root) }
         default:
             throw .badRequest("expected a JSON array of Webhooks API events or a workflow webhook object")
         }

@@ -5,7 +5,8 @@ import OptOutCore
 /// Intercom webhook notifications: one JSON `notification_event` per request, signed with `X-Hub-Signature`.
 ///
 /// The signature is `sha1=` and the hex HMAC-SHA1 of the app's client secret over the raw body. Intercom sends no
-/// timestamp, so a replay is caught only by the journal's event id (the notification's `id`, kept across retries).
+/// timestamp, so a replay is caught only by the journal's event id (the notification's `id`, kept across retries;
+/// without one, the signed body's ``DecodedEvents/bodyDigest(_:)``).
 ///
 /// A notification is an opt-out when the last part of its topic starts with `unsubscribed` (`user.unsubscribed`,
 /// `user.unsubscribed_from_sms`, `contact.unsubscribed` and any later topic of that form), or when an update topic
@@ -58,7 +59,7 @@ public struct IntercomSender: WebhookSender {
         guard root.asObject != nil, let topic = root["topic"]?.asString else {
             throw .badRequest("expected an Intercom notification: a JSON object with a 'topic'")
         }
-        return DecodedEvents { () throws(InvalidEvent) in
+        return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in
             let item = root["data"]?["item"]
             guard Self.isOptOut(topic: topic, item: item) else { return nil }
             let eventId = Self.idText(root["id"])

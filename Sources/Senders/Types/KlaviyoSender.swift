@@ -11,8 +11,8 @@ import OptOutCore
 /// Events whose topic's name starts with `unsubscribed_` (from email or SMS marketing, from a list) or speaks of a
 /// suppression (`manually_suppressed_from_email_marketing`, …) are opt-outs. The profile id
 /// (`payload.data.relationships.profile.data.id`) is the CRM id; email and phone come from the event's properties,
-/// or from the profile when the payload includes it. The event id is `external_id`, else the event's own id. An
-/// entry of `data` without a topic, or an opt-out without a usable contact, is invalid, and the others are decoded.
+/// or from the profile when the payload includes it. The event id is `external_id`, else the event's own id, else the
+/// signed body's digest and the entry's index (``DecodedEvents/bodyDigest(_:)``). An entry of `data` without a topic, or an opt-out without a usable contact, is invalid, and the others are decoded.
 public struct KlaviyoSender: WebhookSender {
     public static let type = "klaviyo"
 
@@ -70,7 +70,7 @@ public struct KlaviyoSender: WebhookSender {
         guard let items = root["data"]?.asArray else {
             throw .badRequest("expected a Klaviyo webhook: an object whose 'data' is an array of events")
         }
-        return DecodedEvents(batch: items) { (_, item) throws(InvalidEvent) in
+        return DecodedEvents(batch: items, signedBody: request.body) { (_, item) throws(InvalidEvent) in
             let event = item["payload"]?["data"]
             let eventId = Self.idText(item["external_id"]) ?? Self.idText(event?["id"])
             guard let topic = item["topic"]?.asString else {

@@ -11,7 +11,8 @@ import OptOutCore
 /// base64 DER (a PEM block is accepted too).
 ///
 /// `unsubscribe`, `group_unsubscribe` and `spamreport` events are opt-outs, one event each, keyed by `email`;
-/// the event id is `sg_event_id`, which SendGrid keeps across retries. Other events (delivered, open, bounce, …) are
+/// the event id is `sg_event_id`, which SendGrid keeps across retries (without one, the signed body's
+/// ``DecodedEvents/bodyDigest(_:)`` and the event's index). Other events (delivered, open, bounce, …) are
 /// ignored, so a batch of only those is answered `ignored`. An element that is not an object with an `event` name,
 /// or an opt-out without a usable `email`, is invalid, and the rest of the batch is decoded.
 public struct SendGridSender: WebhookSender {
@@ -92,7 +93,7 @@ public struct SendGridSender: WebhookSender {
         guard let items = root.asArray else {
             throw .badRequest("expected a SendGrid event batch: a JSON array of events")
         }
-        return DecodedEvents(batch: items) { (_, item) throws(InvalidEvent) in
+        return DecodedEvents(batch: items, signedBody: request.body) { (_, item) throws(InvalidEvent) in
             let eventId = item["sg_event_id"]?.asString
             guard item.asObject != nil, let kind = item["event"]?.asString else {
                 throw InvalidEvent(eventId: eventId, reason: "not an object with an 'event' name")

@@ -12,7 +12,8 @@ import OptOutCore
 /// With Advanced Opt-Out, Twilio classifies the message itself and sends `OptOutType`; `STOP` is an opt-out and
 /// `START`/`HELP` are not. Without it, the body alone decides: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT in
 /// any case, surrounding whitespace ignored. The contact is `From`; the event id is `MessageSid` (`SmsSid` in
-/// older requests), which Twilio keeps when it retries.
+/// older requests), which Twilio keeps when it retries; without either, the
+/// ``DecodedEvents/bodyDigest(_:)`` of the parameters as signed, since a reordered body keeps its signature.
 ///
 /// Twilio wants TwiML back: an empty `<Response>` (which sends no reply SMS) answers every journaled message.
 public struct TwilioSender: WebhookSender {
@@ -117,7 +118,8 @@ public struct TwilioSender: WebhookSender {
         guard messageId != nil || field("From") != nil else {
             throw .badRequest("expected a form-encoded Twilio message with MessageSid and From")
         }
-        return DecodedEvents { () throws(InvalidEvent) in
+        // Twilio signs the sorted parameters, not the body's bytes: a reordered body keeps the signature.
+        return DecodedEvents(signedBody: Self.signedParameters(request.body)) { () throws(InvalidEvent) in
             guard Self.isOptOut(optOutType: field("OptOutType"), body: field("Body")) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             keys.phone(field("From").map(Self.withoutChannel))
