@@ -221,7 +221,9 @@ extension Journal {
         // A lead that an earlier opt-out deleted is not sent again: NLPearl would answer `false` for it, and the
         // opt-out would read `not_deleted` though the lead is gone. Its row is deleted at once, with an attempt that
         // names the opt-out that deleted it.
-        let deletedBy = item.initialStatus == .pending ? try Self.deletedBefore(leads, db) : [:]
+        // An enforcement (`suppressedBy`) checked its leads against the journal in this transaction already.
+        let deletedBy =
+            item.initialStatus == .pending && item.suppressedBy == nil ? try Self.deletedBefore(leads, db) : [:]
         var rows = leads.map {
             (kind: ActionKind.delete, lead: $0, status: deletedBy[$0] == nil ? item.initialStatus : .deleted)
         }

@@ -242,8 +242,26 @@ extension Journal {
     static let enforcementChunk = 2000
 
     /// Of these leads, those that no row of the journal deletes, and never did.
+    ///
+    /// One statement per campaign, its lead ids handed over as one JSON array: SQLite looks each up in
+    /// `leads_target` and `settled_leads` without a round trip through Swift per lead, six times faster than a
+    /// statement per lead for the 120,000 leads of 100,000 suppressed keys (`Benchmarks/suppression-scale.py`).
     public func unjournaledLeads(_ leads: [Lead]) throws -> [Lead] {
-        try pool.read { db in try leads.filter { try !Self.isJournaled($0, db) } }
+        let byCampaign = Dictionary(grouping: leads, by: \.pearlId)
+        return try pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT j.value FROM json_each(?2) j
+                    WHERE NOT EXISTS (SELECT 1 FROM leads WHERE pearl_id = ?1 AND lead_id = j.value)
+                        AND NOT EXISTS (SELECT 1 FROM settled_leads WHERE pearl_id = ?1 AND lead_id = j.value)
+                    """)
+            var fresh: [Lead] = []
+            for (pearlId, group) in byCampaign {
+                let ids = try String.fetchAll(statement, arguments: [pearlId, JSONText.array(group.map(\.leadId))])
+                fresh += ids.map { Lead(pearlId: pearlId, leadId: $0) }
+            }
+            return fresh
+        }
     }
 
     /// Journals the work that enforcing the list needs: for each key, one opt-out of source `suppression`, linked to
