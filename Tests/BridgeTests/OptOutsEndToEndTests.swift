@@ -1,5 +1,6 @@
 import FakeNLPearl
 import Foundation
+import Journal
 import TestSupport
 import Testing
 
@@ -103,6 +104,24 @@ import Testing
         bridge.fake.behaviour = .succeed
         try await bridge.waitForStatus(id, "deleted")
         #expect(bridge.fake.deletedLeads[examplePearl] == ["lead-jane"])
+        await bridge.stop()
+    }
+
+    /// SPEC §7: a `failed` opt-out (given up after `giveUpAfterHours`) is never answered 2xx, nor 422 as if the
+    /// request were at fault: 503 `delivery-failed` with `Retry-After`, the record in the problem.
+    @Test func aFailedOptOutIs503DeliveryFailed() async throws {
+        // Given up at the first attempt: it answers after 100 ms, past the 36 ms that 0.00001 hours allow.
+        let bridge = try await BridgeHarness(
+            overrides: ["delivery": ["retry": ["giveUpAfterHours": 0.00001]]],
+            behaviour: .delay(.milliseconds(100), then: .status(500, retryAfter: nil)))
+        let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        #expect(response.status == 503, "\(response.text)")
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(Int(response.header("Retry-After") ?? "") ?? 0 >= 1)
+        let problem = try #require(response.json as? [String: Any])
+        #expect((problem["type"] as? String)?.hasSuffix("delivery-failed") == true)
+        #expect(problem["status"] as? Int == 503)
+        #expect((problem["optOut"] as? [String: Any])?["status"] as? String == "failed")
         await bridge.stop()
     }
 

@@ -13,8 +13,9 @@ import OptOutCore
 /// half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms. Leads that
 /// arrive while all `maxConcurrentRequests` slots are busy wait for the next free one.
 ///
-/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient
-/// failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone, and one answered
+/// 413 until the calls are small enough. Every other failure, documented or not, backs off (``RetryPolicy``) until
+/// `giveUpAfter`; 401/403 holds all delivery and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
@@ -242,33 +243,35 @@ public actor Dispatcher {
             tokenRejected = false
         }
 
+        if batch.leadIds.count > 1, outcome.splitsTheBatch {
+            // Halves until the leads at fault are alone (400, `false`), or the calls small enough (413); sent at once.
+            let halves = batch.split()
+            queues.addSplit(halves.0)
+            queues.addSplit(halves.1)
+            for item in batch.items {
+                settlement.outcomes.append(
+                    Journal.LeadOutcome(
+                        leadRowID: item.rowID, attempt: attempt(outcome.label + "_split", problemText(outcome)),
+                        newStatus: .pending, nextAttemptAt: nil, problem: nil))
+            }
+            return settlement
+        }
         switch outcome {
         case .deleted:
             for item in batch.items {
                 settlement.finish(item, .deleted, attempt("deleted", nil), status: .deleted)
             }
-        case .notDeleted, .invalid:
-            let isFalse = outcome == .notDeleted
-            if batch.leadIds.count > 1 {
-                let halves = batch.split()
-                queues.addSplit(halves.0)
-                queues.addSplit(halves.1)
-                for item in batch.items {
-                    settlement.outcomes.append(
-                        Journal.LeadOutcome(
-                            leadRowID: item.rowID,
-                            attempt: attempt(isFalse ? "not_deleted_split" : "rejected_split", problemText(outcome)),
-                            newStatus: .pending, nextAttemptAt: nil, problem: nil))
-                }
-            } else {
-                for item in batch.items {
-                    settlement.finish(
-                        item, isFalse ? .notDeleted : .rejected,
-                        attempt(isFalse ? "not_deleted" : "rejected", problemText(outcome)),
-                        status: isFalse ? .notDeleted : .rejected, problem: problemText(outcome))
-                }
+        case .notDeleted:
+            for item in batch.items {
+                settlement.finish(item, .notDeleted, attempt("not_deleted", nil), status: .notDeleted)
             }
-        case .unauthorized, .rateLimited, .unavailable, .timedOut, .connectionFailed, .unexpected:
+        case .invalid:
+            for item in batch.items {
+                settlement.finish(
+                    item, .rejected, attempt("rejected", problemText(outcome)), status: .rejected,
+                    problem: problemText(outcome))
+            }
+        case .unauthorized, .rateLimited, .unavailable, .contentTooLarge, .timedOut, .connectionFailed, .unexpected:
             if case .rateLimited(let retryAfter) = outcome, let retryAfter {
                 let until = clock.now.advanced(by: retryAfter)
                 pausedUntil = max(pausedUntil ?? until, until)
@@ -278,14 +281,14 @@ public actor Dispatcher {
         return settlement
     }
 
+    /// Backs the batch's leads off for another attempt; only `giveUpAfter` makes one `failed` (SPEC §7).
     private func retryOrGiveUp(
         _ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, attempt: Journal.Attempt, into settlement: inout Settlement
     ) {
-        let retryable = outcome.isRetryable
         for var item in batch.items {
             item.attemptCount += 1
             let age = Duration.seconds(attempt.at.timeIntervalSince(item.queuedAt))
-            guard retryable, !configuration.retry.shouldGiveUp(age: age) else {
+            guard !configuration.retry.shouldGiveUp(age: age) else {
                 settlement.finish(item, .failed, attempt, status: .failed)
                 continue
             }
@@ -367,7 +370,7 @@ public actor Dispatcher {
     private func detail(_ outcome: DeleteLeadsOutcome) -> String? {
         switch outcome {
         case .connectionFailed(let message): message
-        case .unexpected(_, let detail): detail
+        case .unexpected(_, let detail, _): detail
         default: nil
         }
     }
@@ -377,6 +380,17 @@ public actor Dispatcher {
             let data = try? JSONEncoder().encode(problem)
         else { return nil }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension DeleteLeadsOutcome {
+    /// Whether a batch of several leads answered so is halved rather than settled or retried whole: 400 and `false`
+    /// to find the leads at fault, 413 to make the calls smaller.
+    fileprivate var splitsTheBatch: Bool {
+        switch self {
+        case .notDeleted, .invalid, .contentTooLarge: true
+        default: false
+        }
     }
 }
 

@@ -1,0 +1,70 @@
+import FakeNLPearl
+import Foundation
+import NLPearl
+import OptOutCore
+import Testing
+
+@testable import Bridge
+@testable import Journal
+
+/// SPEC §7 for the answers NLPearl's reference does not document, for `Retry-After`, and for the truth of what the
+/// journal records: every case through the real client against the fake NLPearl.
+@Suite struct DispatcherAnswerTests {
+    private static let fastRetries = Dispatcher.Configuration(
+        retry: RetryPolicy(initialDelay: .milliseconds(50), giveUpAfter: .seconds(3600)))
+
+    /// A 404, 409, 410, 413 (of one lead), 422, 418 or 204 is no judgement of the leads: it is retried like a 5xx,
+    /// and the lead is deleted once NLPearl answers `true`, never `failed` at the first attempt.
+    @Test(arguments: [404, 409, 410, 413, 422, 418, 204])
+    func anUndocumentedStatusIsRetriedLikeA5xx(_ status: Int) async throws {
+        let rig = try DeliveryRig(
+            configuration: Self.fastRetries, behaviour: .script([.status(status, retryAfter: nil), .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        #expect(first[items[0].rowID] == .retrying)
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        let record = try #require(try await rig.journal.record(id: items[0].optOutID))
+        #expect(record.leads[0].attempts.map(\.httpStatus) == [status, 200])
+        await rig.stop()
+    }
+
+    @Test func aSuccessWhoseBodyIsNotABooleanIsRetried() async throws {
+        let page = FakeNLPearl.Behaviour.respond(
+            status: 200, headers: [FakeNLPearl.Header("Content-Type", "text/html")], body: Array("<html>ok".utf8))
+        let rig = try DeliveryRig(configuration: Self.fastRetries, behaviour: .script([page, .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .retrying)
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        await rig.stop()
+    }
+
+    /// `Retry-After` is honoured on any retried answer, not only on 429 and 5xx.
+    @Test(arguments: [404, 413])
+    func retryAfterOfAnUndocumentedStatusIsHonoured(_ status: Int) async throws {
+        let rig = try DeliveryRig(
+            configuration: Self.fastRetries, behaviour: .script([.status(status, retryAfter: 1), .succeed]))
+        let items = try await rig.journalLeads(leads(1))
+        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
+        let calls = rig.fake.calls
+        #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
+        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        await rig.stop()
+    }
+
+    /// 413 says the call was too large, not that its leads are at fault: the batch is halved and each half sent.
+    @Test func a413SplitsTheBatch() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(maxConcurrentRequests: 1),
+            behaviour: .script([.status(413, retryAfter: nil), .succeed]))
+        let items = try await rig.journalLeads(leads(4))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        #expect(items.allSatisfy { results[$0.rowID] == .deleted })
+        #expect(
+            rig.fake.calls.map(\.leadIds) == [
+                ["lead-0", "lead-1", "lead-2", "lead-3"], ["lead-0", "lead-1"], ["lead-2", "lead-3"],
+            ])
+        #expect(try items.allSatisfy { try rig.status(of: $0) == .deleted })
+        await rig.stop()
+    }
+}
