@@ -67,4 +67,38 @@ import Testing
         #expect(try items.allSatisfy { try rig.status(of: $0) == .deleted })
         await rig.stop()
     }
+
+    /// A 429 asking for a day holds its own campaign for at most `maxSeconds`, and no other campaign at all.
+    @Test func aLongRetryAfterIsCappedAndPausesOnlyItsCampaign() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(
+                retry: RetryPolicy(
+                    initialDelay: .milliseconds(50), maximumDelay: .seconds(1), giveUpAfter: .seconds(3600))),
+            behaviour: .script([.rateLimited(retryAfterSeconds: 86_400), .succeed]))
+        let limited = try await rig.journalLeads(leads(1, pearl: "6720c0f8e4b0a1b2c3d4e5f6", prefix: "limited"))
+        #expect(await rig.dispatcher.submitAndWait(limited, timeout: .seconds(30))[limited[0].rowID] == .retrying)
+        let other = try await rig.journalLeads(leads(1, pearl: "6720c0f8e4b0a1b2c3d4e5f7", prefix: "other"))
+        #expect(await rig.dispatcher.submitAndWait(other, timeout: .seconds(30))[other[0].rowID] == .deleted)
+        try await waitUntil { try rig.status(of: limited[0]) == .deleted }
+        await rig.stop()
+    }
+
+    /// The blacklist's calls share one queue, under the empty `pearlId`: a 429 on them pauses them alone.
+    @Test func a429OnTheBlacklistDoesNotHoldDeletes() async throws {
+        let rig = try DeliveryRig(
+            configuration: .init(
+                retry: RetryPolicy(
+                    initialDelay: .milliseconds(50), maximumDelay: .seconds(1), giveUpAfter: .seconds(3600))),
+            behaviour: .script([.rateLimited(retryAfterSeconds: 86_400), .succeed]))
+        let appended = try await rig.journal.append(
+            Journal.NewOptOut(source: "test", keys: ["phone:+15551234567"], leads: [], blacklist: ["+15551234567"]))
+        let row = try #require(appended.record.leads.first)
+        let phone = DeliveryItem(
+            rowID: row.rowID, optOutID: appended.record.id, kind: .blacklist, lead: row.lead, queuedAt: row.queuedAt)
+        #expect(await rig.dispatcher.submitAndWait([phone], timeout: .seconds(30))[phone.rowID] == .retrying)
+        let items = try await rig.journalLeads(leads(1))
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .deleted)
+        try await waitUntil { try await rig.journal.record(id: phone.optOutID)?.status == .suppressed }
+        await rig.stop()
+    }
 }

@@ -15,7 +15,8 @@ import OptOutCore
 ///
 /// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone, and one answered
 /// 413 until the calls are small enough. Every other failure, documented or not, backs off (``RetryPolicy``) until
-/// `giveUpAfter`; 401/403 holds all delivery and probes once a minute.
+/// `giveUpAfter`; a 429 pauses its own `pearlId` for its `Retry-After`, capped at the policy's maximum delay, and
+/// 401/403 holds all delivery (the token is the account's) and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
@@ -69,8 +70,9 @@ public actor Dispatcher {
     /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
     private var waiterDeadlines = BinaryHeap<(ContinuousClock.Instant, Int)> { $0.0 < $1.0 }
     private var nextWaiterID = 0
-    /// Delivery pauses until then: NLPearl's `Retry-After` on 429, or the token probe interval after 401/403.
-    private var pausedUntil: ContinuousClock.Instant?
+    /// All delivery is held until then, the token probe interval after 401/403: the token serves every campaign. A
+    /// 429 pauses its own `pearlId` instead (``DeliveryQueues/pause(pearlId:until:)``).
+    private var heldUntil: ContinuousClock.Instant?
     private var wakeTask: Task<Void, Never>?
     private var wakeAt: ContinuousClock.Instant?
     private var lastAuthorizationLog: ContinuousClock.Instant?
@@ -158,11 +160,11 @@ public actor Dispatcher {
     /// Starts calls while slots are free and work is due; then sleeps until the next work is due.
     private func pump() {
         let now = clock.now
-        if let pausedUntil, pausedUntil > now {
-            scheduleWake(at: pausedUntil)
+        if let heldUntil, heldUntil > now {
+            scheduleWake(at: heldUntil)
             return
         }
-        pausedUntil = nil
+        heldUntil = nil
         let linger = typicalCallDuration * 2 / 5
         while callsInFlight < configuration.maxConcurrentRequests,
             let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest, linger: linger)
@@ -237,7 +239,7 @@ public actor Dispatcher {
 
         if case .unauthorized = outcome {
             tokenRejected = true
-            pausedUntil = clock.now.advanced(by: configuration.authorizationProbeInterval)
+            heldUntil = clock.now.advanced(by: configuration.authorizationProbeInterval)
             logUnauthorized(outcome)
         } else if outcome.httpStatus != nil {
             tokenRejected = false
@@ -273,8 +275,9 @@ public actor Dispatcher {
             }
         case .unauthorized, .rateLimited, .unavailable, .contentTooLarge, .timedOut, .connectionFailed, .unexpected:
             if case .rateLimited(let retryAfter) = outcome, let retryAfter {
-                let until = clock.now.advanced(by: retryAfter)
-                pausedUntil = max(pausedUntil ?? until, until)
+                // Capped like every delay: a `Retry-After` of a day must not hold the campaign for one.
+                let pause = min(retryAfter, configuration.retry.maximumDelay)
+                queues.pause(pearlId: batch.pearlId, until: clock.now.advanced(by: pause))
             }
             retryOrGiveUp(batch, outcome: outcome, attempt: attempt(outcome.label, detail(outcome)), into: &settlement)
         }
