@@ -101,4 +101,34 @@ import Testing
         try await waitUntil { try await rig.journal.record(id: phone.optOutID)?.status == .suppressed }
         await rig.stop()
     }
+
+    /// A lead that two opt-outs name may be sent twice, when the second arrived while the first's call was out (or
+    /// when an outcome was lost). NLPearl answers `false` for a lead it no longer has; the journal shows which row
+    /// deleted it, so the second is recorded deleted, as the append does for a lead deleted before it came.
+    @Test func falseForALeadThatAnotherRowDeletedIsRecordedAsDeletedPreviously() async throws {
+        let rig = try DeliveryRig(behaviour: .script([.succeed, .answerFalse]))
+        let lead = Lead(pearlId: "6720c0f8e4b0a1b2c3d4e5f6", leadId: "lead-shared")
+        let first = try await rig.journalLeads([lead])
+        let second = try await rig.journalLeads([lead])
+        #expect(await rig.dispatcher.submitAndWait(first, timeout: .seconds(30))[first[0].rowID] == .deleted)
+        let results = await rig.dispatcher.submitAndWait(second, timeout: .seconds(30))
+        #expect(results[second[0].rowID] == .deleted)
+        let record = try #require(try await rig.journal.record(id: second[0].optOutID))
+        #expect(record.status == .deleted)
+        let attempt = try #require(record.leads[0].attempts.last)
+        #expect(attempt.outcome == "deleted_previously")
+        #expect(attempt.httpStatus == 200)
+        #expect(attempt.detail?.contains(first[0].optOutID) == true)
+        await rig.stop()
+    }
+
+    /// A `false` for a lead that no other row deleted stays `not_deleted`: only the journal's record of a deletion
+    /// makes it one.
+    @Test func falseForALeadNoOtherRowDeletedStaysNotDeleted() async throws {
+        let rig = try DeliveryRig(behaviour: .answerFalse)
+        let items = try await rig.journalLeads(leads(1))
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .notDeleted)
+        #expect(try rig.status(of: items[0]) == .notDeleted)
+        await rig.stop()
+    }
 }

@@ -125,6 +125,22 @@ import Testing
         await bridge.stop()
     }
 
+    /// SIGTERM's shutdown waits for the NLPearl call in flight and journals its outcome: a lead deleted at NLPearl
+    /// is not left pending, to be sent again after the restart and answered `false`.
+    @Test func shutdownWaitsForTheCallInFlightAndJournalsItsOutcome() async throws {
+        let bridge = try await BridgeHarness(
+            overrides: ["delivery": ["syncWaitMilliseconds": 100]], behaviour: .delay(.seconds(3), then: .succeed))
+        let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        #expect(response.status == 202)
+        let id = try #require((response.json as? [String: Any])?["id"] as? String)
+        await bridge.service.shutdown(gracePeriod: .seconds(8))
+        #expect(bridge.fake.deletedLeads[examplePearl] == ["lead-jane"])
+        let record = try #require(try await bridge.service.journal.record(id: id))
+        #expect(record.status == .deleted)
+        #expect(record.leads.allSatisfy { $0.status == .deleted })
+        await bridge.stop()
+    }
+
     @Test func aSlowNLPearlIs202AfterTheSyncWait() async throws {
         let bridge = try await BridgeHarness(
             overrides: ["delivery": ["syncWaitMilliseconds": 200]], behaviour: .delay(.seconds(1), then: .succeed))

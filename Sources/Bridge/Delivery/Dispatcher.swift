@@ -73,6 +73,12 @@ public actor Dispatcher {
     /// All delivery is held until then, the token probe interval after 401/403: the token serves every campaign. A
     /// 429 pauses its own `pearlId` instead (``DeliveryQueues/pause(pearlId:until:)``).
     private var heldUntil: ContinuousClock.Instant?
+    /// Set by ``drain(timeout:)``: no call starts any more.
+    private var draining = false
+    /// Calls started whose outcomes are not journaled yet; ``drain(timeout:)`` waits for none to be left.
+    private var callsUnrecorded = 0
+    private var drainWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    private var drainTimers: [Int: Task<Void, Never>] = [:]
     private var wakeTask: Task<Void, Never>?
     private var wakeAt: ContinuousClock.Instant?
     private var lastAuthorizationLog: ContinuousClock.Instant?
@@ -147,6 +153,35 @@ public actor Dispatcher {
     /// Leads queued or in flight right now.
     public var backlog: Int { known.count }
 
+    /// Stops starting calls, and waits until those in flight have ended and their outcomes are journaled, or until
+    /// `timeout` passes: for a shutdown.
+    ///
+    /// Without it, a lead whose delete NLPearl performed, but whose outcome the process did not live to journal, stays
+    /// `pending` and is sent again after the restart, where NLPearl answers `false` for a lead it no longer has. Work
+    /// still queued stays `pending` in the journal and resumes at the next start; waiting requests are answered from
+    /// the journal at their sync wait as usual (`queued`).
+    ///
+    /// - Returns: whether every call in flight finished in time.
+    public func drain(timeout: Duration) async -> Bool {
+        draining = true
+        guard callsUnrecorded > 0 else { return true }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        return await withCheckedContinuation { continuation in
+            drainWaiters[id] = continuation
+            drainTimers[id] = Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
+                await self?.endDrain(id, drained: false)
+            }
+        }
+    }
+
+    private func endDrain(_ id: Int, drained: Bool) {
+        drainTimers.removeValue(forKey: id)?.cancel()
+        drainWaiters.removeValue(forKey: id)?.resume(returning: drained)
+    }
+
     // MARK: - Queueing
 
     private func enqueue(_ items: [DeliveryItem]) {
@@ -159,6 +194,7 @@ public actor Dispatcher {
 
     /// Starts calls while slots are free and work is due; then sleeps until the next work is due.
     private func pump() {
+        guard !draining else { return }
         let now = clock.now
         if let heldUntil, heldUntil > now {
             scheduleWake(at: heldUntil)
@@ -170,6 +206,7 @@ public actor Dispatcher {
             let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest, linger: linger)
         {
             callsInFlight += 1
+            callsUnrecorded += 1
             Task { await self.send(batch) }
         }
         if let next = queues.nextDueTime(after: now, linger: linger) {
@@ -208,7 +245,12 @@ public actor Dispatcher {
             }
         let elapsed = ContinuousClock.now - start
         metrics.recordCall(kind: batch.kind, outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
-        let settlement = await settle(batch, outcome: outcome, duration: elapsed)
+        // `false` for a lead alone: if another row of the journal deleted it, NLPearl no longer has it, and says so.
+        var deletedBy: String?
+        if outcome == .notDeleted, batch.leadIds.count == 1, let item = batch.items.first {
+            deletedBy = try? await journal.optOutThatDeleted(item.lead)
+        }
+        let settlement = await settle(batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy)
         do {
             try await journal.recordOutcomes(settlement.outcomes)
         } catch {
@@ -218,11 +260,15 @@ public actor Dispatcher {
                 "journal could not record delivery outcomes",
                 metadata: ["error": "\(error)", "leads": "\(batch.leadIds.count)"])
         }
-        await notify(settlement.results, finished: settlement.finished)
+        await finishCall(settlement.results, finished: settlement.finished)
     }
 
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
-    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration) -> Settlement {
+    ///
+    /// - Parameter deletedBy: for `false` on a single lead, the opt-out whose row the journal shows deleted that lead.
+    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration, deletedBy: String?)
+        -> Settlement
+    {
         callsInFlight -= 1
         queues.callFinished(pearlId: batch.pearlId)
         defer { pump() }
@@ -265,7 +311,15 @@ public actor Dispatcher {
             }
         case .notDeleted:
             for item in batch.items {
-                settlement.finish(item, .notDeleted, attempt("not_deleted", nil), status: .notDeleted)
+                guard let deletedBy else {
+                    settlement.finish(item, .notDeleted, attempt("not_deleted", nil), status: .notDeleted)
+                    continue
+                }
+                // What the append records for a lead deleted before its opt-out came (`Journal.deletedBefore`): here
+                // the other row was still pending then, or this row's first outcome was lost.
+                let verb = item.kind == .blacklist ? "blacklisted" : "deleted"
+                let detail = "NLPearl answered false; \(verb) by \(deletedBy)"
+                settlement.finish(item, .deleted, attempt("deleted_previously", detail), status: .deleted)
             }
         case .invalid:
             for item in batch.items {
@@ -312,8 +366,15 @@ public actor Dispatcher {
     }
 
     /// Tells waiting requests, and forgets rows that are done: only now, after their outcome is in the journal, so
-    /// that a journal rescan in between cannot queue a delivered lead again.
-    private func notify(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
+    /// that a journal rescan in between cannot queue a delivered lead again. The call is then over for
+    /// ``drain(timeout:)``.
+    private func finishCall(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
+        defer {
+            callsUnrecorded -= 1
+            if callsUnrecorded == 0 {
+                for id in drainWaiters.keys { endDrain(id, drained: true) }
+            }
+        }
         for row in finished {
             known.remove(row)
             finishedDuringRescan?.insert(row)
