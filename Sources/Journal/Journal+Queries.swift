@@ -50,6 +50,15 @@ extension Journal {
         try await pool.read(Self.pendingLeads)
     }
 
+    /// The opt-out whose row deleted this lead (a blacklist row's number: blacklisted it), also before that opt-out
+    /// was pruned; nil when no row did.
+    ///
+    /// For the dispatcher, when NLPearl answers `false` for the lead: it no longer has a lead that another row
+    /// deleted, so that row's deletion is the truth of this one too.
+    public func optOutThatDeleted(_ lead: Lead) async throws -> String? {
+        try await pool.read { db in try Self.deletedBefore([lead], db)[lead] }
+    }
+
     /// The record of one opt-out with its leads and attempts, or nil if there is none.
     public func record(id: String) throws -> OptOutRecord? {
         try pool.read { db in try RecordReader.record(id: id, db) }

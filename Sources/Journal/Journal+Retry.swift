@@ -3,29 +3,48 @@ import GRDB
 import OptOutCore
 
 extension Journal {
-    /// Puts the failed leads of one opt-out back to work: status `pending`, due now, with a new
+    /// Puts the failed and dry-run rows of one opt-out back to work: status `pending`, due now, with a new
     /// `giveUpAfterHours` window (``PendingLead/queuedAt``), and a `requeued` attempt in the audit trail.
     ///
-    /// - Returns: The leads requeued, for the dispatcher; empty if the opt-out has no failed lead.
+    /// - Returns: The rows requeued, for the dispatcher; empty if the opt-out has no failed or dry-run row.
     public func retry(id: String) async throws -> [PendingLead] {
-        try await writer.write { db in try Self.requeue(optOutID: id, db) }
+        try await writer.write { db in try Self.requeue(optOutID: id, statuses: [.failed, .dryRun], db) }
     }
 
-    /// Puts every failed lead back to work, as ``retry(id:)`` does for one opt-out.
+    /// Puts every failed row back to work, as ``retry(id:)`` does for one opt-out.
     public func retryAllFailed() async throws -> [PendingLead] {
-        try await writer.write { db in try Self.requeue(optOutID: nil, db) }
+        try await writer.write { db in try Self.requeue(optOutID: nil, statuses: [.failed], db) }
     }
 
-    private static func requeue(optOutID: String?, _ db: Database) throws -> [PendingLead] {
+    /// Puts every row journaled during a dry run back to work, as ``retry(id:)`` does for one opt-out: the opt-outs
+    /// acknowledged then are delivered once dry-run is off.
+    ///
+    /// A lead that another row deleted meanwhile is sent all the same; the dispatcher records NLPearl's `false` for
+    /// it as `deleted_previously`.
+    public func retryAllDryRun() async throws -> [PendingLead] {
+        try await writer.write { db in try Self.requeue(optOutID: nil, statuses: [.dryRun], db) }
+    }
+
+    /// Whether the opt-out has rows journaled during a dry run, which ``retry(id:)`` would send.
+    public func hasDryRunRows(id: String) throws -> Bool {
+        try pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT 1 FROM leads WHERE opt_out_id = ? AND status = 'dry_run' LIMIT 1", arguments: [id])
+                != nil
+        }
+    }
+
+    private static func requeue(optOutID: String?, statuses: [LeadStatus], _ db: Database) throws -> [PendingLead] {
         let now = Timestamp.milliseconds(Date())
-        var arguments: StatementArguments = []
+        var arguments: StatementArguments = StatementArguments(statuses.map(\.rawValue))
         if let optOutID { arguments += [optOutID] }
+        let placeholders = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT \(pendingLeadColumns)
+                SELECT \(pendingLeadColumns), l.status
                 FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
-                WHERE l.status = 'failed' \(optOutID == nil ? "" : "AND l.opt_out_id = ?") ORDER BY l.id
+                WHERE l.status IN (\(placeholders)) \(optOutID == nil ? "" : "AND l.opt_out_id = ?") ORDER BY l.id
                 """,
             arguments: arguments)
         let update = try db.cachedStatement(
@@ -34,23 +53,24 @@ extension Journal {
                     last_error = NULL
                 WHERE id = ?
                 """)
+        let insertAttempt = try db.cachedStatement(
+            sql: "INSERT INTO attempts (lead_row_id, at, outcome, detail) VALUES (?, ?, 'requeued', ?)")
+        var touched: [String] = []
+        var seen = Set<String>()
         let leads = try rows.map { row in
             var lead = pendingLead(row)
+            let wasDryRun = (row[9] as String) == LeadStatus.dryRun.rawValue
             try update.execute(arguments: [now, now, now, lead.leadRowID])
+            try insertAttempt.execute(arguments: [
+                lead.leadRowID, now, wasDryRun ? "replayed after the dry run" : "manual retry",
+            ])
             if lead.kind == .blacklist {
                 try recordBlacklist(phone: lead.lead.leadId, status: .pending, at: now, db)
             }
             lead.nextAttemptAt = Timestamp.date(now)
             lead.queuedAt = Timestamp.date(now)
-            return lead
-        }
-        let insertAttempt = try db.cachedStatement(
-            sql: "INSERT INTO attempts (lead_row_id, at, outcome, detail) VALUES (?, ?, 'requeued', 'manual retry')")
-        var touched: [String] = []
-        var seen = Set<String>()
-        for lead in leads {
-            try insertAttempt.execute(arguments: [lead.leadRowID, now])
             if seen.insert(lead.optOutID).inserted { touched.append(lead.optOutID) }
+            return lead
         }
         try refreshStatus(of: touched, now: now, db)
         return leads

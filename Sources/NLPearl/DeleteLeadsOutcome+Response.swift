@@ -19,28 +19,32 @@ extension DeleteLeadsOutcome {
         now: Double,
         redactor: TokenRedactor
     ) {
+        // Every answer that is retried honours its `Retry-After`, documented or not (SPEC §7).
+        let delay = retryAfter.flatMap { RetryAfter.parse(Substring($0), now: now) }
         switch status {
         case 200:
             switch Self.boolean(in: body) {
             case true?: self = .deleted
             case false?: self = .notDeleted
             case nil:
-                self = .unexpected(status: 200, detail: "body is not a boolean: " + Self.snippet(body, redactor))
+                self = .unexpected(
+                    status: 200, detail: "body is not a boolean: " + Self.snippet(body, redactor), retryAfter: delay)
             }
         case 400:
             self = .invalid(Self.problem(in: body, redactor))
         case 401, 403:
             self = .unauthorized(status: status)
+        case 413:
+            self = .contentTooLarge(retryAfter: delay)
         case 429:
-            self = .rateLimited(retryAfter: retryAfter.flatMap { RetryAfter.parse(Substring($0), now: now) })
+            self = .rateLimited(retryAfter: delay)
         case 500..<600:
-            let delay = retryAfter.flatMap { RetryAfter.parse(Substring($0), now: now) }
             self = .unavailable(status: status, retryAfter: delay)
         case 300..<400:
             let target = location.map { redactor.redact(Self.printable(Substring($0), limit: 200)) } ?? "nowhere"
-            self = .unexpected(status: status, detail: "redirect to \(target) not followed")
+            self = .unexpected(status: status, detail: "redirect to \(target) not followed", retryAfter: delay)
         default:
-            self = .unexpected(status: status, detail: Self.snippet(body, redactor))
+            self = .unexpected(status: status, detail: Self.snippet(body, redactor), retryAfter: delay)
         }
     }
 

@@ -18,37 +18,36 @@ public enum DeleteLeadsOutcome: Sendable, Equatable {
     case rateLimited(retryAfter: Duration?)
     /// 5xx: NLPearl (or a proxy in front of it) failed; `retryAfter` as for ``rateLimited(retryAfter:)``.
     case unavailable(status: Int, retryAfter: Duration?)
+    /// 413: the call was larger than NLPearl, or a proxy in front of it, takes. It says nothing of the leads, so a
+    /// batch is halved and a single lead retried; `retryAfter` as for ``rateLimited(retryAfter:)``.
+    case contentTooLarge(retryAfter: Duration?)
     /// No complete answer arrived within the configured timeout.
     case timedOut
     /// The request could not be sent or its answer not read: DNS, connect, TLS, a dropped connection,
     /// an unusable base URL or token. The message names the cause and never contains the token.
     case connectionFailed(String)
-    /// Any other answer: another status (a 3xx redirect, which is never followed, another 4xx), or a
-    /// 200 whose body is not a boolean. `status` is 0 when AsyncHTTPClient refused a redirect loop
-    /// before handing over the answer.
-    case unexpected(status: Int, detail: String)
+    /// Any other answer: another status (a 3xx redirect, which is never followed, another 4xx, a 2xx
+    /// other than 200), or a 200 whose body is not a boolean. `status` is 0 when AsyncHTTPClient
+    /// refused a redirect loop before handing over the answer; `retryAfter` is the answer's
+    /// `Retry-After`, if it sent a usable one.
+    case unexpected(status: Int, detail: String, retryAfter: Duration? = nil)
 
     /// Whether sending the same leads again later may succeed.
     ///
-    /// True for 429, 5xx, timeouts and connection failures, which are transient; for 401/403, since
-    /// the work stays queued until the operator fixes the token (SPEC §7); and for the ``unexpected``
-    /// answers that an intermediary or a misconfiguration produces rather than NLPearl's judgement of
-    /// the leads: status 0 or 3xx (redirects), 408, 425 and a 200 whose body is not a boolean (such as
-    /// a proxy's HTML page). False for `deleted`, `notDeleted`, `invalid` (the same leads get the same
-    /// answer; split the batch instead) and for other 4xx.
+    /// False only for NLPearl's documented judgements of the leads, which the same leads would get
+    /// again: `deleted`, `notDeleted` and `invalid` (a batch is split instead). Everything else is
+    /// retried (SPEC §7): 429, 5xx, timeouts and connection failures are transient; 401/403 keeps the
+    /// work queued until the operator fixes the token; and an answer the reference does not document
+    /// (404, 409, 410, 413, 422, any other 4xx, a redirect, a 2xx that is not a boolean) is no
+    /// judgement of the leads but of a deployment, a proxy or a route in between, which a later
+    /// attempt may find fixed. Giving up on it at once would drop an acknowledged opt-out; only
+    /// `giveUpAfterHours` does.
     public var isRetryable: Bool {
         switch self {
         case .deleted, .notDeleted, .invalid:
             return false
-        case .unauthorized, .rateLimited, .unavailable, .timedOut, .connectionFailed:
+        case .unauthorized, .rateLimited, .unavailable, .contentTooLarge, .timedOut, .connectionFailed, .unexpected:
             return true
-        case .unexpected(let status, _):
-            switch status {
-            case 0, 200, 300..<400, 408, 425, 500...:
-                return true
-            default:
-                return false
-            }
         }
     }
 
@@ -63,9 +62,11 @@ public enum DeleteLeadsOutcome: Sendable, Equatable {
             return status
         case .rateLimited:
             return 429
+        case .contentTooLarge:
+            return 413
         case .timedOut, .connectionFailed:
             return nil
-        case .unexpected(let status, _):
+        case .unexpected(let status, _, _):
             return status == 0 ? nil : status
         }
     }
@@ -73,7 +74,8 @@ public enum DeleteLeadsOutcome: Sendable, Equatable {
     /// The delay that NLPearl asked for with `Retry-After`, if any.
     public var retryAfter: Duration? {
         switch self {
-        case .rateLimited(let retryAfter), .unavailable(_, let retryAfter):
+        case .rateLimited(let retryAfter), .unavailable(_, let retryAfter), .contentTooLarge(let retryAfter),
+            .unexpected(_, _, let retryAfter):
             return retryAfter
         default:
             return nil
@@ -97,12 +99,14 @@ extension DeleteLeadsOutcome: CustomStringConvertible {
             return "rate limited (429\(Self.describe(retryAfter)))"
         case .unavailable(let status, let retryAfter):
             return "unavailable (\(status)\(Self.describe(retryAfter)))"
+        case .contentTooLarge(let retryAfter):
+            return "content too large (413\(Self.describe(retryAfter)))"
         case .timedOut:
             return "timed out"
         case .connectionFailed(let message):
             return "connection failed: \(message)"
-        case .unexpected(let status, let detail):
-            return "unexpected answer (\(status)): \(detail)"
+        case .unexpected(let status, let detail, let retryAfter):
+            return "unexpected answer (\(status)\(Self.describe(retryAfter))): \(detail)"
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bridge
+import Config
 import Foundation
 import Journal
 import OptOutCore
@@ -15,7 +16,11 @@ struct JournalCommand: ParsableCommand {
     /// - Parameter create: whether a missing journal is created (a command that adds to it, such as `suppression
     ///   import` before the first `serve`), or is an error (the commands that read it).
     static func open(_ options: ConfigurationOptions, create: Bool = false) throws -> Journal {
-        let configuration = try options.load()
+        try open(try options.load(), create: create)
+    }
+
+    /// Opens the journal named by a configuration already loaded, as ``open(_:create:)-(ConfigurationOptions,_)``.
+    static func open(_ configuration: BridgeConfiguration, create: Bool = false) throws -> Journal {
         guard create || FileManager.default.fileExists(atPath: configuration.journal.file) else {
             throw CLIError.user("no journal at \(configuration.journal.file) (journal.file); has serve run here?")
         }
@@ -87,7 +92,11 @@ struct JournalCommand: ParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Puts failed leads back in the queue; a running serve picks them up within 30 s.")
+            abstract: "Puts failed or dry-run leads back in the queue; a running serve picks them up within 30 s.",
+            discussion: """
+                An opt-out id requeues its failed leads and those journaled during a dry run. --all-dry-run replays \
+                every opt-out acknowledged during a dry run, once the configuration no longer has dryRun: true.
+                """)
 
         @OptionGroup var config: ConfigurationOptions
 
@@ -97,13 +106,32 @@ struct JournalCommand: ParsableCommand {
         @Flag(help: "Retry every failed opt-out.")
         var allFailed = false
 
+        @Flag(help: "Send every lead and phone journaled during a dry run.")
+        var allDryRun = false
+
         func validate() throws {
-            guard (id != nil) != allFailed else { throw ValidationError("give an opt-out id or --all-failed") }
+            guard [id != nil, allFailed, allDryRun].count(where: { $0 }) == 1 else {
+                throw ValidationError("give an opt-out id, --all-failed or --all-dry-run")
+            }
         }
 
         func run() async throws {
-            let journal = try JournalCommand.open(config)
-            let leads = try await (allFailed ? journal.retryAllFailed() : journal.retry(id: id!))
+            let configuration = try config.load()
+            let journal = try JournalCommand.open(configuration)
+            // Rows requeued while dry-run is on would never be sent: serve rescans nothing in a dry run.
+            if configuration.dryRun, try allDryRun || (id.map(journal.hasDryRunRows(id:)) ?? false) {
+                throw CLIError.user(
+                    "the configuration still has dryRun: true, so nothing would send the dry-run leads; set "
+                        + "\"dryRun\": false (and serve without --dry-run), then run journal retry again")
+            }
+            let leads: [Journal.PendingLead]
+            if allFailed {
+                leads = try await journal.retryAllFailed()
+            } else if allDryRun {
+                leads = try await journal.retryAllDryRun()
+            } else {
+                leads = try await journal.retry(id: id!)
+            }
             print("\(leads.count) leads queued again")
         }
     }

@@ -1,5 +1,7 @@
 import FakeNLPearl
 import Foundation
+import Journal
+import OptOutCore
 import TestSupport
 import Testing
 
@@ -330,6 +332,48 @@ import Testing
         let jsonl = try await BridgeExecutable.run(["journal", "export", "--config", config])
         #expect(jsonl.stdout.contains(id))
         await fake.stop()
+    }
+
+    /// Opt-outs acknowledged during a dry run are replayed once it is over: `--all-dry-run` and `retry ID` put their
+    /// `dry_run` rows (leads and phones) back to `pending` with a `requeued` attempt; with `dryRun` still on, the
+    /// command refuses, since nothing would send them.
+    @Test func journalRetryReplaysDryRunOptOutsOnceDryRunIsOff() async throws {
+        let directory = try workspace(overrides: ["dryRun": true])
+        let config = directory.appendingPathComponent("optout-bridge.json").path
+        let journalFile = directory.appendingPathComponent("journal.sqlite").path
+        let journal = try Journal(path: journalFile)
+        let dryRun = { (leadId: String, phone: String) in
+            Journal.NewOptOut(
+                source: "api", keys: ["phone:\(phone)"], leads: [Lead(pearlId: examplePearl, leadId: leadId)],
+                blacklist: [phone], initialStatus: .dryRun)
+        }
+        let appended = try await journal.append([dryRun("lead-a", "+15550000001"), dryRun("lead-b", "+15550000002")])
+        try journal.close()
+        let (one, all) = (appended[0].record.id, appended[1].record.id)
+
+        let refused = try await BridgeExecutable.run(["journal", "retry", "--config", config, "--all-dry-run"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("dryRun"), "\(refused.stderr)")
+        let refusedOne = try await BridgeExecutable.run(["journal", "retry", "--config", config, one])
+        #expect(refusedOne.status == 1)
+
+        try writeConfiguration(in: directory, nlpearlURL: "http://127.0.0.1:9")
+        let byID = try await BridgeExecutable.run(["journal", "retry", "--config", config, one])
+        #expect(byID.status == 0, "\(byID.stderr)")
+        #expect(byID.stdout.contains("2 leads queued again"))
+        let rest = try await BridgeExecutable.run(["journal", "retry", "--config", config, "--all-dry-run"])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(rest.stdout.contains("2 leads queued again"))
+
+        let reopened = try Journal(path: journalFile)
+        for id in [one, all] {
+            let record = try #require(try await reopened.record(id: id))
+            #expect(record.status == .queued)
+            #expect(record.leads.count == 2)
+            #expect(record.leads.allSatisfy { $0.status == .pending && $0.attempts.last?.outcome == "requeued" })
+        }
+        #expect(try await reopened.pendingLeads().count == 4)
+        try reopened.close()
     }
 
     @Test func deleteExits2WhenNLPearlCannotBeReachedAndKeepsTheWork() async throws {

@@ -26,6 +26,19 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         #expect(queues.isEmpty)
     }
 
+    /// A 429's pause holds its own `pearlId` until it ends, even across a queue that empties, and no other.
+    @Test func aPausedCampaignWaitsWhileOthersGo() {
+        var queues = DeliveryQueues()
+        let until = now.advanced(by: .seconds(5))
+        queues.pause(pearlId: "limited", until: until)
+        queues.add(item(1, pearl: "limited"), now: now, windowEnd: nil)
+        queues.add(item(2, pearl: "other"), now: now, windowEnd: nil)
+        #expect(queues.nextBatch(now: now, limit: 100)?.pearlId == "other")
+        #expect(queues.nextBatch(now: now, limit: 100) == nil)
+        #expect(queues.nextDueTime(after: now) == until)
+        #expect(queues.nextBatch(now: until, limit: 100)?.leadIds == ["lead-1"])
+    }
+
     @Test func aBurstIsCutIntoBatchesOfTheLimit() {
         var queues = DeliveryQueues()
         for row in 1...250 {

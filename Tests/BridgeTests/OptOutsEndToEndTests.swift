@@ -1,5 +1,6 @@
 import FakeNLPearl
 import Foundation
+import Journal
 import TestSupport
 import Testing
 
@@ -103,6 +104,40 @@ import Testing
         bridge.fake.behaviour = .succeed
         try await bridge.waitForStatus(id, "deleted")
         #expect(bridge.fake.deletedLeads[examplePearl] == ["lead-jane"])
+        await bridge.stop()
+    }
+
+    /// SPEC §7: a `failed` opt-out (given up after `giveUpAfterHours`) is never answered 2xx, nor 422 as if the
+    /// request were at fault: 503 `delivery-failed` with `Retry-After`, the record in the problem.
+    @Test func aFailedOptOutIs503DeliveryFailed() async throws {
+        // Given up at the first attempt: it answers after 100 ms, past the 36 ms that 0.00001 hours allow.
+        let bridge = try await BridgeHarness(
+            overrides: ["delivery": ["retry": ["giveUpAfterHours": 0.00001]]],
+            behaviour: .delay(.milliseconds(100), then: .status(500, retryAfter: nil)))
+        let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        #expect(response.status == 503, "\(response.text)")
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(Int(response.header("Retry-After") ?? "") ?? 0 >= 1)
+        let problem = try #require(response.json as? [String: Any])
+        #expect((problem["type"] as? String)?.hasSuffix("delivery-failed") == true)
+        #expect(problem["status"] as? Int == 503)
+        #expect((problem["optOut"] as? [String: Any])?["status"] as? String == "failed")
+        await bridge.stop()
+    }
+
+    /// SIGTERM's shutdown waits for the NLPearl call in flight and journals its outcome: a lead deleted at NLPearl
+    /// is not left pending, to be sent again after the restart and answered `false`.
+    @Test func shutdownWaitsForTheCallInFlightAndJournalsItsOutcome() async throws {
+        let bridge = try await BridgeHarness(
+            overrides: ["delivery": ["syncWaitMilliseconds": 100]], behaviour: .delay(.seconds(3), then: .succeed))
+        let response = try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#)
+        #expect(response.status == 202)
+        let id = try #require((response.json as? [String: Any])?["id"] as? String)
+        await bridge.service.shutdown(gracePeriod: .seconds(8))
+        #expect(bridge.fake.deletedLeads[examplePearl] == ["lead-jane"])
+        let record = try #require(try await bridge.service.journal.record(id: id))
+        #expect(record.status == .deleted)
+        #expect(record.leads.allSatisfy { $0.status == .deleted })
         await bridge.stop()
     }
 

@@ -235,6 +235,34 @@ import Testing
         }
     }
 
+    /// SPEC §7: a `failed` opt-out is never answered 2xx while the sender waits. Each sender hears its own "try
+    /// again": 503 + `Retry-After`, 429 for GoHighLevel, a SOAP fault for Salesforce.
+    @Test(arguments: WebhookSenderCase.all)
+    func aFailedOptOutAsksTheSenderToRetryInItsDialect(_ sender: WebhookSenderCase) async throws {
+        // Given up at the first attempt: it answers after 100 ms, past the 36 ms that 0.00001 hours allow.
+        try await sender.withBridge(
+            overrides: ["delivery": ["retry": ["initialSeconds": 1, "maxSeconds": 2, "giveUpAfterHours": 0.00001]]],
+            behaviour: .delay(.milliseconds(100), then: .status(500, retryAfter: nil))
+        ) { bridge in
+            let request = try sender.signed(try sender.body("optout"), port: bridge.port)
+            let response = try await WebhookSenderCase.send(request, port: bridge.port)
+            #expect(bridge.fake.callCount >= 1)
+            #expect(Int(response.header("Retry-After") ?? "") ?? 0 >= 1, "\(sender.type): \(response.text)")
+            switch sender.dialect {
+            case .soap:
+                #expect(response.status == 500, "\(response.text)")
+                #expect(response.text.contains("<soapenv:Fault><faultcode>soapenv:Server"))
+                #expect(!response.text.contains("<Ack>true</Ack>"))
+            case .json, .twiml:
+                let expected = sender.type == "gohighlevel" ? 429 : 503
+                #expect(response.status == expected, "\(sender.type): \(response.text)")
+                #expect(response.header("Content-Type") == "application/problem+json")
+                let problem = try #require(response.json as? [String: Any])
+                #expect((problem["type"] as? String)?.hasSuffix("delivery-failed") == true)
+            }
+        }
+    }
+
     @Test func mailchimpsValidationGetIs200WithTheTokenAnd401Without() async throws {
         let sender = try #require(WebhookSenderCase.all.first { $0.type == "mailchimp" })
         try await sender.withBridge { bridge in

@@ -84,4 +84,38 @@ struct JournalQueryTests {
             #expect(try await journal.record(id: c.id)?.status == .deleted)
         }
     }
+
+    @Test("Replaying a dry run requeues its lead and phone rows, and only those; retry of one opt-out includes them")
+    func retryDryRun() async throws {
+        try await withJournal { journal, _ in
+            let dryRun = try await journal.append(
+                Journal.NewOptOut(
+                    source: "api", keys: ["phone:+15550000001"], leads: [Lead(pearlId: "p", leadId: "D")],
+                    blacklist: ["+15550000001"], initialStatus: .dryRun)
+            ).record
+            let failed = try await journal.append(sampleOptOut(prefix: "F")).record
+            try await journal.recordOutcomes([
+                .init(
+                    leadRowID: failed.leads[0].rowID, attempt: .init(at: Date(), outcome: "gave_up"),
+                    newStatus: .failed)
+            ])
+            #expect(try await journal.retryAllFailed().map(\.optOutID) == [failed.id])
+            #expect(try await journal.record(id: dryRun.id)?.status == .dryRun)
+
+            let requeued = try await journal.retryAllDryRun()
+            #expect(requeued.map(\.leadRowID) == dryRun.leads.map(\.rowID))
+            #expect(Set(requeued.map(\.kind)) == [.delete, .blacklist])
+            let read = try #require(try await journal.record(id: dryRun.id))
+            #expect(read.status == .queued)
+            #expect(read.leads.allSatisfy { $0.status == .pending && $0.attempts.map(\.outcome) == ["requeued"] })
+            #expect(read.leads[0].attempts.first?.detail == "replayed after the dry run")
+            #expect(try await journal.suppression(key: "phone:+15550000001")?.blacklist == .pending)
+            #expect(try await journal.retryAllDryRun().isEmpty)
+
+            let another = try await journal.append(sampleOptOut(prefix: "G", status: .dryRun)).record
+            #expect(try journal.hasDryRunRows(id: another.id))
+            #expect(try await journal.retry(id: another.id).map(\.leadRowID) == another.leads.map(\.rowID))
+            #expect(try !journal.hasDryRunRows(id: another.id))
+        }
+    }
 }

@@ -35,7 +35,7 @@ struct DeleteLeadsOutcomeTests {
         arguments: ["", "\"true\"", "truee", "1", "{\"result\":true}", "<html>OK</html>", "t rue"]
     )
     func nonBooleans(body: String) {
-        guard case .unexpected(200, let detail) = Self.outcome(200, body) else {
+        guard case .unexpected(200, let detail, _) = Self.outcome(200, body) else {
             Issue.record("expected .unexpected(200, _) for \(body)")
             return
         }
@@ -53,6 +53,12 @@ struct DeleteLeadsOutcomeTests {
         #expect(Self.outcome(429, retryAfter: "whenever") == .rateLimited(retryAfter: nil))
         #expect(Self.outcome(404, "no such campaign") == .unexpected(status: 404, detail: "no such campaign"))
         #expect(Self.outcome(204) == .unexpected(status: 204, detail: "empty body"))
+        #expect(Self.outcome(413) == .contentTooLarge(retryAfter: nil))
+        #expect(Self.outcome(413, retryAfter: "9") == .contentTooLarge(retryAfter: .seconds(9)))
+        // Every retried answer honours its Retry-After, documented or not (SPEC §7).
+        #expect(
+            Self.outcome(404, retryAfter: "5")
+                == .unexpected(status: 404, detail: "empty body", retryAfter: .seconds(5)))
     }
 
     @Test("a redirect is unexpected and names its target without the token")
@@ -89,7 +95,7 @@ struct DeleteLeadsOutcomeTests {
     @Test("answer bodies are redacted and cut in details")
     func detailsAreRedactedAndShort() {
         let long = "token acct:supersecret leaked " + String(repeating: "x", count: 1000)
-        guard case .unexpected(_, let detail) = Self.outcome(418, long) else {
+        guard case .unexpected(_, let detail, _) = Self.outcome(418, long) else {
             Issue.record("expected .unexpected")
             return
         }
@@ -98,7 +104,7 @@ struct DeleteLeadsOutcomeTests {
     }
 
     @Test(
-        "retryable outcomes are the transient ones and those an operator fixes",
+        "every outcome is retried but NLPearl's documented judgements of the leads (SPEC §7)",
         arguments: [
             (DeleteLeadsOutcome.deleted, false), (.notDeleted, false), (.invalid(.init()), false),
             (.unauthorized(status: 401), true), (.unauthorized(status: 403), true),
@@ -106,7 +112,9 @@ struct DeleteLeadsOutcomeTests {
             (.timedOut, true), (.connectionFailed("refused"), true),
             (.unexpected(status: 307, detail: ""), true), (.unexpected(status: 0, detail: ""), true),
             (.unexpected(status: 200, detail: ""), true), (.unexpected(status: 408, detail: ""), true),
-            (.unexpected(status: 404, detail: ""), false), (.unexpected(status: 422, detail: ""), false),
+            (.unexpected(status: 404, detail: ""), true), (.unexpected(status: 422, detail: ""), true),
+            (.unexpected(status: 409, detail: ""), true), (.unexpected(status: 410, detail: ""), true),
+            (.unexpected(status: 204, detail: ""), true), (.contentTooLarge(retryAfter: nil), true),
         ]
     )
     func retryable(outcome: DeleteLeadsOutcome, retryable: Bool) {

@@ -10,6 +10,7 @@ extension DeleteLeadsOutcome {
         case .unauthorized: "unauthorized"
         case .rateLimited: "rate_limited"
         case .unavailable: "unavailable"
+        case .contentTooLarge: "content_too_large"
         case .timedOut: "timed_out"
         case .connectionFailed: "connection_failed"
         case .unexpected: "unexpected"

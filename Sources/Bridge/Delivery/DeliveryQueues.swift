@@ -9,6 +9,9 @@
 /// full batch is ready: the leads that gather meanwhile leave together, so calls are spread over time instead of
 /// coming in clumps that leave later leads waiting for a whole call to end.
 ///
+/// A `pearlId` may be paused (NLPearl's 429 for that campaign): its work waits, and the others' goes on. The blacklist's
+/// rows share the empty `pearlId`, so a 429 on the blacklist pauses the blacklist alone.
+///
 /// A value type, so batching and fairness are tested without sockets or clocks.
 struct DeliveryQueues {
     private struct Waiting {
@@ -33,6 +36,8 @@ struct DeliveryQueues {
         var readyCount: Int { ready.count - readyHead }
         var oldest: Waiting? { readyHead < ready.count ? ready[readyHead] : nil }
         var isEmpty: Bool { splits.isEmpty && readyCount == 0 && delayedCount == 0 && callsInFlight == 0 }
+        /// Whether a call could go now but for a pause.
+        var hasWorkReady: Bool { !splits.isEmpty || readyCount > 0 }
 
         /// Whether this `pearlId` has a call to make now; the order key among those that have, smallest first.
         func candidate(now: ContinuousClock.Instant, limit: Int, linger: Duration) -> (Int, Int)? {
@@ -82,6 +87,8 @@ struct DeliveryQueues {
     }
 
     private var queues: [String: PearlQueue] = [:]
+    /// `pearlId`s held back until then; kept apart from ``queues`` so that a pause outlives a queue that empties.
+    private var pauses: [String: ContinuousClock.Instant] = [:]
     private var delayed = BinaryHeap<DeliveryItem>(by: { ($0.notBefore ?? .now) < ($1.notBefore ?? .now) })
     private var arrivals = 0
 
@@ -108,12 +115,18 @@ struct DeliveryQueues {
         queues[batch.pearlId, default: PearlQueue()].splits.append(batch)
     }
 
+    /// Sends nothing of `pearlId` before `until` (a later pause wins over an earlier one).
+    mutating func pause(pearlId: String, until: ContinuousClock.Instant) {
+        pauses[pearlId] = max(pauses[pearlId] ?? until, until)
+    }
+
     /// The next call to make, if any work is due, up to `limit` distinct leads; counted in flight until
     /// ``callFinished(pearlId:)``.
     mutating func nextBatch(now: ContinuousClock.Instant, limit: Int, linger: Duration = .zero) -> DeliveryBatch? {
         promoteDue(now: now)
+        if !pauses.isEmpty { pauses = pauses.filter { $0.value > now } }
         var best: (pearlId: String, key: (Int, Int))?
-        for (pearlId, queue) in queues {
+        for (pearlId, queue) in queues where pauses[pearlId] == nil {
             guard let key = queue.candidate(now: now, limit: limit, linger: linger) else { continue }
             if best == nil || key < best!.key { best = (pearlId, key) }
         }
@@ -129,10 +142,14 @@ struct DeliveryQueues {
         removeIfEmpty(pearlId)
     }
 
-    /// When work that is not due yet will be: the end of a backoff, of a batch window or of a linger.
+    /// When work that is not due yet will be: the end of a backoff, of a batch window, of a linger or of a pause.
     func nextDueTime(after now: ContinuousClock.Instant, linger: Duration = .zero) -> ContinuousClock.Instant? {
         var next = delayed.top?.notBefore
-        for queue in queues.values {
+        for (pearlId, queue) in queues {
+            if let until = pauses[pearlId], until > now {
+                if queue.hasWorkReady { next = min(next ?? until, until) }
+                continue
+            }
             if let due = queue.dueTime(now: now, linger: linger) {
                 next = min(next ?? due, due)
             }

@@ -13,8 +13,10 @@ import OptOutCore
 /// half, left the 2,000/s benchmark a margin on both: 25 opt-outs per call, at most 185 ms at `T` = 100 ms. Leads that
 /// arrive while all `maxConcurrentRequests` slots are busy wait for the next free one.
 ///
-/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone. Transient
-/// failures back off (``RetryPolicy``); 401/403 holds all delivery and probes once a minute.
+/// A batch that NLPearl answers 400 or `false` is split in halves until the leads at fault are alone, and one answered
+/// 413 until the calls are small enough. Every other failure, documented or not, backs off (``RetryPolicy``) until
+/// `giveUpAfter`; a 429 pauses its own `pearlId` for its `Retry-After`, capped at the policy's maximum delay, and
+/// 401/403 holds all delivery (the token is the account's) and probes once a minute.
 ///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
@@ -68,8 +70,15 @@ public actor Dispatcher {
     /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
     private var waiterDeadlines = BinaryHeap<(ContinuousClock.Instant, Int)> { $0.0 < $1.0 }
     private var nextWaiterID = 0
-    /// Delivery pauses until then: NLPearl's `Retry-After` on 429, or the token probe interval after 401/403.
-    private var pausedUntil: ContinuousClock.Instant?
+    /// All delivery is held until then, the token probe interval after 401/403: the token serves every campaign. A
+    /// 429 pauses its own `pearlId` instead (``DeliveryQueues/pause(pearlId:until:)``).
+    private var heldUntil: ContinuousClock.Instant?
+    /// Set by ``drain(timeout:)``: no call starts any more.
+    private var draining = false
+    /// Calls started whose outcomes are not journaled yet; ``drain(timeout:)`` waits for none to be left.
+    private var callsUnrecorded = 0
+    private var drainWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    private var drainTimers: [Int: Task<Void, Never>] = [:]
     private var wakeTask: Task<Void, Never>?
     private var wakeAt: ContinuousClock.Instant?
     private var lastAuthorizationLog: ContinuousClock.Instant?
@@ -144,6 +153,35 @@ public actor Dispatcher {
     /// Leads queued or in flight right now.
     public var backlog: Int { known.count }
 
+    /// Stops starting calls, and waits until those in flight have ended and their outcomes are journaled, or until
+    /// `timeout` passes: for a shutdown.
+    ///
+    /// Without it, a lead whose delete NLPearl performed, but whose outcome the process did not live to journal, stays
+    /// `pending` and is sent again after the restart, where NLPearl answers `false` for a lead it no longer has. Work
+    /// still queued stays `pending` in the journal and resumes at the next start; waiting requests are answered from
+    /// the journal at their sync wait as usual (`queued`).
+    ///
+    /// - Returns: whether every call in flight finished in time.
+    public func drain(timeout: Duration) async -> Bool {
+        draining = true
+        guard callsUnrecorded > 0 else { return true }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        return await withCheckedContinuation { continuation in
+            drainWaiters[id] = continuation
+            drainTimers[id] = Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
+                await self?.endDrain(id, drained: false)
+            }
+        }
+    }
+
+    private func endDrain(_ id: Int, drained: Bool) {
+        drainTimers.removeValue(forKey: id)?.cancel()
+        drainWaiters.removeValue(forKey: id)?.resume(returning: drained)
+    }
+
     // MARK: - Queueing
 
     private func enqueue(_ items: [DeliveryItem]) {
@@ -156,17 +194,19 @@ public actor Dispatcher {
 
     /// Starts calls while slots are free and work is due; then sleeps until the next work is due.
     private func pump() {
+        guard !draining else { return }
         let now = clock.now
-        if let pausedUntil, pausedUntil > now {
-            scheduleWake(at: pausedUntil)
+        if let heldUntil, heldUntil > now {
+            scheduleWake(at: heldUntil)
             return
         }
-        pausedUntil = nil
+        heldUntil = nil
         let linger = typicalCallDuration * 2 / 5
         while callsInFlight < configuration.maxConcurrentRequests,
             let batch = queues.nextBatch(now: now, limit: configuration.maxLeadsPerRequest, linger: linger)
         {
             callsInFlight += 1
+            callsUnrecorded += 1
             Task { await self.send(batch) }
         }
         if let next = queues.nextDueTime(after: now, linger: linger) {
@@ -205,7 +245,12 @@ public actor Dispatcher {
             }
         let elapsed = ContinuousClock.now - start
         metrics.recordCall(kind: batch.kind, outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
-        let settlement = await settle(batch, outcome: outcome, duration: elapsed)
+        // `false` for a lead alone: if another row of the journal deleted it, NLPearl no longer has it, and says so.
+        var deletedBy: String?
+        if outcome == .notDeleted, batch.leadIds.count == 1, let item = batch.items.first {
+            deletedBy = try? await journal.optOutThatDeleted(item.lead)
+        }
+        let settlement = await settle(batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy)
         do {
             try await journal.recordOutcomes(settlement.outcomes)
         } catch {
@@ -215,11 +260,15 @@ public actor Dispatcher {
                 "journal could not record delivery outcomes",
                 metadata: ["error": "\(error)", "leads": "\(batch.leadIds.count)"])
         }
-        await notify(settlement.results, finished: settlement.finished)
+        await finishCall(settlement.results, finished: settlement.finished)
     }
 
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
-    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration) -> Settlement {
+    ///
+    /// - Parameter deletedBy: for `false` on a single lead, the opt-out whose row the journal shows deleted that lead.
+    private func settle(_ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration, deletedBy: String?)
+        -> Settlement
+    {
         callsInFlight -= 1
         queues.callFinished(pearlId: batch.pearlId)
         defer { pump() }
@@ -236,56 +285,67 @@ public actor Dispatcher {
 
         if case .unauthorized = outcome {
             tokenRejected = true
-            pausedUntil = clock.now.advanced(by: configuration.authorizationProbeInterval)
+            heldUntil = clock.now.advanced(by: configuration.authorizationProbeInterval)
             logUnauthorized(outcome)
         } else if outcome.httpStatus != nil {
             tokenRejected = false
         }
 
+        if batch.leadIds.count > 1, outcome.splitsTheBatch {
+            // Halves until the leads at fault are alone (400, `false`), or the calls small enough (413); sent at once.
+            let halves = batch.split()
+            queues.addSplit(halves.0)
+            queues.addSplit(halves.1)
+            for item in batch.items {
+                settlement.outcomes.append(
+                    Journal.LeadOutcome(
+                        leadRowID: item.rowID, attempt: attempt(outcome.label + "_split", problemText(outcome)),
+                        newStatus: .pending, nextAttemptAt: nil, problem: nil))
+            }
+            return settlement
+        }
         switch outcome {
         case .deleted:
             for item in batch.items {
                 settlement.finish(item, .deleted, attempt("deleted", nil), status: .deleted)
             }
-        case .notDeleted, .invalid:
-            let isFalse = outcome == .notDeleted
-            if batch.leadIds.count > 1 {
-                let halves = batch.split()
-                queues.addSplit(halves.0)
-                queues.addSplit(halves.1)
-                for item in batch.items {
-                    settlement.outcomes.append(
-                        Journal.LeadOutcome(
-                            leadRowID: item.rowID,
-                            attempt: attempt(isFalse ? "not_deleted_split" : "rejected_split", problemText(outcome)),
-                            newStatus: .pending, nextAttemptAt: nil, problem: nil))
+        case .notDeleted:
+            for item in batch.items {
+                guard let deletedBy else {
+                    settlement.finish(item, .notDeleted, attempt("not_deleted", nil), status: .notDeleted)
+                    continue
                 }
-            } else {
-                for item in batch.items {
-                    settlement.finish(
-                        item, isFalse ? .notDeleted : .rejected,
-                        attempt(isFalse ? "not_deleted" : "rejected", problemText(outcome)),
-                        status: isFalse ? .notDeleted : .rejected, problem: problemText(outcome))
-                }
+                // What the append records for a lead deleted before its opt-out came (`Journal.deletedBefore`): here
+                // the other row was still pending then, or this row's first outcome was lost.
+                let verb = item.kind == .blacklist ? "blacklisted" : "deleted"
+                let detail = "NLPearl answered false; \(verb) by \(deletedBy)"
+                settlement.finish(item, .deleted, attempt("deleted_previously", detail), status: .deleted)
             }
-        case .unauthorized, .rateLimited, .unavailable, .timedOut, .connectionFailed, .unexpected:
+        case .invalid:
+            for item in batch.items {
+                settlement.finish(
+                    item, .rejected, attempt("rejected", problemText(outcome)), status: .rejected,
+                    problem: problemText(outcome))
+            }
+        case .unauthorized, .rateLimited, .unavailable, .contentTooLarge, .timedOut, .connectionFailed, .unexpected:
             if case .rateLimited(let retryAfter) = outcome, let retryAfter {
-                let until = clock.now.advanced(by: retryAfter)
-                pausedUntil = max(pausedUntil ?? until, until)
+                // Capped like every delay: a `Retry-After` of a day must not hold the campaign for one.
+                let pause = min(retryAfter, configuration.retry.maximumDelay)
+                queues.pause(pearlId: batch.pearlId, until: clock.now.advanced(by: pause))
             }
             retryOrGiveUp(batch, outcome: outcome, attempt: attempt(outcome.label, detail(outcome)), into: &settlement)
         }
         return settlement
     }
 
+    /// Backs the batch's leads off for another attempt; only `giveUpAfter` makes one `failed` (SPEC §7).
     private func retryOrGiveUp(
         _ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, attempt: Journal.Attempt, into settlement: inout Settlement
     ) {
-        let retryable = outcome.isRetryable
         for var item in batch.items {
             item.attemptCount += 1
             let age = Duration.seconds(attempt.at.timeIntervalSince(item.queuedAt))
-            guard retryable, !configuration.retry.shouldGiveUp(age: age) else {
+            guard !configuration.retry.shouldGiveUp(age: age) else {
                 settlement.finish(item, .failed, attempt, status: .failed)
                 continue
             }
@@ -306,8 +366,15 @@ public actor Dispatcher {
     }
 
     /// Tells waiting requests, and forgets rows that are done: only now, after their outcome is in the journal, so
-    /// that a journal rescan in between cannot queue a delivered lead again.
-    private func notify(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
+    /// that a journal rescan in between cannot queue a delivered lead again. The call is then over for
+    /// ``drain(timeout:)``.
+    private func finishCall(_ results: [(Int64, DeliveryResult)], finished: [Int64]) {
+        defer {
+            callsUnrecorded -= 1
+            if callsUnrecorded == 0 {
+                for id in drainWaiters.keys { endDrain(id, drained: true) }
+            }
+        }
         for row in finished {
             known.remove(row)
             finishedDuringRescan?.insert(row)
@@ -367,7 +434,7 @@ public actor Dispatcher {
     private func detail(_ outcome: DeleteLeadsOutcome) -> String? {
         switch outcome {
         case .connectionFailed(let message): message
-        case .unexpected(_, let detail): detail
+        case .unexpected(_, let detail, _): detail
         default: nil
         }
     }
@@ -377,6 +444,17 @@ public actor Dispatcher {
             let data = try? JSONEncoder().encode(problem)
         else { return nil }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension DeleteLeadsOutcome {
+    /// Whether a batch of several leads answered so is halved rather than settled or retried whole: 400 and `false`
+    /// to find the leads at fault, 413 to make the calls smaller.
+    fileprivate var splitsTheBatch: Bool {
+        switch self {
+        case .notDeleted, .invalid, .contentTooLarge: true
+        default: false
+        }
     }
 }
 

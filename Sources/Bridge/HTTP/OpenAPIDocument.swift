@@ -291,7 +291,11 @@ enum OpenAPIDocument {
                       "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
                     }
                   },
-                  "503": { "$ref": "#/components/responses/Unavailable" }
+                  "503": {
+                    "description": "Not done, retry after Retry-After seconds: the journal is not writable, shutting down, sync ack mode with delivery pending, or a Problem of type delivery-failed (the opt-out was given up after giveUpAfterHours; its record in optOut).",
+                    "headers": { "Retry-After": { "schema": { "type": "integer" } } },
+                    "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                  }
                 }
               }
             },

@@ -261,8 +261,21 @@ struct OptOutsEndpoint: Sendable {
                 problem.extensions = [("optOut", view.json)]
                 return Answer(status: 503, body: problem.json, retryAfter: retryAfter(record), isProblem: true)
             }
-        case .notDeleted, .failed:
+        case .notDeleted:
             return Answer(status: 422, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+        case .failed:
+            // Not 422: that says the request is at fault, and it answers NLPearl's final judgements (`false`, 400),
+            // which a retry cannot change. Here NLPearl never answered usefully within `giveUpAfterHours`; the
+            // opt-out is not done and nothing in the request is wrong, so 5xx, which tells a caller to retry (§6).
+            // The retry is answered from the journal: it reads `deleted` once `journal retry` has delivered it, and
+            // without an idempotency key it is a new opt-out, tried afresh.
+            var problem = Problem(
+                "delivery-failed", title: "Service Unavailable", status: 503,
+                detail: "The opt-out is journaled as \(record.id), but NLPearl did not confirm the deletion within "
+                    + "giveUpAfterHours; it is kept as failed for `optout-bridge journal retry`. Nothing was "
+                    + "confirmed deleted: try again later.")
+            problem.extensions = [("optOut", view.json)]
+            return Answer(status: 503, body: problem.json, retryAfter: Self.failedRetryAfter, isProblem: true)
         case .rejected:
             var problem = Problem(
                 "rejected", title: "Unprocessable Content", status: 422,
@@ -271,6 +284,10 @@ struct OptOutsEndpoint: Sendable {
             return Answer(status: 422, body: problem.json, retryAfter: nil, isProblem: true)
         }
     }
+
+    /// The `Retry-After` of a `failed` opt-out, in seconds: no attempt is scheduled, so a minute, the order of an
+    /// operator's `journal retry` and of the rescan that picks it up (30 s).
+    static let failedRetryAfter = 60
 
     /// Seconds until the next attempt of the opt-out's first pending lead, at least 1.
     private func retryAfter(_ record: OptOutRecord) -> Int {

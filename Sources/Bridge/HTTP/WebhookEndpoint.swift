@@ -116,6 +116,14 @@ struct WebhookEndpoint: Sendable {
         if unmapped == .reject, !outcomes.contains(where: \.mapped) {
             return .unmapped(ids: ids)
         }
+        if status == .failed {
+            // SPEC §7: never a 2xx for an opt-out that was given up, while its sender still waits and would retry.
+            let problem = Problem(
+                "delivery-failed", title: "Service Unavailable", status: 503,
+                detail: "Journaled as \(ids.joined(separator: ", ")); NLPearl did not confirm the deletion within "
+                    + "giveUpAfterHours, and it is kept as failed for `optout-bridge journal retry`.")
+            return .retryLater(seconds: OptOutsEndpoint.failedRetryAfter, problem: problem)
+        }
         if status == .queued, ackMode == .sync {
             let problem = Problem(
                 "delivery-pending", title: "Service Unavailable", status: 503,
@@ -127,10 +135,11 @@ struct WebhookEndpoint: Sendable {
 }
 
 extension OptOutStatus {
-    /// The status that speaks for several opt-outs: the least settled one (queued before failed, … before ignored).
+    /// The status that speaks for several opt-outs: `failed` first, since one failed event makes the sender retry the
+    /// batch (§7), then the least settled one (queued before rejected, … before ignored).
     static func combined(_ statuses: [OptOutStatus]) -> OptOutStatus {
         let order: [OptOutStatus] = [
-            .queued, .failed, .rejected, .notDeleted, .deleted, .dryRun, .suppressed, .ignored, .invalid,
+            .failed, .queued, .rejected, .notDeleted, .deleted, .dryRun, .suppressed, .ignored, .invalid,
         ]
         return order.first { statuses.contains($0) } ?? .ignored
     }

@@ -127,14 +127,26 @@ public final class BridgeService: Sendable {
         await mappings.reloadOffPool()
     }
 
-    /// Stops accepting, answers in-flight requests within `gracePeriod`, and stops the loops.
+    /// Stops accepting, answers in-flight requests and lets NLPearl calls in flight finish within `gracePeriod`, and
+    /// stops the loops.
     ///
-    /// Work that is journaled but not delivered stays in the journal and resumes at the next start.
+    /// The dispatcher starts no call from here on and waits for those in flight alongside the listener's grace period,
+    /// so that a lead NLPearl deleted is journaled `deleted` rather than left pending, sent again after the restart
+    /// and answered `false`. A request still waiting for a lead that was not sent is answered `queued` (or 503 in
+    /// sync mode) at its sync wait, as usual. Both waits share the grace period, so SIGTERM's 10 s hold: 8 s, then up
+    /// to 1 s for the listener to send its last answers. Work that is journaled but not delivered stays in the
+    /// journal and resumes at the next start.
     public func shutdown(gracePeriod: Duration = .seconds(8)) async {
         logger.info("shutting down")
+        async let drained = dispatcher.drain(timeout: gracePeriod)
         await server.shutdown(gracePeriod: gracePeriod)
         mappings.stopWatching()
         background.cancelAll()
+        if !(await drained) {
+            logger.warning(
+                "NLPearl calls still in flight at shutdown; their leads stay pending and are sent again at the start",
+                metadata: ["grace_period": "\(gracePeriod)"])
+        }
         let pending = (try? await journal.counts().pending) ?? -1
         logger.info("stopped", metadata: ["pending_leads": "\(pending)"])
     }
