@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "OptOutCore"),
         // The configuration file: decoding, env:/file: references, validation.
         .target(name: "Config", dependencies: ["OptOutCore"]),
-        // The client for NLPearl's DELETE /v2/Outbound/{pearlId}/Leads.
+        // The client for NLPearl: the delete, the account blacklist and Search Leads.
         .target(
             name: "NLPearl",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // A strict fake of NLPearl's endpoint, for tests, examples and benchmarks.
+        // A strict fake of NLPearl: the delete, the blacklist and a lead store, for tests, examples and benchmarks.
         .target(name: "FakeNLPearl", dependencies: ["MicroHTTP"]),
         .executableTarget(
             name: "optout-bridge",

@@ -1,12 +1,13 @@
 import Foundation
 
 /// Checks one request against NLPearl's contracts: `nlpearl-delete-leads.openapi.yaml` for the delete, and the
-/// published reference of `POST /v2/Account/Blacklist` (`ContractValidator+Blacklist.swift`).
+/// published reference of `POST /v2/Account/Blacklist` (`ContractValidator+Blacklist.swift`) and of the lead
+/// endpoints (`ContractValidator+Leads.swift`).
 ///
 /// Pure: it sees the method, the URI as sent, the headers and the body, and says whether the
-/// request is a valid call of one of the two endpoints or how it breaks the contract. ``FakeNLPearl`` answers
-/// the breaches; tests of the validator need no socket. Both endpoints take the same `Authorization` and
-/// the same request content types.
+/// request is a valid call of one of the endpoints or how it breaks the contract. ``FakeNLPearl`` answers
+/// the breaches; tests of the validator need no socket. Every endpoint takes the same `Authorization`, and
+/// those with a body the same request content types; Get Lead takes no body.
 public struct ContractValidator: Sendable {
     /// What a request came to.
     public enum Verdict: Sendable, Equatable {
@@ -14,8 +15,16 @@ public struct ContractValidator: Sendable {
         case valid(pearlId: String, leadIds: [String])
         /// A blacklist call as the contract describes it: one or more distinct numbers or prefixes.
         case validBlacklist(phoneNumbers: [String])
+        /// An Add Lead call: one lead, checked.
+        case validAddLead(pearlId: String, lead: FakeNLPearl.NewLead)
+        /// An Add Leads call: 1 to 50,000 leads, each checked.
+        case validAddLeads(pearlId: String, leads: [FakeNLPearl.NewLead])
+        /// A Search Leads call.
+        case validSearchLeads(pearlId: String, search: FakeNLPearl.LeadSearch)
+        /// A Get Lead call for a lead id of ObjectId form, which the campaign may or may not hold.
+        case validGetLead(pearlId: String, leadId: String)
         /// A well-formed `Authorization: Bearer` whose token is not the configured one: answered
-        /// 401 with no body, and not a contract violation. `pearlId` is the delete's campaign, nil
+        /// 401 with no body, and not a contract violation. `pearlId` is the call's campaign, nil
         /// for the blacklist.
         case wrongToken(endpoint: FakeNLPearl.Endpoint, pearlId: String?)
         /// A contract violation, to be recorded and answered with `status`.
@@ -82,20 +91,38 @@ public struct ContractValidator: Sendable {
         case .success(false): return .wrongToken(endpoint: endpoint, pearlId: route.pearlId)
         case .success(true): break
         }
-        if let violation = Self.checkContentType(headerValues("Content-Type")) {
+        if endpoint == .getLead {
+            guard body.isEmpty else {
+                return breach(.init(status: 400, detail: "a GET has no body; send none", field: "$"))
+            }
+        } else if let violation = Self.checkContentType(headerValues("Content-Type")) {
             return breach(violation)
+        }
+        func verdict<T>(_ result: Result<T, Violation>, _ valid: (T) -> Verdict) -> Verdict {
+            switch result {
+            case .failure(let violation): return breach(violation)
+            case .success(let value): return valid(value)
+            }
         }
         switch route {
         case .deleteLeads(let pearlId):
-            switch Self.leadIds(in: body) {
-            case .failure(let violation): return breach(violation)
-            case .success(let leadIds): return .valid(pearlId: pearlId, leadIds: leadIds)
-            }
+            return verdict(Self.leadIds(in: body)) { .valid(pearlId: pearlId, leadIds: $0) }
         case .blacklist:
-            switch Self.phoneNumbers(in: body) {
-            case .failure(let violation): return breach(violation)
-            case .success(let phoneNumbers): return .validBlacklist(phoneNumbers: phoneNumbers)
+            return verdict(Self.phoneNumbers(in: body)) { .validBlacklist(phoneNumbers: $0) }
+        case .addLead(let pearlId):
+            return verdict(Self.newLead(in: body)) { .validAddLead(pearlId: pearlId, lead: $0) }
+        case .addLeads(let pearlId):
+            return verdict(Self.newLeads(in: body)) { .validAddLeads(pearlId: pearlId, leads: $0) }
+        case .searchLeads(let pearlId):
+            return verdict(Self.leadSearch(in: body)) { .validSearchLeads(pearlId: pearlId, search: $0) }
+        case .getLead(let pearlId, let leadId):
+            guard LeadID.isObjectId(leadId) else {
+                return breach(
+                    .init(
+                        status: 400, detail: "leadId \"\(leadId)\" is not an ObjectId (24 hexadecimal digits)",
+                        field: "leadId"))
             }
+            return .validGetLead(pearlId: pearlId, leadId: leadId)
         }
     }
 
@@ -105,17 +132,33 @@ public struct ContractValidator: Sendable {
         case deleteLeads(pearlId: String)
         /// `/v2/Account/Blacklist`.
         case blacklist
+        /// `/v2/Outbound/{pearlId}/Lead`.
+        case addLead(pearlId: String)
+        /// `/v2/Outbound/{pearlId}/Leads/Add`.
+        case addLeads(pearlId: String)
+        /// `/v1/Outbound/{outboundId}/Leads`.
+        case searchLeads(pearlId: String)
+        /// `/v1/Outbound/{outboundId}/Lead/{leadId}`, both percent-decoded.
+        case getLead(pearlId: String, leadId: String)
 
         var endpoint: FakeNLPearl.Endpoint {
             switch self {
             case .deleteLeads: return .deleteLeads
             case .blacklist: return .blacklist
+            case .addLead: return .addLead
+            case .addLeads: return .addLeads
+            case .searchLeads: return .searchLeads
+            case .getLead: return .getLead
             }
         }
 
         var pearlId: String? {
-            guard case .deleteLeads(let pearlId) = self else { return nil }
-            return pearlId
+            switch self {
+            case .blacklist: return nil
+            case .deleteLeads(let pearlId), .addLead(let pearlId), .addLeads(let pearlId), .searchLeads(let pearlId),
+                .getLead(let pearlId, _):
+                return pearlId
+            }
         }
     }
 
@@ -128,10 +171,21 @@ public struct ContractValidator: Sendable {
             return .success(.blacklist)
         }
         let segments = parts[0].split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count == 5, segments[0].isEmpty, segments[1] == "v2", segments[2] == "Outbound",
-            segments[4] == "Leads"
-        else {
-            let known = FakeNLPearl.Endpoint.allCases.map(\.path).joined(separator: " and ")
+        let endpoint: FakeNLPearl.Endpoint?
+        if segments.count >= 5, segments[0].isEmpty, segments[2] == "Outbound" {
+            switch (segments[1], Array(segments.dropFirst(4))) {
+            case ("v2", ["Leads"]): endpoint = .deleteLeads
+            case ("v2", ["Leads", "Add"]): endpoint = .addLeads
+            case ("v2", ["Lead"]): endpoint = .addLead
+            case ("v1", ["Leads"]): endpoint = .searchLeads
+            case ("v1", let rest) where rest.count == 2 && rest[0] == "Lead": endpoint = .getLead
+            default: endpoint = nil
+            }
+        } else {
+            endpoint = nil
+        }
+        guard let endpoint else {
+            let known = FakeNLPearl.Endpoint.allCases.map(\.path).joined(separator: ", ")
             return .failure(
                 .init(status: 404, detail: "no route for \(parts[0]); the endpoints are \(known)", field: "$path"))
         }
@@ -143,10 +197,27 @@ public struct ContractValidator: Sendable {
                 .init(
                     status: 400,
                     detail: "the pearlId segment \(segments[3]) is not valid "
-                        + "percent-encoded UTF-8", field: "pearlId", endpoint: .deleteLeads))
+                        + "percent-encoded UTF-8", field: "pearlId", endpoint: endpoint))
         }
-        if let query { return .failure(unexpectedQuery(query, endpoint: .deleteLeads)) }
-        return .success(.deleteLeads(pearlId: pearlId))
+        if let query { return .failure(unexpectedQuery(query, endpoint: endpoint)) }
+        switch endpoint {
+        case .deleteLeads: return .success(.deleteLeads(pearlId: pearlId))
+        case .addLeads: return .success(.addLeads(pearlId: pearlId))
+        case .addLead: return .success(.addLead(pearlId: pearlId))
+        case .searchLeads: return .success(.searchLeads(pearlId: pearlId))
+        case .blacklist: return .success(.blacklist)
+        case .getLead:
+            guard !segments[5].isEmpty else {
+                return .failure(.init(status: 404, detail: "the leadId path segment is empty", field: "leadId"))
+            }
+            guard let leadId = percentDecode(segments[5]) else {
+                return .failure(
+                    .init(
+                        status: 400, detail: "the leadId segment \(segments[5]) is not valid percent-encoded UTF-8",
+                        field: "leadId", endpoint: .getLead))
+            }
+            return .success(.getLead(pearlId: pearlId, leadId: leadId))
+        }
     }
 
     private static func unexpectedQuery(_ query: Substring, endpoint: FakeNLPearl.Endpoint) -> Violation {

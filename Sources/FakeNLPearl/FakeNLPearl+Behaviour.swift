@@ -2,8 +2,13 @@ extension FakeNLPearl {
     /// How the fake answers requests that keep the contract.
     ///
     /// Requests that break it are answered by the contract checks, whatever the behaviour. One behaviour
-    /// answers the valid calls of both endpoints, deletes and blacklist calls alike, and its scripts count
-    /// both; the cases that name leads or numbers look at the call's own.
+    /// answers the valid calls of every endpoint, and its scripts count them all; the cases that name leads or
+    /// numbers look at a delete's leads and a blacklist call's numbers, and answer the lead endpoints (Add Lead,
+    /// Add Leads, Search Leads, Get Lead) as ``succeed``.
+    ///
+    /// "200 `true`" is the endpoint's own success for the lead endpoints: Add Lead answers `{"leadId"}`, Search
+    /// Leads a page, Get Lead the lead (or 404), Add Leads `true`. ``answerFalse`` answers 200 `false` everywhere,
+    /// which for an endpoint that answers an object is a body outside the contract, and adds nothing.
     public indirect enum Behaviour: Sendable {
         /// 200 `true`, the content type rotating through text/plain, application/json and text/json.
         case succeed

@@ -9,12 +9,17 @@ extension FakeNLPearl {
         public var uri: String
         /// The endpoint whose path the request named, valid or not; nil for a path of no endpoint.
         public var endpoint: Endpoint? = nil
-        /// The decoded pearlId, when the path was the delete's.
+        /// The decoded campaign id, when the path named one (every endpoint but the blacklist).
         public var pearlId: String?
-        /// The body's leadIds, when the request was a delete that kept the contract (empty for `"leadIds": null`).
+        /// The leads that a call keeping the contract named or answered: a delete's `leadIds` (empty for
+        /// `"leadIds": null`), Get Lead's `leadId`, the ids that Add Lead and Add Leads generated, the ids of a
+        /// Search Leads page.
         public var leadIds: [String]?
-        /// The body's phoneNumbers, when the request was a blacklist call that kept the contract.
+        /// The numbers that a call keeping the contract carried: a blacklist call's `phoneNumbers`, the phone
+        /// numbers of the leads that Add Lead and Add Leads sent.
         public var phoneNumbers: [String]? = nil
+        /// The search, when the request was a Search Leads call that kept the contract.
+        public var search: LeadSearch? = nil
         /// Every request header, in order.
         public var headers: [Header]
         /// The request body.

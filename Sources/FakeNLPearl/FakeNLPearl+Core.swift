@@ -13,6 +13,7 @@ extension FakeNLPearl {
             var violations: [String] = []
             var deletedLeads: [String: Set<String>] = [:]
             var blacklistedNumbers: Set<String> = []
+            var leads = LeadStore()
             var nextWaiterID: UInt64 = 0
             var waiters: [UInt64: (count: Int, continuation: CheckedContinuation<Bool, Never>)] = [:]
         }
@@ -50,7 +51,7 @@ extension FakeNLPearl {
                 answerHeaders: [],
                 violation: nil
             )
-            let reply: Reply
+            var reply: Reply
             var effect = Effect.none
             switch verdict {
             case .valid(let pearlId, let leadIds):
@@ -72,6 +73,56 @@ extension FakeNLPearl {
                 await stopSignal.sleep(for: plan.delay)
                 reply = plan.reply
                 if plan.deletes { effect = .blacklisted(phoneNumbers) }
+            case .validAddLead(let pearlId, let lead):
+                call.endpoint = .addLead
+                call.pearlId = pearlId
+                call.phoneNumbers = [lead.phoneNumber]
+                let plan = await leadPlan()
+                reply = plan.reply
+                if let contentType = plan.successContentType {
+                    let id = state.withLock { $0.leads.add([lead], to: pearlId, now: receivedAt) }[0]
+                    call.leadIds = [id.hex]
+                    reply = Self.replacingBody(
+                        of: plan.reply, StoredLead.addAnswer(id), contentType, "leadId \(id.hex)")
+                }
+            case .validAddLeads(let pearlId, let leads):
+                call.endpoint = .addLeads
+                call.pearlId = pearlId
+                call.phoneNumbers = leads.map(\.phoneNumber)
+                let plan = await leadPlan()
+                reply = plan.reply
+                if plan.deletes {
+                    let ids = state.withLock { $0.leads.add(leads, to: pearlId, now: receivedAt) }
+                    call.leadIds = ids.map(\.hex)
+                }
+            case .validSearchLeads(let pearlId, let search):
+                call.endpoint = .searchLeads
+                call.pearlId = pearlId
+                call.search = search
+                let plan = await leadPlan()
+                reply = plan.reply
+                if let contentType = plan.successContentType {
+                    let (count, page) = state.withLock { $0.leads.search(search, in: pearlId) }
+                    call.leadIds = page.map(\.id.hex)
+                    let body = StoredLead.searchAnswer(count: count, page: page)
+                    reply = Self.replacingBody(
+                        of: plan.reply, body, contentType, "count \(count), \(page.count) results")
+                }
+            case .validGetLead(let pearlId, let leadId):
+                call.endpoint = .getLead
+                call.pearlId = pearlId
+                call.leadIds = [leadId]
+                let plan = await leadPlan()
+                reply = plan.reply
+                if let contentType = plan.successContentType {
+                    if let lead = state.withLock({ $0.leads.lead(leadId, in: pearlId) }) {
+                        reply = Self.replacingBody(of: plan.reply, lead.getView, contentType, "lead \(lead.id.hex)")
+                    } else {
+                        reply = Reply.problem(
+                            status: 404, title: "Not Found", detail: "No lead \(leadId) in outbound \(pearlId).",
+                            errors: [:], as: contentType)
+                    }
+                }
             case .wrongToken(let endpoint, let pearlId):
                 call.endpoint = endpoint
                 call.pearlId = pearlId
@@ -95,6 +146,25 @@ extension FakeNLPearl {
             return HTTPResponse(status: reply.status, headers: headers, body: reply.body)
         }
 
+        /// The plan for a valid call of a lead endpoint, after its delay.
+        private func leadPlan() async -> Responder.Plan {
+            let plan = state.withLock { $0.responder.plan { .random(in: 0..<1) } }
+            await stopSignal.sleep(for: plan.delay)
+            return plan
+        }
+
+        /// The planned 200 with the endpoint's own object as its body, its other headers (a `Retry-After`) kept.
+        private static func replacingBody(
+            of reply: Reply,
+            _ body: [UInt8],
+            _ contentType: ResponseContentType,
+            _ note: String
+        ) -> Reply {
+            var answer = Reply.object(body, as: contentType, note: note)
+            answer.headers += reply.headers.filter { $0.name.lowercased() != "content-type" }
+            return answer
+        }
+
         /// What an answer of 200 `true` did to the account.
         private enum Effect {
             case none
@@ -114,7 +184,9 @@ extension FakeNLPearl {
                 }
                 switch effect {
                 case .none: break
-                case .deleted(let pearlId, let leadIds): state.deletedLeads[pearlId, default: []].formUnion(leadIds)
+                case .deleted(let pearlId, let leadIds):
+                    state.deletedLeads[pearlId, default: []].formUnion(leadIds)
+                    state.leads.remove(leadIds, from: pearlId)
                 case .blacklisted(let numbers): state.blacklistedNumbers.formUnion(numbers)
                 }
                 let due = state.waiters.filter { $0.value.count <= state.callCount }

@@ -38,6 +38,11 @@ extension FakeNLPearl {
             )
         }
 
+        /// 200 with a JSON object body, built by the caller.
+        static func object(_ body: [UInt8], as contentType: ResponseContentType, note: String) -> Reply {
+            Reply(status: 200, headers: [Header("Content-Type", contentType.rawValue)], body: body, note: note)
+        }
+
         /// A `ValidationProblemDetails` body, shaped as ASP.NET writes one (with a `traceId`).
         static func problem(
             status: Int,
@@ -70,7 +75,7 @@ extension FakeNLPearl {
 
         /// Whether an `errors` key names one lead or number of the call, such as `leadIds[2]`.
         private static func namesAnItem(_ key: String) -> Bool {
-            key.hasPrefix("leadIds[") || key.hasPrefix("phoneNumbers[")
+            key.hasPrefix("leadIds[") || key.hasPrefix("phoneNumbers[") || key.hasPrefix("leads[")
         }
 
         private static func randomHex(_ bytes: Int) -> String {

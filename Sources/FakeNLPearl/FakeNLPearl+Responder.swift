@@ -8,8 +8,14 @@ extension FakeNLPearl {
             /// How long to wait before answering.
             var delay: Duration
             var reply: Reply
-            /// Whether the answer is 200 `true`: the leads were deleted, or the numbers added to the blacklist.
+            /// Whether the answer is 200 `true`: the leads were deleted, the numbers added to the blacklist, or
+            /// the leads of an Add Leads call added.
             var deletes: Bool
+            /// The content type of the endpoint's own 200 answer, when the behaviour answers as the contract
+            /// says (``Behaviour/succeed``, ``Behaviour/succeedAs(_:)``, ``Behaviour/status(_:retryAfter:)`` 200);
+            /// nil for every other answer. An endpoint that answers an object (Add Lead, Search Leads, Get Lead)
+            /// replaces the planned `true` with its object only then.
+            var successContentType: ResponseContentType? = nil
         }
 
         private(set) var behaviour: Behaviour
@@ -41,6 +47,16 @@ extension FakeNLPearl {
             return plan
         }
 
+        /// The answer to a valid call of a lead endpoint: Add Lead, Add Leads, Search Leads or Get Lead.
+        ///
+        /// These calls name no leads or numbers that ``Behaviour/rejectLeads(_:)`` and its kin look at, so those
+        /// answer them as ``Behaviour/succeed``; every other behaviour, scripts included, answers them as any call.
+        mutating func plan(random: () -> Double) -> Plan {
+            let plan = plan(behaviour, Subject(leadIds: [], phoneNumbers: []), delay: .zero, random: random)
+            callsSinceBehaviourSet += 1
+            return plan
+        }
+
         /// What a call is about: a delete's leads, or a blacklist call's numbers (the other is empty).
         private struct Subject {
             var leadIds: [String]
@@ -55,9 +71,14 @@ extension FakeNLPearl {
         ) -> Plan {
             switch behaviour {
             case .succeed:
-                return Plan(delay: delay, reply: .boolean(true, as: Self.nextContentType(&successCount)), deletes: true)
+                let contentType = Self.nextContentType(&successCount)
+                return Plan(
+                    delay: delay, reply: .boolean(true, as: contentType), deletes: true, successContentType: contentType
+                )
             case .succeedAs(let contentType):
-                return Plan(delay: delay, reply: .boolean(true, as: contentType), deletes: true)
+                return Plan(
+                    delay: delay, reply: .boolean(true, as: contentType), deletes: true, successContentType: contentType
+                )
             case .answerFalse:
                 return Plan(
                     delay: delay, reply: .boolean(false, as: Self.nextContentType(&successCount)), deletes: false)
@@ -134,9 +155,10 @@ extension FakeNLPearl {
             let retryHeader = retryAfter.map { [Header("Retry-After", String($0))] } ?? []
             switch status {
             case 200:
-                var reply = Reply.boolean(true, as: Self.nextContentType(&successCount))
+                let contentType = Self.nextContentType(&successCount)
+                var reply = Reply.boolean(true, as: contentType)
                 reply.headers += retryHeader
-                return Plan(delay: delay, reply: reply, deletes: true)
+                return Plan(delay: delay, reply: reply, deletes: true, successContentType: contentType)
             case 400:
                 let reply = Reply.problem(
                     status: 400,

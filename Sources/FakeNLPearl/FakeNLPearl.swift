@@ -1,8 +1,8 @@
 import MicroHTTP
 import Synchronization
 
-/// A strict fake of NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads` and `POST /v2/Account/Blacklist`, as a real
-/// HTTP server.
+/// A strict fake of NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`, `POST /v2/Account/Blacklist` and lead
+/// endpoints (Add Lead, Add Leads, Search Leads, Get Lead), as a real HTTP server.
 ///
 /// Every request is checked against its endpoint's contract by ``ContractValidator``:
 /// a breach is recorded in ``violations`` and answered 400 (401 for a missing or malformed
@@ -14,6 +14,13 @@ import Synchronization
 /// A blacklist call answered 200 `true` adds its numbers to ``blacklistedNumbers``. A number already on
 /// the blacklist is taken again and answered `true`: NLPearl's reference says nothing of re-adding one,
 /// and an idempotent add is what a retried call needs.
+///
+/// The fake keeps leads per campaign (``addLeads(_:to:)``, ``leads(in:)``): Add Lead and Add Leads add to them,
+/// Search Leads and Get Lead read them, and a delete answered 200 `true` removes the leads it names (ids the
+/// store does not hold are still answered `true`, as before). Every campaign id names a campaign, empty until
+/// leads are added: the fake does not model which campaigns an account has. Search Leads matches `searchInput`
+/// as a substring of the phone number or the external id, in any ASCII letter case (see ``LeadSearch``), and
+/// answers in the order leads were added unless `sortProp` says otherwise.
 ///
 /// ```swift
 /// let fake = FakeNLPearl()
@@ -28,8 +35,12 @@ public final class FakeNLPearl: Sendable {
     /// The address the server listens on.
     public let host: String
 
-    private let core: Core
+    let core: Core
     private let server: HTTPServer
+
+    /// The largest request body the fake reads: 64 MiB, room for 50,000 leads with `callData`, so that the
+    /// contract's own limit, not the server's, refuses a larger Add Leads.
+    public static let maxBodyBytes = 64 << 20
 
     /// Creates a fake; ``start()`` binds it.
     ///
@@ -55,7 +66,7 @@ public final class FakeNLPearl: Sendable {
         self.core = core
         // Delays are the fake's business: MicroHTTP's own handler deadline must not cut them short.
         let configuration = HTTPServer.Configuration(
-            host: host, port: port, threads: threads, requestTimeout: .seconds(3600)
+            host: host, port: port, threads: threads, maxBodyBytes: Self.maxBodyBytes, requestTimeout: .seconds(3600)
         )
         self.server = HTTPServer(configuration: configuration) { request in await core.handle(request) }
     }
@@ -101,7 +112,7 @@ public final class FakeNLPearl: Sendable {
     /// The numbers and prefixes that blacklist calls answered 200 `true` added so far.
     public var blacklistedNumbers: Set<String> { core.state.withLock { $0.blacklistedNumbers } }
 
-    /// Forgets calls, violations, deleted leads and the blacklist; keeps the behaviour.
+    /// Forgets calls, violations, deleted leads, the blacklist and every campaign's leads; keeps the behaviour.
     public func reset() {
         core.state.withLock { state in
             state.calls = []
@@ -109,6 +120,7 @@ public final class FakeNLPearl: Sendable {
             state.violations = []
             state.deletedLeads = [:]
             state.blacklistedNumbers = []
+            state.leads = LeadStore()
         }
     }
 

@@ -5,9 +5,10 @@ import NIOPosix
 
 import struct Foundation.Date
 
-/// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads` and `POST /v2/Account/Blacklist`.
+/// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`, `POST /v2/Account/Blacklist` and
+/// `POST /v1/Outbound/{outboundId}/Leads` (``searchLeads(campaignId:skip:limit:searchInput:statuses:)``).
 ///
-/// A direct AsyncHTTPClient client rather than a generated one: there are two endpoints, both
+/// A direct AsyncHTTPClient client rather than a generated one: there are three endpoints, two of them
 /// answering a boolean, and the caller needs `Retry-After`, text/plain booleans and one typed
 /// outcome for every kind of answer.
 ///
@@ -34,7 +35,8 @@ public struct NLPearlClient: Sendable {
     /// Where and how this client reaches NLPearl.
     public let configuration: Configuration
 
-    private let redactor: TokenRedactor
+    /// Removes the token from texts taken from answers; internal for the outcomes of other files' endpoints.
+    let redactor: TokenRedactor
     private let headers: HTTPHeaders
     private let tokenIsUsable: Bool
     private let timeout: TimeAmount
@@ -75,9 +77,7 @@ public struct NLPearlClient: Sendable {
 
     /// Sends one call to an endpoint that answers 200 with a JSON boolean, and reads its answer.
     ///
-    /// The one path of every call, so that each endpoint gets the same token check, headers,
-    /// deadline, answer size limit, refused redirects and redaction. Internal rather than private
-    /// only because the blacklist call lives in `NLPearlClient+Blacklist.swift`.
+    /// Internal rather than private only because the blacklist call lives in `NLPearlClient+Blacklist.swift`.
     ///
     /// - Parameters:
     ///   - method: The request method.
@@ -85,8 +85,56 @@ public struct NLPearlClient: Sendable {
     ///   - body: The JSON body.
     /// - Returns: What NLPearl answered, or why no answer came.
     func send(_ method: HTTPMethod, url: String, body: [UInt8]) async -> DeleteLeadsOutcome {
+        switch await exchange(method, url: url, body: body, maxResponseBytes: Self.maxResponseBytes) {
+        case .failed(let outcome):
+            return outcome
+        case .answered(let answer):
+            return answer.outcome(redactor: redactor)
+        }
+    }
+
+    /// A complete answer, or the outcome of a call that got none.
+    enum Exchange: Sendable {
+        case answered(Answer)
+        /// No complete answer: a transport failure, a timeout, an answer over the size bound, an unusable token.
+        case failed(DeleteLeadsOutcome)
+    }
+
+    /// The parts of a complete answer that the outcomes are made of.
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+
+        /// The answer read as the boolean endpoints' outcome; also how every status but 200 is read.
+        func outcome(redactor: TokenRedactor) -> DeleteLeadsOutcome {
+            DeleteLeadsOutcome(
+                status: status,
+                retryAfter: headers.first(name: "Retry-After"),
+                location: headers.first(name: "Location"),
+                body: body.readableBytesView,
+                now: Date().timeIntervalSince1970,
+                redactor: redactor
+            )
+        }
+    }
+
+    /// Sends one call and collects its answer: the one path of every call.
+    ///
+    /// So that each endpoint gets the same token check, headers, deadline, answer size bound, refused
+    /// redirects and redaction, whatever its answer means.
+    ///
+    /// - Parameters:
+    ///   - method: The request method.
+    ///   - url: The whole URL, base URL included.
+    ///   - body: The JSON body.
+    ///   - maxResponseBytes: The largest answer body read; a larger one fails as
+    ///     ``DeleteLeadsOutcome/unexpected(status:detail:)``.
+    /// - Returns: The answer, or why none came.
+    func exchange(_ method: HTTPMethod, url: String, body: [UInt8], maxResponseBytes: Int) async -> Exchange {
         guard tokenIsUsable else {
-            return .connectionFailed("request not sent: the token contains control characters (such as a newline)")
+            return .failed(
+                .connectionFailed("request not sent: the token contains control characters (such as a newline)"))
         }
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -98,25 +146,18 @@ public struct NLPearlClient: Sendable {
         do {
             response = try await Self.httpClient.execute(request, deadline: deadline)
         } catch {
-            return DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor)
+            return .failed(DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor))
         }
         let status = Int(response.status.code)
         let answer: ByteBuffer
         do {
-            answer = try await response.body.collect(upTo: Self.maxResponseBytes)
+            answer = try await response.body.collect(upTo: maxResponseBytes)
         } catch is NIOTooManyBytesError {
-            return .unexpected(status: status, detail: "answer body larger than \(Self.maxResponseBytes) bytes")
+            return .failed(.unexpected(status: status, detail: "answer body larger than \(maxResponseBytes) bytes"))
         } catch {
-            return DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor)
+            return .failed(DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor))
         }
-        return DeleteLeadsOutcome(
-            status: status,
-            retryAfter: response.headers.first(name: "Retry-After"),
-            location: response.headers.first(name: "Location"),
-            body: answer.readableBytesView,
-            now: Date().timeIntervalSince1970,
-            redactor: redactor
-        )
+        return .answered(Answer(status: status, headers: response.headers, body: answer))
     }
 }
 

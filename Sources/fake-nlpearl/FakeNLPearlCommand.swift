@@ -92,7 +92,7 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
     }
 
     /// A call as one JSON line, for scripts that count what reached NLPearl; `endpoint` is
-    /// `deleteLeads`, `blacklist` or null (another path).
+    /// an ``FakeNLPearl/Endpoint`` name such as `deleteLeads`, `blacklist` or `searchLeads`, or null (another path).
     static func jsonLine(_ call: FakeNLPearl.Call) -> String {
         let object: [String: Any] = [
             "endpoint": call.endpoint?.rawValue ?? NSNull(), "pearlId": call.pearlId ?? NSNull(),

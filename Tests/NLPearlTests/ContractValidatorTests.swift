@@ -53,9 +53,9 @@ struct ContractValidatorTests {
     }
 
     @Test(
-        "paths other than the endpoint are 404",
+        "paths of no endpoint are 404",
         arguments: [
-            "/", "/v2/Outbound/P1", "/v2/Outbound/P1/Leads/", "/v2/outbound/P1/Leads", "/v1/Outbound/P1/Leads",
+            "/", "/v2/Outbound/P1", "/v2/Outbound/P1/Leads/", "/v2/outbound/P1/Leads", "/v3/Outbound/P1/Leads",
             "/v2/Outbound//Leads", "/v2/Outbound/P1/X/Leads", "v2/Outbound/P1/Leads",
         ]
     )
