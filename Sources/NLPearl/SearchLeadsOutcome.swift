@@ -80,7 +80,8 @@ extension SearchLeadsOutcome {
         case .unavailable(let status, let delay): self = .unavailable(status: status, retryAfter: delay)
         case .timedOut: self = .timedOut
         case .connectionFailed(let message): self = .connectionFailed(message)
-        case .unexpected(let status, let detail): self = .unexpected(status: status, detail: detail)
+        case .contentTooLarge: self = .unexpected(status: 413, detail: "413 Content Too Large")
+        case .unexpected(let status, let detail, _): self = .unexpected(status: status, detail: detail)
         }
     }
 }
