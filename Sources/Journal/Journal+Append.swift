@@ -185,16 +185,16 @@ extension Journal {
     /// Of these leads, those that an opt-out's row already deleted (or did before it was pruned), with that opt-out.
     static func deletedBefore(_ leads: [Lead], _ db: Database) throws -> [Lead: String] {
         guard !leads.isEmpty else { return [:] }
-        let inLeads = try db.cachedStatement(
-            sql: "SELECT opt_out_id FROM leads WHERE pearl_id = ? AND lead_id = ? AND status = 'deleted' LIMIT 1")
-        let settled = try db.cachedStatement(
-            sql: "SELECT opt_out_id FROM settled_leads WHERE pearl_id = ? AND lead_id = ?")
+        // One statement a lead: most leads were never deleted, and both lookups then come back empty.
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT opt_out_id FROM leads WHERE pearl_id = ?1 AND lead_id = ?2 AND status = 'deleted'
+                UNION ALL SELECT opt_out_id FROM settled_leads WHERE pearl_id = ?1 AND lead_id = ?2
+                LIMIT 1
+                """)
         var found: [Lead: String] = [:]
         for lead in leads {
-            let arguments: StatementArguments = [lead.pearlId, lead.leadId]
-            if let id = try String.fetchOne(inLeads, arguments: arguments)
-                ?? String.fetchOne(settled, arguments: arguments)
-            {
+            if let id = try String.fetchOne(statement, arguments: [lead.pearlId, lead.leadId]) {
                 found[lead] = id
             }
         }
@@ -240,8 +240,9 @@ extension Journal {
                 """
         ).execute(arguments: [
             id, item.source, item.isInvalid ? nil : item.idempotencyKey, JSONText.array(item.keys),
-            JSONText.array(item.identifiers), item.requestId, receivedAt, now, item.reason, status.rawValue,
-            item.suppressedBy,
+            // NULL reads back as the keys: most identifiers are sent as the keys they became.
+            item.identifiers == item.keys ? nil : JSONText.array(item.identifiers), item.requestId, receivedAt, now,
+            item.reason, status.rawValue, item.suppressedBy,
         ])
         let insertRow = try Self.insertRowStatement(db)
         var records: [LeadRecord] = []

@@ -24,9 +24,12 @@ extension Journal {
                     ON CONFLICT(key) DO UPDATE SET
                         latest_source = excluded.latest_source, latest_opt_out_id = excluded.latest_opt_out_id,
                         latest_at = excluded.latest_at, opt_out_count = opt_out_count + 1,
-                        identifiers = (SELECT json_group_array(value) FROM (
-                            SELECT value FROM json_each(suppressions.identifiers)
-                            UNION SELECT value FROM json_each(excluded.identifiers) LIMIT \(maximumIdentifiers)))
+                        identifiers = CASE WHEN suppressions.identifiers = excluded.identifiers
+                            THEN suppressions.identifiers
+                            ELSE (SELECT json_group_array(value) FROM (
+                                SELECT value FROM json_each(suppressions.identifiers)
+                                UNION SELECT value FROM json_each(excluded.identifiers) LIMIT \(maximumIdentifiers)))
+                            END
                     """)
             let identifiers = JSONText.array(item.identifiers)
             for key in item.keys {
@@ -65,7 +68,8 @@ extension Journal {
 
     /// Fills the list from the opt-outs of a journal written before it existed, oldest first (migration `v2`).
     ///
-    /// The identifiers as sent were not kept then, so each entry's identifiers are the normalised keys.
+    /// The identifiers as sent were not kept then, so each entry's identifiers are the normalised keys (and an old
+    /// opt-out's NULL `identifiers` reads back as its keys).
     static func backfillSuppressions(_ db: Database) throws {
         let rows = try Row.fetchCursor(
             db, sql: "SELECT id, source, keys, received_at FROM opt_outs ORDER BY received_at, id")
@@ -75,7 +79,6 @@ extension Journal {
             item.receivedAt = Timestamp.date(row[3])
             _ = try suppress(item, optOutID: row[0], at: row[3], db)
         }
-        try db.execute(sql: "UPDATE opt_outs SET identifiers = keys WHERE identifiers IS NULL")
     }
 
     // MARK: - Reading the list
