@@ -31,6 +31,20 @@ struct JournalCommand: ParsableCommand {
         }
     }
 
+    /// Checks the arguments of an export, opens the journal and lets `body` write the export to standard output.
+    static func export(
+        _ options: ConfigurationOptions, since: String?, format: String,
+        _ body: (Journal, Date?, Journal.ExportFormat, (String) throws -> Void) throws -> Void
+    ) throws {
+        guard let exportFormat = Journal.ExportFormat(rawValue: format) else {
+            throw CLIError.user("unknown format '\(format)'; use jsonl or csv")
+        }
+        let sinceDate = try since.map(date)
+        let journal = try open(options)
+        let output = FileHandle.standardOutput
+        try body(journal, sinceDate, exportFormat) { output.write(Data($0.utf8)) }
+    }
+
     /// Parses `2026-11-29` or `2026-11-29T10:00:00Z`.
     static func date(_ text: String) throws -> Date {
         if let date = try? Date(text, strategy: .iso8601) { return date }
@@ -149,14 +163,8 @@ struct JournalCommand: ParsableCommand {
         var format = "jsonl"
 
         func run() throws {
-            guard let exportFormat = Journal.ExportFormat(rawValue: format) else {
-                throw CLIError.user("unknown format '\(format)'; use jsonl or csv")
-            }
-            let sinceDate = try since.map(JournalCommand.date)
-            let journal = try JournalCommand.open(config)
-            let output = FileHandle.standardOutput
-            try journal.export(since: sinceDate, format: exportFormat) { text in
-                output.write(Data(text.utf8))
+            try JournalCommand.export(config, since: since, format: format) { journal, since, format, write in
+                try journal.export(since: since, format: format, write: write)
             }
         }
     }

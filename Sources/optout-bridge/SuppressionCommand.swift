@@ -95,13 +95,9 @@ struct SuppressionCommand: AsyncParsableCommand {
         var format = "jsonl"
 
         func run() throws {
-            guard let exportFormat = Journal.ExportFormat(rawValue: format) else {
-                throw CLIError.user("unknown format '\(format)'; use jsonl or csv")
+            try JournalCommand.export(config, since: since, format: format) { journal, since, format, write in
+                try journal.exportSuppressions(since: since, format: format, write: write)
             }
-            let sinceDate = try since.map(JournalCommand.date)
-            let journal = try JournalCommand.open(config)
-            let output = FileHandle.standardOutput
-            try journal.exportSuppressions(since: sinceDate, format: exportFormat) { output.write(Data($0.utf8)) }
         }
     }
 

@@ -21,6 +21,18 @@ import Testing
                 { "keys": ["email:bad@example.com"],
             """#)
 
+    /// A generic sender `crm` that reads `email` and `id` from each event, behind a bearer token.
+    private static var crmSender: [String: Any] {
+        [
+            "senders": [
+                [
+                    "name": "crm", "type": "generic", "bearer": "hook-token",
+                    "fields": ["email": "/email", "eventId": "/id"],
+                ]
+            ]
+        ]
+    }
+
     private func writeMapping(_ text: String, _ bridge: BridgeHarness) throws {
         try text.write(to: bridge.directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
     }
@@ -113,19 +125,8 @@ import Testing
     }
 
     @Test func webhooksOfUnmappedContactsAreAnswered200Suppressed() async throws {
-        let bridge = try await BridgeHarness(
-            overrides: [
-                "senders": [
-                    [
-                        "name": "crm", "type": "generic", "bearer": "hook-token",
-                        "fields": ["email": "/email", "eventId": "/id"],
-                    ]
-                ]
-            ]
-        )
-        let response = try await bridge.request(
-            "POST", "/hooks/crm", headers: [("Authorization", "Bearer hook-token")],
-            body: Array(#"{"id": "e1", "email": "Zoe@Example.com"}"#.utf8))
+        let bridge = try await BridgeHarness(overrides: Self.crmSender)
+        let response = try await bridge.hook(Array(#"{"id": "e1", "email": "Zoe@Example.com"}"#.utf8))
         #expect(response.status == 200)
         #expect((response.json as? [String: Any])?["status"] as? String == "suppressed")
         #expect(try await bridge.get("/v1/suppressions/email:zoe@example.com").status == 200)
@@ -228,28 +229,22 @@ import Testing
     }
 
     @Test func oneBadEventNoLongerSinksItsBatch() async throws {
-        let bridge = try await BridgeHarness(
-            overrides: [
-                "senders": [
-                    [
-                        "name": "crm", "type": "generic", "bearer": "hook-token",
-                        "fields": ["email": "/email", "eventId": "/id"],
-                    ]
-                ]
-            ]
-        )
-        let response = try await bridge.request(
-            "POST", "/hooks/crm", headers: [("Authorization", "Bearer hook-token")],
-            body: Array(#"[{"id":"e1","email":"a@b.com"},{"id":"e2","email":"nope"}]"#.utf8))
+        let bridge = try await BridgeHarness(overrides: Self.crmSender)
+        let response = try await bridge.hook(Array(#"[{"id":"e1","email":"a@b.com"},{"id":"e2","email":"nope"}]"#.utf8))
         #expect(response.status == 200)
         #expect(try await bridge.get("/v1/suppressions/email:a@b.com").status == 200)
         let invalid = try bridge.service.journal.list(status: .invalid)
         #expect(invalid.count == 1)
         #expect(invalid.first?.reason?.contains("e2") == true)
-        let allBad = try await bridge.request(
-            "POST", "/hooks/crm", headers: [("Authorization", "Bearer hook-token")],
-            body: Array(#"[{"id":"e3","email":"nope"}]"#.utf8))
+        let allBad = try await bridge.hook(Array(#"[{"id":"e3","email":"nope"}]"#.utf8))
         #expect(allBad.status == 400)
         await bridge.stop()
+    }
+}
+
+extension BridgeHarness {
+    /// `POST /hooks/crm` with the bearer token of ``SuppressionEndToEndTests``' generic sender.
+    fileprivate func hook(_ body: [UInt8]) async throws -> RawHTTPConnection.Response {
+        try await request("POST", "/hooks/crm", headers: [("Authorization", "Bearer hook-token")], body: body)
     }
 }
