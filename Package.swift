@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",
             dependencies: [

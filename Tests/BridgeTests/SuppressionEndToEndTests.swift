@@ -67,6 +67,22 @@ import Testing
         await bridge.stop()
     }
 
+    @Test func anUnmappedOptOutIsLoggedOnceAsSuppressed() async throws {
+        let logs = LogOutput.capturing()
+        let bridge = try await BridgeHarness(logs: logs)
+        let body = #"{"keys": ["email:zoe@example.com"], "idempotencyKey": "t-1"}"#
+        #expect(try await bridge.optOut(body).status == 200)
+        #expect(try await bridge.optOut(body).status == 200)  // a duplicate: not logged again
+        #expect(try await bridge.optOut(#"{"keys": ["email:jane.doe@example.com"]}"#).status == 200)
+        await bridge.stop()
+        let lines = logs.captured.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["msg"] as? String == "opt-out suppressed: no lead is mapped to its keys yet" }
+        #expect(lines.count == 1)
+        #expect(lines.first?["source"] as? String == "api")
+        #expect((lines.first?["opt_out_id"] as? String)?.hasPrefix("op_") == true)
+    }
+
     @Test func theSuppressionEndpointsShowAndCheckKeys() async throws {
         let bridge = try await BridgeHarness()
         let created = try #require(try await bridge.optOut(Self.zoe).json as? [String: Any])

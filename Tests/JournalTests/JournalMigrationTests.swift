@@ -85,4 +85,32 @@ struct JournalMigrationTests {
         #expect(try await reopened.suppression(key: "phone:+15551234567")?.optOutCount == 2)
         try reopened.close()
     }
+
+    /// `Fixtures/v1-journal.sqlite` was written by the release build of e3190a9, the last before the suppression
+    /// list, as a new user of the quick start would: Jane opted out by email (mapped, deleted), Zoe by email and
+    /// phone (unmapped: answered 404 and journaled `ignored`), then Jane again by a phone number written by hand.
+    @Test("A journal written by the build before the list is back-filled on its first open")
+    func journalOfThePreviousBuild() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("journal.sqlite")
+        let fixture = try #require(Bundle.module.url(forResource: "Fixtures/v1-journal", withExtension: "sqlite"))
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+
+        let journal = try Journal(path: path)
+        let counts = try await journal.suppressionCounts()
+        #expect(counts.keys == 4)
+        let zoe = try #require(try await journal.suppression(key: "email:zoe@example.com"))
+        #expect(zoe.firstSource == "api")
+        #expect(try await journal.suppression(key: "phone:+15550001111")?.firstOptOutId == zoe.firstOptOutId)
+        #expect(try await journal.record(id: zoe.firstOptOutId)?.status == .suppressed)
+        #expect(try await journal.suppression(key: "phone:+15551234567")?.optOutCount == 1)
+        #expect(try await journal.suppression(key: "email:jane.doe@example.com")?.optOutCount == 1)
+        // Zoe's phone never reached a blacklist: the next enforcement sends it.
+        let phones = try await journal.suppressedKeys().filter { $0.key.hasPrefix("phone:") }
+        #expect(phones.count == 2)
+        #expect(phones.allSatisfy { Journal.needsBlacklisting($0.blacklist, initialStatus: .pending) })
+        // Jane's lead was deleted by the old build: known, so neither enforcement nor a new opt-out sends it again.
+        #expect(try journal.unjournaledLeads([Lead(pearlId: "6720c0f8e4b0a1b2c3d4e5f6", leadId: "lead-jane")]).isEmpty)
+        try journal.close()
+    }
 }

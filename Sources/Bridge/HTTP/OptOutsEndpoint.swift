@@ -57,6 +57,7 @@ struct OptOutsEndpoint: Sendable {
                 let outcome = next.next()!
                 metrics.recordOptOut(
                     source: "api", status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
+                outcome.logIfSuppressedUnmapped(logger)
                 answers.append(translate(outcome))
             }
         }

@@ -78,6 +78,7 @@ struct WebhookEndpoint: Sendable {
         }
         for outcome in outcomes {
             metrics.recordOptOut(source: name, status: outcome.record.status.rawValue, duplicate: outcome.duplicate)
+            outcome.logIfSuppressedUnmapped(logger)
         }
         return sender.respond(answer(for: outcomes))
     }

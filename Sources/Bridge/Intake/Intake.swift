@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import Logging
 import OptOutCore
 
 /// From submission to outcome: resolve the keys, journal, hand over to delivery, and wait as the ack mode says.
@@ -16,6 +17,18 @@ public final class Intake: Sendable {
         /// Whether the keys resolved to a lead, or leads were named, this time: `unmapped: reject` answers 404
         /// exactly when they did not, whatever an earlier delivery of the same event found.
         public var mapped: Bool
+
+        /// Logs an opt-out that resolved to no lead: its keys are on the suppression list, and the leads of a
+        /// mapping loaded later are deleted (SPEC §9). A duplicate is not logged again.
+        func logIfSuppressedUnmapped(_ logger: Logger) {
+            guard !mapped, !duplicate else { return }
+            logger.info(
+                "opt-out suppressed: no lead is mapped to its keys yet",
+                metadata: [
+                    "opt_out_id": "\(record.id)", "source": "\(record.source)", "keys": "\(record.keys.count)",
+                    "status": "\(record.status.rawValue)",
+                ])
+        }
     }
 
     private let journal: Journal
