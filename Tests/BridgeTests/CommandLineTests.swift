@@ -35,7 +35,9 @@ import Testing
         let fake = FakeNLPearl(token: "acct:secret")
         try fake.start()
         fake.behaviour = .delay(.milliseconds(700), then: .succeed)
-        let directory = try workspace(fakeURL: fake.baseURL, overrides: ["delivery": ["syncWaitMilliseconds": 5000]])
+        // A long wait, as everywhere a wait is not under test: at the start of a full run, the child's first call can
+        // take seconds, and a wait of 5 s could end before it was answered (202 in a CI run).
+        let directory = try workspace(fakeURL: fake.baseURL, overrides: ["delivery": ["syncWaitMilliseconds": 15000]])
         let serve = try ServeProcess(
             configuration: directory.appendingPathComponent("optout-bridge.json"),
             environment: ["NLPEARL_API_TOKEN": "acct:secret"])
@@ -48,7 +50,7 @@ import Testing
                     body: Array(#"{"keys": ["email:jane.doe@example.com"]}"#.utf8))
             }
         }
-        #expect(await fake.waitForCalls(count: 1, timeout: .seconds(10)))
+        #expect(await fake.waitForCalls(count: 1, timeout: .seconds(30)))
         let start = ContinuousClock.now
         serve.signal(SIGTERM)
         let status = try await serve.waitForExit(timeout: .seconds(10))
