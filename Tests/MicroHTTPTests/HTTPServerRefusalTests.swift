@@ -71,17 +71,4 @@ import Testing
         #expect(response.text == "refused timedOut GET /stuck")
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
-
-    @Test func withoutAResponderARefusalIsAProblem503WithRetryAfter() async throws {
-        try await withServer(.init(requestTimeout: .milliseconds(200))) { _ in
-            try? await Task.sleep(for: .seconds(30))
-            return .text(200, "too late")
-        } _: { server in
-            let port = server.port
-            let response = try await blocking { try RawHTTPConnection(port: port).request("GET", "/stuck") }
-            #expect(response.status == 503)
-            #expect(response.header("Content-Type") == "application/problem+json")
-            #expect(response.header("Retry-After") == "5")
-        }
-    }
 }

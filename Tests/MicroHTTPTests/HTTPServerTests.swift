@@ -175,8 +175,10 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         } _: { server in
             let port = server.port
             let response = try await blocking { try RawHTTPConnection(port: port).request("GET", "/stuck") }
+            // Without a RefusalResponder, a refusal is a problem 503 with Retry-After.
             #expect(response.status == 503)
-            #expect(response.header("Retry-After") != nil)
+            #expect(response.header("Content-Type") == "application/problem+json")
+            #expect(response.header("Retry-After") == "5")
         }
     }
 
