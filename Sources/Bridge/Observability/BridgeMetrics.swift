@@ -17,6 +17,9 @@ public final class BridgeMetrics: Sendable {
     private let phonesPerCall: ValueHistogram
     private let suppressedKeys: Gauge
     private let enforcementDuration: Gauge
+    /// Made at start, so that the dashboard finds them before the first enforcement ends.
+    private let enforcedLeads: Counter
+    private let enforcedPhones: Counter
     private let gauges = Mutex<[[String]: Gauge]>([:])
     /// Labelled counters already made, by name and label values: the registry validates and sorts on every
     /// `makeCounter`, which is more than an increment on every request should cost.
@@ -74,6 +77,14 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_suppression_last_enforcement_seconds", unitName: "",
                 helpText: "How long the last enforcement of the suppression list on a loaded mapping took."))
+        enforcedLeads = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_suppression_enforced_leads_total", unitName: "",
+                helpText: "Leads of suppressed contacts found in a loaded mapping and journaled for deletion."))
+        enforcedPhones = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_suppression_enforced_phones_total", unitName: "",
+                helpText: "Suppressed phone numbers journaled for the NLPearl blacklist by enforcement."))
     }
 
     /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
@@ -129,14 +140,8 @@ public final class BridgeMetrics: Sendable {
 
     /// Leads found for suppressed keys when a mapping was loaded, journaled for deletion (origin `suppression`).
     public func recordEnforcement(leads: Int, phones: Int, duration: Duration) {
-        counter(
-            "optout_bridge_suppression_enforced_leads_total",
-            help: "Leads of suppressed contacts found in a loaded mapping and journaled for deletion.", labels: []
-        ).increment(by: Int64(leads))
-        counter(
-            "optout_bridge_suppression_enforced_phones_total",
-            help: "Suppressed phone numbers journaled for the NLPearl blacklist by enforcement.", labels: []
-        ).increment(by: Int64(phones))
+        enforcedLeads.increment(by: Int64(leads))
+        enforcedPhones.increment(by: Int64(phones))
         enforcementDuration.set(to: duration.seconds)
     }
 

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Periodic chores of the service, cancelled together at shutdown.
+/// Chores of the service, periodic or once, cancelled together at shutdown.
 final class BackgroundTasks: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
@@ -13,6 +13,12 @@ final class BackgroundTasks: Sendable {
                 await work()
             }
         }
+        tasks.withLock { $0.append(task) }
+    }
+
+    /// Runs `work` once, now, beside the service.
+    func run(_ work: @escaping @Sendable () async -> Void) {
+        let task = Task { await work() }
         tasks.withLock { $0.append(task) }
     }
 

@@ -100,7 +100,10 @@ public final class BridgeService: Sendable {
         if let enforcer {
             // The mapping loaded before the listener opened, then every later load (change, SIGHUP).
             mappings.onLoad { mapping in Task { await enforcer.enforce(mapping) } }
-            await enforcer.enforce(mappings.current)
+            // In the background: the first enforcement after an upgrade may journal many leads, and `serve` handles
+            // SIGTERM only once `start` returned.
+            let mapping = mappings.current
+            background.run { await enforcer.enforce(mapping) }
         }
         mappings.startWatching(every: .seconds(max(1, configuration.mapping.reloadIntervalSeconds)))
         let journal = self.journal
