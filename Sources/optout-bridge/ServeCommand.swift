@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !MemoryPolicy.returnLargeAllocationsToTheSystem() {
             logger.warning("freed mapping tables may stay resident: this C library does not take M_MMAP_THRESHOLD")
         }
+        // Watched before the listener opens: a signal that comes while `start` runs (a SIGHUP right after the
+        // "listening" line, a SIGTERM during start-up) waits in the stream instead of killing the process.
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         let service: BridgeService
         do {
             service = try BridgeService(configuration: configuration, logger: logger)
@@ -47,7 +50,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw error.isUserError ? CLIError.user(error.description) : CLIError.runtime(error.description)
         }
 
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
         for await signal in signals.stream {
             if signal == SIGHUP {
                 logger.info("SIGHUP: reloading the mapping")
