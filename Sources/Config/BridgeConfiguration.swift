@@ -21,6 +21,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
     public var unmapped: UnmappedPolicy
     /// The suppression list's enforcement (SPEC §9).
     public var suppression: SuppressionSettings
+    /// NLPearl's campaigns as the source of leads (SPEC §10).
+    public var campaigns: CampaignSettings
     /// `/v1/opt-outs` authentication.
     public var api: APISettings
     /// Webhook sources, one per `POST /hooks/{name}`.
@@ -39,6 +41,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
         delivery: DeliverySettings = DeliverySettings(),
         unmapped: UnmappedPolicy = .suppress,
         suppression: SuppressionSettings = SuppressionSettings(),
+        campaigns: CampaignSettings = CampaignSettings(),
         api: APISettings = APISettings(),
         senders: [SenderConfiguration] = [],
         dryRun: Bool = false,
@@ -51,6 +54,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
         self.delivery = delivery
         self.unmapped = unmapped
         self.suppression = suppression
+        self.campaigns = campaigns
         self.api = api
         self.senders = senders
         self.dryRun = dryRun

@@ -7,8 +7,8 @@ extension ConfigurationDecoder {
         let top = section(
             root, path: "",
             known: [
-                "listen", "nlpearl", "mapping", "journal", "delivery", "unmapped", "suppression", "api", "senders",
-                "dryRun",
+                "listen", "nlpearl", "mapping", "journal", "delivery", "unmapped", "suppression", "campaigns", "api",
+                "senders", "dryRun",
             ])
         var configuration = BridgeConfiguration(sourceFile: fileName == "<defaults>" ? nil : fileName)
         configuration.listen = listen(top["listen"])
@@ -18,6 +18,7 @@ extension ConfigurationDecoder {
         configuration.delivery = delivery(top["delivery"])
         configuration.unmapped = unmapped(top)
         configuration.suppression = suppression(top["suppression"])
+        configuration.campaigns = campaigns(top["campaigns"])
         configuration.api = api(top["api"])
         configuration.senders = senders(top["senders"])
         configuration.dryRun = bool(top, "dryRun", default: false)
@@ -216,6 +217,79 @@ extension ConfigurationDecoder {
             enforceOnMappingLoad: bool(section, "enforceOnMappingLoad", default: defaults.enforceOnMappingLoad))
     }
 
+    // MARK: campaigns
+
+    private mutating func campaigns(_ value: JSONValue?) -> BridgeConfiguration.CampaignSettings {
+        let section = section(
+            value, path: "campaigns",
+            known: ["pearlIds", "externalIdNamespace", "sweepIntervalMinutes", "searchOnOptOut", "maxCallsPerSecond"])
+        let defaults = BridgeConfiguration.CampaignSettings()
+        return BridgeConfiguration.CampaignSettings(
+            pearlIds: pearlIds(section["pearlIds"]),
+            externalIdNamespace: externalIdNamespace(section),
+            sweepIntervalMinutes: int(
+                section, "sweepIntervalMinutes", default: defaults.sweepIntervalMinutes, in: 1...Int.max),
+            searchOnOptOut: bool(section, "searchOnOptOut", default: defaults.searchOnOptOut),
+            maxCallsPerSecond: double(
+                section, "maxCallsPerSecond", default: defaults.maxCallsPerSecond, minimum: 0, inclusive: false))
+    }
+
+    /// `campaigns.pearlIds`: non-empty strings (`env:` and `file:` followed), each once.
+    private mutating func pearlIds(_ value: JSONValue?) -> [String] {
+        guard let value else { return [] }
+        guard let elements = value.asArray else {
+            error("campaigns.pearlIds must be an array of strings, not \(value.kindDescription)", at: value)
+            return []
+        }
+        var pearlIds: [String] = []
+        var seen: [String: SourcePosition] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = "campaigns.pearlIds[\(index)]"
+            guard let resolved = resolve(element, path: path) else { continue }
+            let pearlId: String
+            switch resolved {
+            case .literal(.string(let text)), .reference(let text, _):
+                pearlId = text
+            case .literal:
+                error("\(path) must be a string, not \(element.kindDescription)", at: element)
+                continue
+            }
+            guard !pearlId.isEmpty else {
+                error("\(path) must not be empty", at: element)
+                continue
+            }
+            if let first = seen[pearlId] {
+                error(
+                    "\(path): '\(pearlId)' is already listed at line \(first.line), column \(first.column)",
+                    at: element)
+                continue
+            }
+            seen[pearlId] = element.position
+            pearlIds.append(pearlId)
+        }
+        return pearlIds
+    }
+
+    /// `campaigns.externalIdNamespace`: shaped like a sender name, and neither `email` nor `phone`.
+    private mutating func externalIdNamespace(_ section: Section) -> String? {
+        guard let namespace = optionalString(section, "externalIdNamespace"),
+            let value = section["externalIdNamespace"]
+        else { return nil }
+        guard isSenderNameShaped(namespace) else {
+            error(
+                "campaigns.externalIdNamespace '\(namespace)' must be lower-case letters, digits and '-', such as "
+                    + "the name of the sender whose CRM ids the leads' externalIds are", at: value)
+            return nil
+        }
+        guard namespace != "email", namespace != "phone" else {
+            error(
+                "campaigns.externalIdNamespace '\(namespace)' is reserved for \(namespace) keys in the mapping; "
+                    + "name the CRM whose ids the leads' externalIds are", at: value)
+            return nil
+        }
+        return namespace
+    }
+
     // MARK: delivery
 
     private mutating func delivery(_ value: JSONValue?) -> BridgeConfiguration.DeliverySettings {
@@ -372,13 +446,7 @@ extension ConfigurationDecoder {
             error("\(path).name must be a string, not \(value.kindDescription)", at: value)
             return nil
         }
-        let isValid =
-            !name.isEmpty
-            && name.utf8.allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
-            }
-        guard isValid else {
+        guard isSenderNameShaped(name) else {
             error("\(path).name '\(name)' must be lower-case letters, digits and '-'", at: value)
             return nil
         }
@@ -440,5 +508,14 @@ extension ConfigurationDecoder {
         case .null, .bool, .number:
             return value
         }
+    }
+
+    /// Whether `name` is `[a-z0-9-]+`, the shape of a sender name and so of a mapping namespace.
+    private func isSenderNameShaped(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+            }
     }
 }

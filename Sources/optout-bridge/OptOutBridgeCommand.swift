@@ -15,7 +15,7 @@ struct OptOutBridgeCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, CheckCommand.self, LookupCommand.self, DeleteCommand.self, JournalCommand.self,
-            SuppressionCommand.self,
+            SuppressionCommand.self, MappingCommand.self,
             SignCommand.self, VersionCommand.self,
         ])
 

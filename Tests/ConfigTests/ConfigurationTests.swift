@@ -75,6 +75,11 @@ struct ConfigurationTests {
         #expect(configuration.unmapped == .suppress)
         #expect(configuration.suppression == BridgeConfiguration.SuppressionSettings())
         #expect(configuration.suppression.blacklistPhones && configuration.suppression.enforceOnMappingLoad)
+        #expect(configuration.campaigns.pearlIds.isEmpty)
+        #expect(configuration.campaigns.externalIdNamespace == nil)
+        #expect(configuration.campaigns.sweepIntervalMinutes == 60)
+        #expect(configuration.campaigns.searchOnOptOut)
+        #expect(configuration.campaigns.maxCallsPerSecond == 5)
         #expect(configuration.api.tokens.isEmpty)
         #expect(configuration.senders.isEmpty)
         #expect(configuration.dryRun == false)
@@ -107,6 +112,8 @@ struct ConfigurationTests {
                             "retry": { "initialSeconds": 1, "maxSeconds": 600, "giveUpAfterHours": 72 } },
               "unmapped": "suppress",
               "suppression": { "blacklistPhones": true, "enforceOnMappingLoad": true },
+              "campaigns": { "pearlIds": [], "externalIdNamespace": null, "sweepIntervalMinutes": 60,
+                             "searchOnOptOut": true, "maxCallsPerSecond": 5 },
               "api": { "tokens": [] },
               "senders": [],
               "dryRun": false
@@ -137,6 +144,8 @@ struct ConfigurationTests {
                             "retry": { "initialSeconds": 0.5, "maxSeconds": 0.5, "giveUpAfterHours": 1 } },
               "unmapped": "reject",
               "suppression": { "blacklistPhones": false, "enforceOnMappingLoad": false },
+              "campaigns": { "pearlIds": ["6720c0f8e4b0a1b2c3d4e5f6", "env:PEARL"], "externalIdNamespace": "hubspot",
+                             "sweepIntervalMinutes": 1, "searchOnOptOut": false, "maxCallsPerSecond": 0.5 },
               "api": { "tokens": ["env:API_TOKEN", "file:api-token.txt"] },
               "dryRun": true
             }
@@ -146,7 +155,8 @@ struct ConfigurationTests {
         try folder.write("api-token.txt", "second-token\n")
         let file = try folder.write("optout-bridge.json", text)
         let (configuration, warnings) = try BridgeConfiguration.load(
-            file: file, environment: ["TOKEN": Self.token, "API_TOKEN": "first-token"])
+            file: file,
+            environment: ["TOKEN": Self.token, "API_TOKEN": "first-token", "PEARL": "6720c0f8e4b0a1b2c3d4e5f7"])
         #expect(warnings.isEmpty)
         #expect(configuration.sourceFile == file)
         #expect(
@@ -172,6 +182,11 @@ struct ConfigurationTests {
                     retry: .init(initialSeconds: 0.5, maxSeconds: 0.5, giveUpAfterHours: 1)))
         #expect(configuration.unmapped == .reject)
         #expect(configuration.suppression == .init(blacklistPhones: false, enforceOnMappingLoad: false))
+        #expect(
+            configuration.campaigns
+                == .init(
+                    pearlIds: ["6720c0f8e4b0a1b2c3d4e5f6", "6720c0f8e4b0a1b2c3d4e5f7"], externalIdNamespace: "hubspot",
+                    sweepIntervalMinutes: 1, searchOnOptOut: false, maxCallsPerSecond: 0.5))
         #expect(configuration.api.tokens.map { $0.reveal() } == ["first-token", "second-token"])
         #expect(configuration.api.accepts("second-token"))
         #expect(!configuration.api.accepts("third-token"))
@@ -286,6 +301,60 @@ struct ConfigurationTests {
                 #"1:14: unmapped must be "suppress" or "reject", not "rejct"; did you mean "reject"?"#
             ),
             (#"{"dryRun": "yes"}"#, "1:12: dryRun must be true or false, not a string"),
+            (
+                #"{"campaigns": {"pearlId": []}}"#,
+                "1:16: unknown key 'campaigns.pearlId'; did you mean 'campaigns.pearlIds'?"
+            ),
+            (#"{"campaigns": []}"#, "1:15: campaigns must be an object, not an array"),
+            (
+                #"{"campaigns": {"pearlIds": "p1"}}"#,
+                "1:28: campaigns.pearlIds must be an array of strings, not a string"
+            ),
+            (#"{"campaigns": {"pearlIds": ["p1", 2]}}"#, "1:35: campaigns.pearlIds[1] must be a string, not a number"),
+            (#"{"campaigns": {"pearlIds": [""]}}"#, "1:29: campaigns.pearlIds[0] must not be empty"),
+            (
+                #"{"campaigns": {"pearlIds": ["p1", "p2", "p1"]}}"#,
+                "1:41: campaigns.pearlIds[2]: 'p1' is already listed at line 1, column 29"
+            ),
+            (
+                #"{"campaigns": {"externalIdNamespace": "HubSpot"}}"#,
+                "1:39: campaigns.externalIdNamespace 'HubSpot' must be lower-case letters, digits and '-', such as "
+                    + "the name of the sender whose CRM ids the leads' externalIds are"
+            ),
+            (
+                #"{"campaigns": {"externalIdNamespace": "email"}}"#,
+                "1:39: campaigns.externalIdNamespace 'email' is reserved for email keys in the mapping; name the "
+                    + "CRM whose ids the leads' externalIds are"
+            ),
+            (
+                #"{"campaigns": {"externalIdNamespace": "phone"}}"#,
+                "1:39: campaigns.externalIdNamespace 'phone' is reserved for phone keys in the mapping; name the "
+                    + "CRM whose ids the leads' externalIds are"
+            ),
+            (
+                #"{"campaigns": {"externalIdNamespace": ""}}"#,
+                "1:39: campaigns.externalIdNamespace must not be empty"
+            ),
+            (
+                #"{"campaigns": {"sweepIntervalMinutes": 0}}"#,
+                "1:40: campaigns.sweepIntervalMinutes must be at least 1, not 0"
+            ),
+            (
+                #"{"campaigns": {"sweepIntervalMinutes": 1.5}}"#,
+                "1:40: campaigns.sweepIntervalMinutes must be an integer, not a number"
+            ),
+            (
+                #"{"campaigns": {"searchOnOptOut": "yes"}}"#,
+                "1:34: campaigns.searchOnOptOut must be true or false, not a string"
+            ),
+            (
+                #"{"campaigns": {"maxCallsPerSecond": 0}}"#,
+                "1:37: campaigns.maxCallsPerSecond must be greater than 0, not 0"
+            ),
+            (
+                #"{"campaigns": {"maxCallsPerSecond": -2}}"#,
+                "1:37: campaigns.maxCallsPerSecond must be greater than 0, not -2"
+            ),
             (#"{"api": {"tokens": "t"}}"#, "1:20: api.tokens must be an array of strings, not a string"),
             (#"{"api": {"tokens": [1]}}"#, "1:21: api.tokens[0] must be a string, not a number"),
             (#"{"listen": {"port": 1, "port": 2}}"#, "1:24: duplicate key 'listen.port' (first at line 1)"),
