@@ -20,7 +20,8 @@ public final class BridgeMetrics: Sendable {
     /// Made at start, so that the dashboard finds them before the first enforcement ends.
     private let enforcedLeads: Counter
     private let enforcedPhones: Counter
-    private let gauges = Mutex<[[String]: Gauge]>([:])
+    /// One gauge per blacklist state, made at start: the states are a fixed set.
+    private let blacklistPhones: [String: Gauge]
     /// Labelled counters already made, by name and label values: the registry validates and sorts on every
     /// `makeCounter`, which is more than an increment on every request should cost.
     private let counters = Mutex<[[String]: Counter]>([:])
@@ -77,6 +78,17 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_suppression_last_enforcement_seconds", unitName: "",
                 helpText: "How long the last enforcement of the suppression list on a loaded mapping took."))
+        blacklistPhones = Dictionary(
+            uniqueKeysWithValues: Self.blacklistStates.map { state in
+                (
+                    state,
+                    registry.makeGauge(
+                        descriptor: MetricNameDescriptor(
+                            metricName: "optout_bridge_blacklist_phones", unitName: "",
+                            helpText: "Suppressed phone numbers by NLPearl blacklist state."),
+                        labels: [("state", state)])
+                )
+            })
         enforcedLeads = registry.makeCounter(
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_suppression_enforced_leads_total", unitName: "",
@@ -127,11 +139,8 @@ public final class BridgeMetrics: Sendable {
     /// The suppression list's size, and its phone numbers by blacklist state (SPEC §9).
     public func setSuppressionCounts(keys: Int, blacklist: [String: Int]) {
         suppressedKeys.set(to: Double(keys))
-        for state in Self.blacklistStates {
-            gauge(
-                "optout_bridge_blacklist_phones", help: "Suppressed phone numbers by NLPearl blacklist state.",
-                labels: [("state", state)]
-            ).set(to: Double(blacklist[state] ?? 0))
+        for (state, gauge) in blacklistPhones {
+            gauge.set(to: Double(blacklist[state] ?? 0))
         }
     }
 
@@ -189,16 +198,6 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
         counters.withLock { $0[key] = counter }
         return counter
-    }
-
-    /// The registry's gauge of this name and labels, made on first use.
-    private func gauge(_ name: String, help: String, labels: [(String, String)]) -> Gauge {
-        let key = [name] + labels.map(\.1)
-        if let gauge = gauges.withLock({ $0[key] }) { return gauge }
-        let gauge = registry.makeGauge(
-            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
-        gauges.withLock { $0[key] = gauge }
-        return gauge
     }
 
     private static func isUnauthorized(_ outcome: DeleteLeadsOutcome) -> Bool {
