@@ -19,6 +19,10 @@ extension Journal {
         /// Phone numbers (E.164) to put on NLPearl's account blacklist. A number the list already shows as
         /// blacklisted gets no new row.
         public var blacklist: [String]
+        /// Searches to make (SPEC §10): `pearlId` the campaign, `leadId` the contact key to look for in it.
+        public var searches: [Lead]
+        /// How ``leads`` were found, when neither the mapping nor the request named them (the sweep's).
+        public var leadOrigin: LeadOrigin?
         /// The status the leads start in: `pending` for real work, `dryRun` in dry-run mode.
         public var initialStatus: LeadStatus
         /// Why there are no leads (`unmapped`), or why the event is `invalid`, for the audit.
@@ -36,8 +40,9 @@ extension Journal {
         /// Creates an opt-out to append.
         public init(
             source: String, idempotencyKey: String? = nil, keys: [String] = [], identifiers: [String]? = nil,
-            leads: [Lead], blacklist: [String] = [], initialStatus: LeadStatus = .pending, reason: String? = nil,
-            suppressedBy: String? = nil, requestId: String? = nil, receivedAt: Date = Date()
+            leads: [Lead], blacklist: [String] = [], searches: [Lead] = [], leadOrigin: LeadOrigin? = nil,
+            initialStatus: LeadStatus = .pending, reason: String? = nil, suppressedBy: String? = nil,
+            requestId: String? = nil, receivedAt: Date = Date()
         ) {
             self.source = source
             self.idempotencyKey = idempotencyKey
@@ -45,6 +50,8 @@ extension Journal {
             self.identifiers = identifiers ?? keys
             self.leads = leads
             self.blacklist = blacklist
+            self.searches = searches
+            self.leadOrigin = leadOrigin
             self.initialStatus = initialStatus
             self.reason = reason
             self.suppressedBy = suppressedBy
@@ -160,8 +167,8 @@ extension Journal {
         let insertLead = try Self.insertRowStatement(db)
         for lead in Set(fresh) {
             try insertLead.execute(arguments: [
-                existing.id, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, item.initialStatus.rawValue, now,
-                now,
+                existing.id, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, nil, item.initialStatus.rawValue,
+                now, now,
             ])
         }
         try db.cachedStatement(sql: "UPDATE opt_outs SET reason = NULL WHERE id = ?").execute(arguments: [existing.id])
@@ -204,8 +211,8 @@ extension Journal {
     static func insertRowStatement(_ db: Database) throws -> Statement {
         try db.cachedStatement(
             sql: """
-                INSERT INTO leads (opt_out_id, kind, pearl_id, lead_id, status, queued_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
     }
 
@@ -225,10 +232,17 @@ extension Journal {
         let deletedBy =
             item.initialStatus == .pending && item.suppressedBy == nil ? try Self.deletedBefore(leads, db) : [:]
         var rows = leads.map {
-            (kind: ActionKind.delete, lead: $0, status: deletedBy[$0] == nil ? item.initialStatus : .deleted)
+            (
+                kind: ActionKind.delete, lead: $0, origin: item.leadOrigin,
+                status: deletedBy[$0] == nil ? item.initialStatus : .deleted
+            )
         }
         rows += phones.map {
-            (kind: ActionKind.blacklist, lead: Lead(pearlId: "", leadId: $0), status: item.initialStatus)
+            (kind: .blacklist, lead: Lead(pearlId: "", leadId: $0), origin: nil, status: item.initialStatus)
+        }
+        var seenSearches = Set<Lead>()
+        rows += item.searches.filter { seenSearches.insert($0).inserted }.map {
+            (kind: .search, lead: $0, origin: nil, status: item.initialStatus)
         }
         let status = item.isInvalid ? .invalid : OptOutStatus.aggregate(rows.lazy.map { ($0.kind, $0.status) })
         try db.cachedStatement(
@@ -249,11 +263,12 @@ extension Journal {
         records.reserveCapacity(rows.count)
         for row in rows {
             try insertRow.execute(arguments: [
-                id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, row.status.rawValue, receivedAt, now,
+                id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, row.origin?.rawValue, row.status.rawValue,
+                receivedAt, now,
             ])
             var record = LeadRecord(
                 rowID: db.lastInsertedRowID, kind: row.kind, pearlId: row.lead.pearlId, leadId: row.lead.leadId,
-                status: row.status, queuedAt: Timestamp.date(receivedAt))
+                origin: row.origin, status: row.status, queuedAt: Timestamp.date(receivedAt))
             if let earlier = deletedBy[row.lead], row.kind == .delete {
                 let attempt = Attempt(
                     at: Timestamp.date(now), outcome: "deleted_previously", detail: "deleted by \(earlier)")

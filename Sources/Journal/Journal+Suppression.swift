@@ -250,21 +250,22 @@ extension Journal {
     /// `leads_target` and `settled_leads` without a round trip through Swift per lead, six times faster than a
     /// statement per lead for the 120,000 leads of 100,000 suppressed keys (`Benchmarks/suppression-scale.py`).
     public func unjournaledLeads(_ leads: [Lead]) throws -> [Lead] {
-        let byCampaign = Dictionary(grouping: leads, by: \.pearlId)
-        return try pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT j.value FROM json_each(?2) j
-                    WHERE NOT EXISTS (SELECT 1 FROM leads WHERE pearl_id = ?1 AND lead_id = j.value)
-                        AND NOT EXISTS (SELECT 1 FROM settled_leads WHERE pearl_id = ?1 AND lead_id = j.value)
-                    """)
-            var fresh: [Lead] = []
-            for (pearlId, group) in byCampaign {
-                let ids = try String.fetchAll(statement, arguments: [pearlId, JSONText.array(group.map(\.leadId))])
-                fresh += ids.map { Lead(pearlId: pearlId, leadId: $0) }
-            }
-            return fresh
+        try pool.read { db in try Self.unjournaledLeads(leads, db) }
+    }
+
+    static func unjournaledLeads(_ leads: [Lead], _ db: Database) throws -> [Lead] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT j.value FROM json_each(?2) j
+                WHERE NOT EXISTS (SELECT 1 FROM leads WHERE pearl_id = ?1 AND lead_id = j.value)
+                    AND NOT EXISTS (SELECT 1 FROM settled_leads WHERE pearl_id = ?1 AND lead_id = j.value)
+                """)
+        var fresh: [Lead] = []
+        for (pearlId, group) in Dictionary(grouping: leads, by: \.pearlId) {
+            let ids = try String.fetchAll(statement, arguments: [pearlId, JSONText.array(group.map(\.leadId))])
+            fresh += ids.map { Lead(pearlId: pearlId, leadId: $0) }
         }
+        return fresh
     }
 
     /// Journals the work that enforcing the list needs: for each key, one opt-out of source `suppression`, linked to
@@ -281,31 +282,39 @@ extension Journal {
             let chunk = Array(enforcements[start..<min(start + Self.enforcementChunk, enforcements.count)])
             start += chunk.count
             created += try await writer.write { db in
-                let now = Timestamp.milliseconds(Date())
-                let state = try db.cachedStatement(sql: "SELECT blacklist FROM suppressions WHERE key = ?")
-                var records: [OptOutRecord] = []
-                for enforcement in chunk {
-                    let leads = try enforcement.leads.filter { try !Self.isJournaled($0, db) }
-                    var phones: [String] = []
-                    if let phone = enforcement.blacklist,
-                        Self.needsBlacklisting(
-                            try String.fetchOne(state, arguments: ["phone:" + phone]).flatMap(BlacklistState.init),
-                            initialStatus: initialStatus)
-                    {
-                        phones = [phone]
-                    }
-                    guard !leads.isEmpty || !phones.isEmpty else { continue }
-                    let item = NewOptOut(
-                        source: Self.suppressionSource, keys: [enforcement.key], identifiers: [], leads: leads,
-                        blacklist: phones, initialStatus: initialStatus,
-                        reason: leads.isEmpty ? "blacklist" : "enforced on mapping load",
-                        suppressedBy: enforcement.suppressedBy, receivedAt: Timestamp.date(now))
-                    records.append(try self.insert(item, now: now, db))
-                }
-                return records
+                try self.insert(chunk, initialStatus: initialStatus, origin: nil, db)
             }
         }
         return created
+    }
+
+    /// The enforcements' opt-outs, written in the caller's transaction; those with nothing left to do are skipped.
+    func insert(_ enforcements: [Enforcement], initialStatus: LeadStatus, origin: LeadOrigin?, _ db: Database) throws
+        -> [OptOutRecord]
+    {
+        let now = Timestamp.milliseconds(Date())
+        let state = try db.cachedStatement(sql: "SELECT blacklist FROM suppressions WHERE key = ?")
+        var records: [OptOutRecord] = []
+        for enforcement in enforcements {
+            let leads = try enforcement.leads.filter { try !Self.isJournaled($0, db) }
+            var phones: [String] = []
+            if let phone = enforcement.blacklist,
+                Self.needsBlacklisting(
+                    try String.fetchOne(state, arguments: ["phone:" + phone]).flatMap(BlacklistState.init),
+                    initialStatus: initialStatus)
+            {
+                phones = [phone]
+            }
+            guard !leads.isEmpty || !phones.isEmpty else { continue }
+            let reason =
+                leads.isEmpty ? "blacklist" : origin == .sweep ? "found by the sweep" : "enforced on mapping load"
+            let item = NewOptOut(
+                source: Self.suppressionSource, keys: [enforcement.key], identifiers: [], leads: leads,
+                blacklist: phones, leadOrigin: origin, initialStatus: initialStatus, reason: reason,
+                suppressedBy: enforcement.suppressedBy, receivedAt: Timestamp.date(now))
+            records.append(try insert(item, now: now, db))
+        }
+        return records
     }
 
     /// Whether a phone in this blacklist state still has to be sent: never sent, or only in a dry run (and this is

@@ -11,6 +11,12 @@ import GRDB
 /// (SPEC §9): one row per normalised key ever acknowledged, never pruned, written in the transaction of the opt-out
 /// that brought it. `suppression_removals` keeps every deliberate re-consent, and `settled_leads` remembers the
 /// deleted leads of pruned opt-outs, so that enforcing the list never deletes a lead twice.
+///
+/// `v3-campaigns` (SPEC §10) adds `leads.origin`: NULL for a lead the mapping gave or the request named, `search` for
+/// one a search of the campaigns found for the opt-out's keys, `sweep` for one the sweep found in a campaign. A
+/// search itself is a row of kind `search` (`pearl_id` the campaign, `lead_id` the contact key searched), so that it
+/// is journaled, retried and resumed like a delete. `sweep_state` holds the sweep's cursor while one runs, and the
+/// time of the last that completed, so that a restart resumes rather than starts over.
 enum JournalSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -108,6 +114,24 @@ enum JournalSchema {
                     UPDATE opt_outs SET status = 'suppressed' WHERE status = 'ignored';
                     """)
             try Journal.backfillSuppressions(db)
+        }
+        migrator.registerMigration("v3-campaigns") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE leads ADD COLUMN origin TEXT;
+
+                    CREATE TABLE sweep_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        started_at INTEGER,
+                        pearl_id TEXT,
+                        skip INTEGER NOT NULL DEFAULT 0,
+                        calls INTEGER NOT NULL DEFAULT 0,
+                        scanned INTEGER NOT NULL DEFAULT 0,
+                        matched INTEGER NOT NULL DEFAULT 0,
+                        queued INTEGER NOT NULL DEFAULT 0,
+                        last_completed_at INTEGER
+                    );
+                    """)
         }
         return migrator
     }

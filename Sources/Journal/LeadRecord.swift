@@ -10,8 +10,10 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     public var kind: ActionKind
     /// NLPearl's outbound campaign id; empty for a blacklist row.
     public var pearlId: String
-    /// NLPearl's lead id; for a blacklist row, the E.164 phone number.
+    /// NLPearl's lead id; for a blacklist row, the E.164 phone number; for a search row, the contact key searched.
     public var leadId: String
+    /// How a lead to delete was found when neither the mapping nor the request named it.
+    public var origin: LeadOrigin?
     /// Where delivery stands.
     public var status: LeadStatus
     /// How many delivery attempts were recorded.
@@ -31,14 +33,15 @@ public struct LeadRecord: Sendable, Codable, Hashable {
 
     /// Creates a record; the journal makes these, this is for tests and decoding.
     public init(
-        rowID: Int64, kind: ActionKind = .delete, pearlId: String, leadId: String, status: LeadStatus,
-        attemptCount: Int = 0, nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil,
+        rowID: Int64, kind: ActionKind = .delete, pearlId: String, leadId: String, origin: LeadOrigin? = nil,
+        status: LeadStatus, attemptCount: Int = 0, nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil,
         problem: String? = nil, attempts: [Journal.Attempt] = []
     ) {
         self.rowID = rowID
         self.kind = kind
         self.pearlId = pearlId
         self.leadId = leadId
+        self.origin = origin
         self.status = status
         self.attemptCount = attemptCount
         self.nextAttemptAt = nextAttemptAt
@@ -52,7 +55,8 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     public var lead: Lead { Lead(pearlId: pearlId, leadId: leadId) }
 
     private enum CodingKeys: String, CodingKey {
-        case rowID = "rowId", kind, pearlId, leadId, status, attemptCount, nextAttemptAt, queuedAt, lastError, problem
+        case rowID = "rowId", kind, pearlId, leadId, origin, status, attemptCount, nextAttemptAt, queuedAt, lastError,
+            problem
         case attempts
     }
 
@@ -62,6 +66,7 @@ public struct LeadRecord: Sendable, Codable, Hashable {
         kind = try c.decodeIfPresent(ActionKind.self, forKey: .kind) ?? .delete
         pearlId = try c.decode(String.self, forKey: .pearlId)
         leadId = try c.decode(String.self, forKey: .leadId)
+        origin = try c.decodeIfPresent(LeadOrigin.self, forKey: .origin)
         status = try c.decode(LeadStatus.self, forKey: .status)
         attemptCount = try c.decode(Int.self, forKey: .attemptCount)
         nextAttemptAt = try c.decodeISO8601IfPresent(forKey: .nextAttemptAt)
@@ -77,6 +82,7 @@ public struct LeadRecord: Sendable, Codable, Hashable {
         try c.encode(kind, forKey: .kind)
         try c.encode(pearlId, forKey: .pearlId)
         try c.encode(leadId, forKey: .leadId)
+        try c.encodeIfPresent(origin, forKey: .origin)
         try c.encode(status, forKey: .status)
         try c.encode(attemptCount, forKey: .attemptCount)
         try c.encodeIfPresent(nextAttemptAt.map(Timestamp.iso8601), forKey: .nextAttemptAt)

@@ -53,7 +53,7 @@ enum RecordReader {
         let leadStatement = try db.cachedStatement(
             sql: """
                 SELECT id, pearl_id, lead_id, status, attempt_count, next_attempt_at, queued_at, last_error, problem,
-                    kind
+                    kind, origin
                 FROM leads WHERE opt_out_id = ? ORDER BY id
                 """)
         var leads: [LeadRecord] = []
@@ -61,9 +61,11 @@ enum RecordReader {
         while let row = try leadRows.next() {
             let rowID: Int64 = row[0]
             let nextAttemptAt: Int64? = row[5]
+            let origin: String? = row[10]
             leads.append(
                 LeadRecord(
                     rowID: rowID, kind: try status(row[9], ActionKind.self), pearlId: row[1], leadId: row[2],
+                    origin: try origin.map { try status($0, LeadOrigin.self) },
                     status: try status(row[3], LeadStatus.self),
                     attemptCount: row[4], nextAttemptAt: nextAttemptAt.map(Timestamp.date),
                     queuedAt: Timestamp.date(row[6]), lastError: row[7], problem: row[8],

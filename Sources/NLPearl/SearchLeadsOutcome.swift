@@ -86,6 +86,23 @@ extension SearchLeadsOutcome {
     }
 }
 
+extension SearchLeadsOutcome {
+    /// The failure as the delete's outcome of the same name, for a caller that retries searches and deletes with one
+    /// policy (the dispatcher); nil for a page.
+    public var failure: DeleteLeadsOutcome? {
+        switch self {
+        case .page: nil
+        case .invalid(let problem): .invalid(problem)
+        case .unauthorized(let status): .unauthorized(status: status)
+        case .rateLimited(let delay): .rateLimited(retryAfter: delay)
+        case .unavailable(let status, let delay): .unavailable(status: status, retryAfter: delay)
+        case .timedOut: .timedOut
+        case .connectionFailed(let message): .connectionFailed(message)
+        case .unexpected(let status, let detail): .unexpected(status: status, detail: detail)
+        }
+    }
+}
+
 extension SearchLeadsOutcome: CustomStringConvertible {
     /// A short line for logs, such as `page of 100 leads (count 2500)` or `rate limited (429, retry after 5 seconds)`.
     public var description: String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bridge
 import Config
 import Foundation
 import NLPearl
@@ -94,20 +95,9 @@ private struct LeadReader {
 
     mutating func read(_ lead: NLPearlLead, of pearlId: String, campaign: Int) {
         leadsRead += 1
-        var keys: [String] = []
-        var phoneFailed = false
-        if let number = lead.phoneNumber, !number.isEmpty {
-            do {
-                keys.append(try ContactKey.phone(number, defaultCountryCode: countryCode).description)
-            } catch {
-                phoneFailed = true
-            }
-        }
-        if let namespace, let externalId = lead.externalId, !externalId.isEmpty,
-            let key = try? ContactKey(namespace: namespace, value: externalId)
-        {
-            keys.append(key.description)
-        }
+        let found = LeadKeys(lead, namespace: namespace, defaultCountryCode: countryCode)
+        let keys = found.keys.map(\.description)
+        let phoneFailed = found.phoneUnparseable
         if keys.isEmpty {
             if phoneFailed { unparseablePhones += 1 } else { withoutKeys += 1 }
         } else {

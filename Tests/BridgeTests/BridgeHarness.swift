@@ -36,14 +36,14 @@ final class BridgeHarness: Sendable {
 
     /// - Parameter overrides: merged into the configuration (objects merge key by key).
     init(
-        overrides: [String: Any] = [:], mapping: String = defaultMapping,
+        overrides: [String: Any] = [:], mapping: String? = defaultMapping,
         behaviour: FakeNLPearl.Behaviour = .succeed, environment: [String: String] = [:], logs: LogOutput? = nil
     ) async throws {
         directory = try makeTemporaryDirectory("bridge")
         fake = FakeNLPearl(token: "acct:secret")
         try fake.start()
         fake.behaviour = behaviour
-        try mapping.write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
+        try mapping?.write(to: directory.appendingPathComponent("mapping.json"), atomically: true, encoding: .utf8)
         let configurationFile = try writeConfiguration(
             in: directory, nlpearlURL: fake.baseURL, overrides: overrides)
         var env = ["NLPEARL_API_TOKEN": "acct:secret"]

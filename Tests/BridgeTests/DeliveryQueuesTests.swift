@@ -22,7 +22,7 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         #expect(batch?.leadIds == ["lead-1"])
         #expect(queues.nextBatch(now: now, limit: 100) == nil)
         #expect(!queues.isEmpty)  // its call is still in flight
-        queues.callFinished(pearlId: "p1")
+        queues.callFinished(DeliveryLane(kind: .delete, pearlId: "p1"))
         #expect(queues.isEmpty)
     }
 
@@ -30,7 +30,7 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
     @Test func aPausedCampaignWaitsWhileOthersGo() {
         var queues = DeliveryQueues()
         let until = now.advanced(by: .seconds(5))
-        queues.pause(pearlId: "limited", until: until)
+        queues.pause(DeliveryLane(kind: .delete, pearlId: "limited"), until: until)
         queues.add(item(1, pearl: "limited"), now: now, windowEnd: nil)
         queues.add(item(2, pearl: "other"), now: now, windowEnd: nil)
         #expect(queues.nextBatch(now: now, limit: 100)?.pearlId == "other")
@@ -97,8 +97,8 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         #expect(queues.nextBatch(now: now, limit: 2, linger: linger) == nil)
         queues.add(item(3), now: now, windowEnd: nil)
         #expect(queues.nextBatch(now: now, limit: 2, linger: linger)?.leadIds == ["lead-2", "lead-3"])
-        queues.callFinished(pearlId: "p1")
-        queues.callFinished(pearlId: "p1")
+        queues.callFinished(DeliveryLane(kind: .delete, pearlId: "p1"))
+        queues.callFinished(DeliveryLane(kind: .delete, pearlId: "p1"))
         queues.add(item(4), now: now, windowEnd: nil)
         #expect(queues.nextBatch(now: now, limit: 2, linger: linger)?.leadIds == ["lead-4"])
     }
@@ -112,7 +112,7 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
         queues.add(item(4, pearl: "a"), now: now, windowEnd: nil)
         // "a" has a call in flight: "b" and "c" come first, in the order their leads came.
         #expect(queues.nextBatch(now: now, limit: 100)?.pearlId == "b")
-        queues.callFinished(pearlId: "b")
+        queues.callFinished(DeliveryLane(kind: .delete, pearlId: "b"))
         queues.add(item(5, pearl: "b"), now: now, windowEnd: nil)
         #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-3"])
         #expect(queues.nextBatch(now: now, limit: 100)?.leadIds == ["lead-5"])
@@ -144,7 +144,8 @@ private func item(_ row: Int64, pearl: String = "p1", lead: String? = nil, notBe
     @Test func halvesOfARefusedBatchGoFirstAndAsTheyAre() {
         var queues = DeliveryQueues()
         queues.add(item(1), now: now, windowEnd: nil)
-        let refused = DeliveryBatch(pearlId: "p1", items: (2...5).map { item(Int64($0)) })
+        let refused = DeliveryBatch(
+            lane: DeliveryLane(kind: .delete, pearlId: "p1"), items: (2...5).map { item(Int64($0)) })
         let (left, right) = refused.split()
         #expect(left.leadIds == ["lead-2", "lead-3"])
         #expect(right.leadIds == ["lead-4", "lead-5"])

@@ -14,6 +14,7 @@ final class DeliveryRig: Sendable {
     let journal: Journal
     let fake: FakeNLPearl
     let dispatcher: Dispatcher
+    let client: NLPearlClient
 
     /// - Parameter syncer: what makes the journal's commits durable; the WAL's own fsync by default.
     init(
@@ -29,11 +30,15 @@ final class DeliveryRig: Sendable {
         let client = NLPearlClient(
             configuration: NLPearlClient.Configuration(
                 baseURL: fake.baseURL, token: "acct:secret", timeout: .seconds(30)))
+        self.client = client
+        let search = CampaignSearch(
+            client: client, namespace: "hubspot", defaultCountryCode: "+1", metrics: BridgeMetrics())
         dispatcher = Dispatcher(
             configuration: configuration, journal: journal, metrics: BridgeMetrics(),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
             deleteLeads: { await client.deleteLeads(pearlId: $0, leadIds: $1) },
-            blacklistPhones: { await client.addToBlacklist(phoneNumbers: $0) })
+            blacklistPhones: { await client.addToBlacklist(phoneNumbers: $0) },
+            searchCampaign: { await search.find($1, in: $0) })
     }
 
     /// Journals one opt-out per lead and returns the delivery items for them.

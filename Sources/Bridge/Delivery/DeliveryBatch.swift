@@ -6,15 +6,17 @@ import OptOutCore
 /// blacklist travel the same way, under the empty `pearlId` of every blacklist row, so that a call never names a
 /// number twice (NLPearl refuses duplicates).
 struct DeliveryBatch: Sendable {
-    let pearlId: String
+    let lane: DeliveryLane
     let items: [DeliveryItem]
     let leadIds: [String]
 
-    /// Whether the call deletes leads or blacklists phone numbers.
-    var kind: ActionKind { items.first?.kind ?? .delete }
+    /// The campaign; empty for the blacklist.
+    var pearlId: String { lane.pearlId }
+    /// Whether the call deletes leads, blacklists phone numbers or searches a campaign.
+    var kind: ActionKind { lane.kind }
 
-    init(pearlId: String, items: [DeliveryItem]) {
-        self.pearlId = pearlId
+    init(lane: DeliveryLane, items: [DeliveryItem]) {
+        self.lane = lane
         self.items = items
         var seen = Set<String>()
         leadIds = items.map(\.lead.leadId).filter { seen.insert($0).inserted }
@@ -25,6 +27,6 @@ struct DeliveryBatch: Sendable {
         let firstHalf = Set(leadIds.prefix(leadIds.count / 2))
         let first = items.filter { firstHalf.contains($0.lead.leadId) }
         let second = items.filter { !firstHalf.contains($0.lead.leadId) }
-        return (DeliveryBatch(pearlId: pearlId, items: first), DeliveryBatch(pearlId: pearlId, items: second))
+        return (DeliveryBatch(lane: lane, items: first), DeliveryBatch(lane: lane, items: second))
     }
 }

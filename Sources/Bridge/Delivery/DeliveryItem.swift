@@ -6,7 +6,8 @@ public struct DeliveryItem: Sendable, Hashable {
     /// The lead's row in the journal: the identity of this piece of work.
     public var rowID: Int64
     public var optOutID: String
-    /// A lead to delete, or a phone number (``lead``'s `leadId`, with an empty `pearlId`) to blacklist.
+    /// A lead to delete, a phone number (``lead``'s `leadId`, with an empty `pearlId`) to blacklist, or a contact
+    /// key (``lead``'s `leadId`) to search for in a campaign.
     public var kind: ActionKind
     public var lead: Lead
     /// Attempts made so far.
@@ -15,6 +16,9 @@ public struct DeliveryItem: Sendable, Hashable {
     public var queuedAt: Date
     /// Not to be sent before this (a retry's backoff).
     public var notBefore: ContinuousClock.Instant?
+
+    /// The queue it waits in: its kind and campaign.
+    var lane: DeliveryLane { DeliveryLane(kind: kind, pearlId: lead.pearlId) }
 
     public init(
         rowID: Int64, optOutID: String, kind: ActionKind = .delete, lead: Lead, attemptCount: Int = 0,
@@ -41,4 +45,7 @@ public enum DeliveryResult: Sendable, Equatable {
     case retrying
     /// Given up after `giveUpAfterHours`.
     case failed
+    /// A search row finished; the leads it found, if any, are rows of their own, and a waiting request waits for
+    /// them too.
+    case searched
 }

@@ -1,4 +1,7 @@
-/// The dispatcher's waiting work, per `pearlId`: split batches first, then ready leads, then leads in backoff.
+import OptOutCore
+
+/// The dispatcher's waiting work, per lane (``DeliveryLane``: a campaign's deletes, the blacklist, a campaign's
+/// searches): split batches first, then ready leads, then leads in backoff.
 ///
 /// Which `pearlId` goes next, when a call slot is free: the one with the fewest calls in flight, and among those the
 /// one whose oldest lead has waited longest. So an idle campaign's lone opt-out never queues behind a busy campaign's
@@ -9,8 +12,9 @@
 /// full batch is ready: the leads that gather meanwhile leave together, so calls are spread over time instead of
 /// coming in clumps that leave later leads waiting for a whole call to end.
 ///
-/// A `pearlId` may be paused (NLPearl's 429 for that campaign): its work waits, and the others' goes on. The blacklist's
-/// rows share the empty `pearlId`, so a 429 on the blacklist pauses the blacklist alone.
+/// A lane may be paused (NLPearl's 429 for that campaign): its work waits, and the others' goes on. The blacklist's
+/// rows share one lane, so a 429 on the blacklist pauses the blacklist alone. A search names one contact key, so a
+/// search lane's calls carry one row each (``DeliveryLane/maxBatch(_:)``). In what follows, "`pearlId`" is a lane.
 ///
 /// A value type, so batching and fairness are tested without sockets or clocks.
 struct DeliveryQueues {
@@ -86,9 +90,9 @@ struct DeliveryQueues {
         }
     }
 
-    private var queues: [String: PearlQueue] = [:]
+    private var queues: [DeliveryLane: PearlQueue] = [:]
     /// `pearlId`s held back until then; kept apart from ``queues`` so that a pause outlives a queue that empties.
-    private var pauses: [String: ContinuousClock.Instant] = [:]
+    private var pauses: [DeliveryLane: ContinuousClock.Instant] = [:]
     private var delayed = BinaryHeap<DeliveryItem>(by: { ($0.notBefore ?? .now) < ($1.notBefore ?? .now) })
     private var arrivals = 0
 
@@ -96,7 +100,7 @@ struct DeliveryQueues {
 
     /// Adds one lead: into backoff when its `notBefore` is still ahead, else ready to go.
     mutating func add(_ item: DeliveryItem, now: ContinuousClock.Instant, windowEnd: ContinuousClock.Instant?) {
-        let pearlId = item.lead.pearlId
+        let pearlId = item.lane
         if let notBefore = item.notBefore, notBefore > now {
             queues[pearlId, default: PearlQueue()].delayedCount += 1
             delayed.push(item)
@@ -112,32 +116,32 @@ struct DeliveryQueues {
     /// Adds a half of a refused batch, to be sent as it is.
     mutating func addSplit(_ batch: DeliveryBatch) {
         guard !batch.items.isEmpty else { return }
-        queues[batch.pearlId, default: PearlQueue()].splits.append(batch)
+        queues[batch.lane, default: PearlQueue()].splits.append(batch)
     }
 
     /// Sends nothing of `pearlId` before `until` (a later pause wins over an earlier one).
-    mutating func pause(pearlId: String, until: ContinuousClock.Instant) {
+    mutating func pause(_ pearlId: DeliveryLane, until: ContinuousClock.Instant) {
         pauses[pearlId] = max(pauses[pearlId] ?? until, until)
     }
 
     /// The next call to make, if any work is due, up to `limit` distinct leads; counted in flight until
-    /// ``callFinished(pearlId:)``.
+    /// ``callFinished(_:)``.
     mutating func nextBatch(now: ContinuousClock.Instant, limit: Int, linger: Duration = .zero) -> DeliveryBatch? {
         promoteDue(now: now)
         if !pauses.isEmpty { pauses = pauses.filter { $0.value > now } }
-        var best: (pearlId: String, key: (Int, Int))?
+        var best: (pearlId: DeliveryLane, key: (Int, Int))?
         for (pearlId, queue) in queues where pauses[pearlId] == nil {
-            guard let key = queue.candidate(now: now, limit: limit, linger: linger) else { continue }
+            guard let key = queue.candidate(now: now, limit: pearlId.maxBatch(limit), linger: linger) else { continue }
             if best == nil || key < best!.key { best = (pearlId, key) }
         }
         guard let pearlId = best?.pearlId else { return nil }
-        let batch = DeliveryBatch(pearlId: pearlId, items: queues[pearlId]!.take(limit: limit))
+        let batch = DeliveryBatch(lane: pearlId, items: queues[pearlId]!.take(limit: pearlId.maxBatch(limit)))
         queues[pearlId]!.callsInFlight += 1
         return batch
     }
 
     /// Frees the call slot that ``nextBatch(now:limit:linger:)`` counted for `pearlId`.
-    mutating func callFinished(pearlId: String) {
+    mutating func callFinished(_ pearlId: DeliveryLane) {
         queues[pearlId]?.callsInFlight -= 1
         removeIfEmpty(pearlId)
     }
@@ -159,7 +163,7 @@ struct DeliveryQueues {
 
     private mutating func makeReady(_ item: DeliveryItem, now: ContinuousClock.Instant) {
         arrivals += 1
-        queues[item.lead.pearlId, default: PearlQueue()].ready.append(
+        queues[item.lane, default: PearlQueue()].ready.append(
             Waiting(item: item, since: now, sequence: arrivals))
     }
 
@@ -167,12 +171,25 @@ struct DeliveryQueues {
         while let top = delayed.top, (top.notBefore ?? now) <= now {
             var item = delayed.pop()!
             item.notBefore = nil
-            queues[item.lead.pearlId]!.delayedCount -= 1
+            queues[item.lane]!.delayedCount -= 1
             makeReady(item, now: now)
         }
     }
 
-    private mutating func removeIfEmpty(_ pearlId: String) {
+    private mutating func removeIfEmpty(_ pearlId: DeliveryLane) {
         if queues[pearlId]?.isEmpty == true { queues[pearlId] = nil }
+    }
+}
+
+/// Work that travels together: the deletes of one campaign, the blacklist (whose rows share the empty `pearlId`), or
+/// the searches of one campaign. Each lane has its own queue, call count and pause.
+struct DeliveryLane: Hashable, Sendable {
+    var kind: ActionKind
+    var pearlId: String
+
+    /// The most rows one call of this lane carries: `limit` for deletes and the blacklist, one for a search, which
+    /// names one contact key.
+    func maxBatch(_ limit: Int) -> Int {
+        kind == .search ? 1 : limit
     }
 }

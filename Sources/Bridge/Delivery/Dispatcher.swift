@@ -18,6 +18,9 @@ import OptOutCore
 /// `giveUpAfter`; a 429 pauses its own `pearlId` for its `Retry-After`, capped at the policy's maximum delay, and
 /// 401/403 holds all delivery (the token is the account's) and probes once a minute.
 ///
+/// A search row (`campaigns.searchOnOptOut`) is one call of its own, retried like a delete; the leads it finds join its
+/// opt-out as rows of their own, and a request waiting for the search waits for them too, within its deadline.
+///
 /// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
 public actor Dispatcher {
     public struct Configuration: Sendable {
@@ -47,10 +50,13 @@ public actor Dispatcher {
     /// Adds distinct phone numbers to the account blacklist; in production
     /// ``NLPearlClient/addToBlacklist(phoneNumbers:)``.
     public typealias BlacklistPhones = @Sendable (_ phoneNumbers: [String]) async -> DeleteLeadsOutcome
+    /// Finds the leads of one contact key in one campaign; in production ``CampaignSearch/find(_:in:)``.
+    public typealias SearchCampaign = @Sendable (_ pearlId: String, _ key: String) async -> CampaignSearch.Result
 
     private let configuration: Configuration
     private let deleteLeads: DeleteLeads
     private let blacklistPhones: BlacklistPhones
+    private let searchCampaign: SearchCampaign
     private let journal: Journal
     private let metrics: BridgeMetrics
     private let logger: Logger
@@ -87,7 +93,8 @@ public actor Dispatcher {
 
     public init(
         configuration: Configuration, journal: Journal, metrics: BridgeMetrics, logger: Logger,
-        deleteLeads: @escaping DeleteLeads, blacklistPhones: @escaping BlacklistPhones
+        deleteLeads: @escaping DeleteLeads, blacklistPhones: @escaping BlacklistPhones,
+        searchCampaign: @escaping SearchCampaign = Dispatcher.noCampaignSearch
     ) {
         self.configuration = configuration
         self.journal = journal
@@ -95,6 +102,13 @@ public actor Dispatcher {
         self.logger = logger
         self.deleteLeads = deleteLeads
         self.blacklistPhones = blacklistPhones
+        self.searchCampaign = searchCampaign
+    }
+
+    /// The search of a dispatcher without an NLPearl client (dry run): it fails as worth retrying, so that a search
+    /// row keeps its place in the journal until a service with a token makes it.
+    public static let noCampaignSearch: SearchCampaign = { _, _ in
+        .failed(.unexpected(status: 0, detail: "no NLPearl client: the search waits for a service with a token"))
     }
 
     /// Queues journaled leads for delivery.
@@ -238,11 +252,18 @@ public actor Dispatcher {
 
     private nonisolated func send(_ batch: DeliveryBatch) async {
         let start = ContinuousClock.now
-        let outcome =
-            switch batch.kind {
-            case .delete: await deleteLeads(batch.pearlId, batch.leadIds)
-            case .blacklist: await blacklistPhones(batch.leadIds)
+        let outcome: DeleteLeadsOutcome
+        switch batch.kind {
+        case .delete: outcome = await deleteLeads(batch.pearlId, batch.leadIds)
+        case .blacklist: outcome = await blacklistPhones(batch.leadIds)
+        case .search:
+            switch await searchCampaign(batch.pearlId, batch.items[0].lead.leadId) {
+            case .found(let leads):
+                return await recordSearch(batch, found: leads)
+            case .failed(let failure):
+                outcome = failure
             }
+        }
         let elapsed = ContinuousClock.now - start
         metrics.recordCall(kind: batch.kind, outcome: outcome, duration: elapsed, leads: batch.leadIds.count)
         // `false` for a lead alone: if another row of the journal deleted it, NLPearl no longer has it, and says so.
@@ -250,7 +271,11 @@ public actor Dispatcher {
         if outcome == .notDeleted, batch.leadIds.count == 1, let item = batch.items.first {
             deletedBy = try? await journal.optOutThatDeleted(item.lead)
         }
-        let settlement = await settle(batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy)
+        await conclude(batch, await settle(batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy))
+    }
+
+    /// Journals a settled call's outcomes, then tells the waiting requests.
+    private nonisolated func conclude(_ batch: DeliveryBatch, _ settlement: Settlement) async {
         do {
             try await journal.recordOutcomes(settlement.outcomes)
         } catch {
@@ -263,6 +288,53 @@ public actor Dispatcher {
         await finishCall(settlement.results, finished: settlement.finished)
     }
 
+    /// Journals a search that read every page: its row is done and the leads it found join the opt-out.
+    private nonisolated func recordSearch(_ batch: DeliveryBatch, found: [Lead]) async {
+        let item = batch.items[0]
+        let attempt = Journal.Attempt(
+            at: Date(), outcome: "searched", httpStatus: 200,
+            detail: found.isEmpty ? "no lead matches exactly" : "\(found.count) lead(s) match exactly")
+        do {
+            let added = try await journal.recordSearch(searchRowID: item.rowID, found: found, attempt: attempt)
+            await searched(batch, added: added)
+        } catch {
+            logger.error(
+                "journal could not record a search; it is made again",
+                metadata: ["error": "\(error)", "pearl_id": "\(batch.pearlId)"])
+            await searched(batch, added: nil)
+        }
+    }
+
+    /// Frees the search's slot and hands its new leads on: queued, and awaited by whoever awaited the search.
+    ///
+    /// - Parameter added: the rows the journal added, or nil when it could not record the search, which then goes
+    ///   back into the queue after a backoff.
+    private func searched(_ batch: DeliveryBatch, added: [LeadRecord]?) {
+        callsInFlight -= 1
+        queues.callFinished(batch.lane)
+        defer { pump() }
+        tokenRejected = false
+        var item = batch.items[0]
+        guard let added else {
+            item.attemptCount += 1
+            item.notBefore = clock.now.advanced(by: configuration.retry.delay(afterAttempt: item.attemptCount))
+            queues.add(item, now: clock.now, windowEnd: nil)
+            finishCall([(item.rowID, .retrying)], finished: [])
+            return
+        }
+        let items = added.filter { $0.status == .pending }.map {
+            DeliveryItem(rowID: $0.rowID, optOutID: item.optOutID, lead: $0.lead, queuedAt: $0.queuedAt)
+        }
+        for waiter in waiters[item.rowID] ?? [] {
+            for new in items {
+                waiter.remaining.insert(new.rowID)
+                waiters[new.rowID, default: []].append(waiter)
+            }
+        }
+        enqueue(items)
+        finishCall([(item.rowID, .searched)], finished: [item.rowID])
+    }
+
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
     ///
     /// - Parameter deletedBy: for `false` on a single lead, the opt-out whose row the journal shows deleted that lead.
@@ -270,10 +342,11 @@ public actor Dispatcher {
         -> Settlement
     {
         callsInFlight -= 1
-        queues.callFinished(pearlId: batch.pearlId)
+        queues.callFinished(batch.lane)
         defer { pump() }
-        // Only NLPearl's own answers say how long it takes; timeouts and gateway errors would stretch the wait.
-        if let status = outcome.httpStatus, status < 500 {
+        // Only NLPearl's own answers to deletes say how long a delete takes; timeouts, gateway errors and searches
+        // would stretch the wait.
+        if let status = outcome.httpStatus, status < 500, batch.kind != .search {
             typicalCallDuration =
                 typicalCallDuration == .zero ? duration : (typicalCallDuration * 7 + duration) / 8
         }
@@ -331,7 +404,7 @@ public actor Dispatcher {
             if case .rateLimited(let retryAfter) = outcome, let retryAfter {
                 // Capped like every delay: a `Retry-After` of a day must not hold the campaign for one.
                 let pause = min(retryAfter, configuration.retry.maximumDelay)
-                queues.pause(pearlId: batch.pearlId, until: clock.now.advanced(by: pause))
+                queues.pause(batch.lane, until: clock.now.advanced(by: pause))
             }
             retryOrGiveUp(batch, outcome: outcome, attempt: attempt(outcome.label, detail(outcome)), into: &settlement)
         }

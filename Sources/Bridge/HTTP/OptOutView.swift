@@ -2,8 +2,9 @@ import Foundation
 import Journal
 import OptOutCore
 
-/// The JSON of an opt-out as the API shows it: `id`, `status`, `leads`, `blacklist` (the phone numbers put on
-/// NLPearl's account blacklist), and every attempt in detail.
+/// The JSON of an opt-out as the API shows it: `id`, `status`, `leads` (with their `origin` when a search or the
+/// sweep found them), `blacklist` (the phone numbers put on NLPearl's account blacklist), `searches` (the campaigns
+/// searched for its keys, SPEC §10), and every attempt in detail.
 public struct OptOutView: Sendable {
     public let record: OptOutRecord
     public let duplicate: Bool
@@ -40,11 +41,14 @@ public struct OptOutView: Sendable {
         members.append(member("leads", .array(record.leads.filter { $0.kind == .delete }.map(row))))
         let blacklist = record.leads.filter { $0.kind == .blacklist }
         if !blacklist.isEmpty { members.append(member("blacklist", .array(blacklist.map(row)))) }
+        let searches = record.leads.filter { $0.kind == .search }
+        if !searches.isEmpty { members.append(member("searches", .array(searches.map(row)))) }
         return JSONValue(.object(members)).jsonText
     }
 
-    /// A lead `{pearlId, leadId, status}`, or a blacklist entry `{phoneNumber, status}` whose status is the
-    /// number's ``BlacklistState`` (`blacklisted` where a lead would say `deleted`).
+    /// A lead `{pearlId, leadId, status, origin?}`, a blacklist entry `{phoneNumber, status}` whose status is the
+    /// number's ``BlacklistState`` (`blacklisted` where a lead would say `deleted`), or a search `{pearlId, key,
+    /// status}` (`searched` where a lead would say `deleted`).
     private func row(_ lead: LeadRecord) -> JSONValue {
         var members: [JSONMember]
         switch lead.kind {
@@ -52,6 +56,12 @@ public struct OptOutView: Sendable {
             members = [
                 member("pearlId", .string(lead.pearlId)), member("leadId", .string(lead.leadId)),
                 member("status", .string(lead.status.rawValue)),
+            ]
+            if let origin = lead.origin { members.append(member("origin", .string(origin.rawValue))) }
+        case .search:
+            members = [
+                member("pearlId", .string(lead.pearlId)), member("key", .string(lead.leadId)),
+                member("status", .string(lead.status == .deleted ? "searched" : lead.status.rawValue)),
             ]
         case .blacklist:
             members = [

@@ -14,8 +14,9 @@ public final class Intake: Sendable {
         /// An earlier delivery of the same event; nothing was journaled or sent this time, unless its keys now
         /// resolve to leads that its record lacked.
         public var duplicate: Bool
-        /// Whether the keys resolved to a lead, or leads were named, this time: `unmapped: reject` answers 404
-        /// exactly when they did not, whatever an earlier delivery of the same event found.
+        /// Whether the keys resolved to a lead, or leads were named, this time, or a search of the campaigns found
+        /// one or has not finished: `unmapped: reject` answers 404 exactly when none of these holds, whatever an
+        /// earlier delivery of the same event found in the mapping.
         public var mapped: Bool
 
         /// Logs an opt-out that resolved to no lead: its keys are on the suppression list, and the leads of a
@@ -37,10 +38,30 @@ public final class Intake: Sendable {
     private let dryRun: Bool
     private let syncWait: Duration
     private let blacklistPhones: Bool
+    private let search: Search?
+
+    /// The campaigns searched for each opt-out's keys (`campaigns.searchOnOptOut`, SPEC §10).
+    public struct Search: Sendable {
+        public var pearlIds: [String]
+        /// The namespace whose CRM ids are the leads' `externalId`s; nil to search phones alone.
+        public var externalIdNamespace: String?
+
+        public init(pearlIds: [String], externalIdNamespace: String?) {
+            self.pearlIds = pearlIds
+            self.externalIdNamespace = externalIdNamespace
+        }
+
+        /// One search row per campaign and searchable key.
+        func rows(for keys: [ContactKey]) -> [Lead] {
+            CampaignSearch.searchable(keys, namespace: externalIdNamespace).flatMap { key in
+                pearlIds.map { Lead(pearlId: $0, leadId: key.description) }
+            }
+        }
+    }
 
     public init(
         journal: Journal, dispatcher: Dispatcher, mappings: MappingStore, dryRun: Bool, syncWait: Duration,
-        blacklistPhones: Bool = true
+        blacklistPhones: Bool = true, search: Search? = nil
     ) {
         self.journal = journal
         self.dispatcher = dispatcher
@@ -48,9 +69,11 @@ public final class Intake: Sendable {
         self.dryRun = dryRun
         self.syncWait = syncWait
         self.blacklistPhones = blacklistPhones
+        self.search = search.flatMap { $0.pearlIds.isEmpty ? nil : $0 }
     }
 
-    /// Journals the submissions in one transaction and waits up to `syncWaitMilliseconds` for their deliveries.
+    /// Journals the submissions in one transaction and waits up to `syncWaitMilliseconds` for their deliveries, and
+    /// for the searches of the campaigns and the deletes of the leads they find.
     ///
     /// - Parameter invalid: events of the same request that could not be used (``Journal/NewOptOut/invalid(source:reason:identifiers:requestId:receivedAt:)``),
     ///   journaled in the same transaction for the audit; they have no outcome.
@@ -70,7 +93,8 @@ public final class Intake: Sendable {
                 source: submission.source, idempotencyKey: submission.idempotencyKey, keys: keys,
                 identifiers: submission.identifiers.isEmpty ? keys : submission.identifiers, leads: leads,
                 blacklist: blacklistPhones ? submission.keys.filter { $0.namespace == "phone" }.map(\.value) : [],
-                initialStatus: dryRun ? .dryRun : .pending, reason: leads.isEmpty ? "unmapped" : nil,
+                searches: search?.rows(for: submission.keys) ?? [], initialStatus: dryRun ? .dryRun : .pending,
+                reason: leads.isEmpty ? "unmapped" : nil,
                 requestId: submission.requestId, receivedAt: now)
         }
         // Delivery starts once the opt-outs are committed, while the WAL is fsynced: deleting a lead twice is
@@ -85,11 +109,14 @@ public final class Intake: Sendable {
                     queuedAt: lead.queuedAt)
             }
         }
-        let mapped = newOptOuts.map { !$0.leads.isEmpty }
+        let mapped = { (index: Int, record: OptOutRecord) in
+            !newOptOuts[index].leads.isEmpty
+                || record.leads.contains { $0.origin == .search || ($0.kind == .search && $0.status != .deleted) }
+        }
         guard !items.isEmpty else {
             try await durable.wait()
             return appended.enumerated().map {
-                Outcome(record: $1.record, duplicate: $1.isDuplicate, mapped: mapped[$0])
+                Outcome(record: $1.record, duplicate: $1.isDuplicate, mapped: mapped($0, $1.record))
             }
         }
         let results = await dispatcher.submitAndWait(items, timeout: syncWait)
@@ -108,7 +135,7 @@ public final class Intake: Sendable {
                     record = current
                 }
             }
-            outcomes.append(Outcome(record: record, duplicate: result.isDuplicate, mapped: mapped[index]))
+            outcomes.append(Outcome(record: record, duplicate: result.isDuplicate, mapped: mapped(index, record)))
         }
         return outcomes
     }

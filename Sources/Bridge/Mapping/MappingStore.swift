@@ -9,6 +9,10 @@ import Synchronization
 /// fails to load leaves the last good mapping in service; the failure is logged, exported as a metric and shown by
 /// `/readyz` until a good file replaces it.
 ///
+/// With `campaigns.pearlIds` set the file is optional (SPEC §10): while it does not exist the mapping is empty and
+/// ready, leads come from the campaigns' searches, and a file that appears later is loaded like any change. Once a
+/// file was loaded, its disappearance is a failed reload like any other.
+///
 /// Loads run one at a time (two at once would hold three mappings in memory), and those of a running service run
 /// on a thread of their own (``reloadOffPool(onlyIfChanged:)``): a million contacts take seconds of CPU, which on
 /// Swift's cooperative pool, one thread per core, would stall every request meanwhile.
@@ -26,6 +30,8 @@ public final class MappingStore: Sendable {
         var mapping: Mapping
         var status: Status
         var fileIdentity: FileIdentity?
+        /// Whether a file was ever loaded; until then an optional file may be missing.
+        var loadedFromFile = false
     }
 
     public let file: String
@@ -36,9 +42,14 @@ public final class MappingStore: Sendable {
     private let watcher = Mutex<Task<Void, Never>?>(nil)
     private let loadHandler = Mutex<(@Sendable (Mapping) -> Void)?>(nil)
     private let loadLock = NSLock()
+    /// Whether a missing file is an empty mapping rather than a failure.
+    private let optional: Bool
 
-    public init(file: String, defaultCountryCode: String?, logger: Logger, metrics: BridgeMetrics) {
+    public init(
+        file: String, defaultCountryCode: String?, optional: Bool = false, logger: Logger, metrics: BridgeMetrics
+    ) {
         self.file = file
+        self.optional = optional
         self.defaultCountryCode = defaultCountryCode
         self.logger = logger
         self.metrics = metrics
@@ -66,6 +77,22 @@ public final class MappingStore: Sendable {
         defer { loadLock.unlock() }
         let identity = FileIdentity(path: file)
         let started = ContinuousClock.now
+        // Only before a file was ever loaded: a file deleted later fails to load, and the last good mapping stays.
+        if optional, identity == nil, !state.withLock({ $0.loadedFromFile }) {
+            let wasMissing = state.withLock { state in
+                let wasMissing = state.status.loaded && state.fileIdentity == nil
+                state.mapping = .empty
+                state.status = Status(loaded: true, contacts: 0, loadedAt: Date(), lastFailure: nil)
+                state.fileIdentity = nil
+                return wasMissing
+            }
+            metrics.recordMappingLoad(contacts: 0, at: Date().timeIntervalSince1970)
+            if !wasMissing {
+                logger.info(
+                    "no mapping file: leads are found by searching the campaigns", metadata: ["file": "\(file)"])
+            }
+            return nil
+        }
         do {
             let mapping = try Mapping.load(file: file, defaultCountryCode: defaultCountryCode, threads: threads)
             let elapsed = ContinuousClock.now - started
@@ -77,6 +104,7 @@ public final class MappingStore: Sendable {
                 state.mapping = mapping
                 state.status = Status(loaded: true, contacts: contacts, loadedAt: Date(), lastFailure: nil)
                 state.fileIdentity = identity
+                state.loadedFromFile = true
                 return previous
             }
             metrics.recordMappingLoad(contacts: contacts, at: Date().timeIntervalSince1970)

@@ -20,6 +20,12 @@ public final class BridgeMetrics: Sendable {
     /// Made at start, so that the dashboard finds them before the first enforcement ends.
     private let enforcedLeads: Counter
     private let enforcedPhones: Counter
+    private let searchLatency: DurationHistogram
+    private let sweepLeads: [SweepCount: Counter]
+    private let sweepCalls: Counter
+    private let sweepDuration: Gauge
+    private let sweepLastSuccess: Gauge
+    private let sweepRunning: Gauge
     /// One gauge per blacklist state, made at start: the states are a fixed set.
     private let blacklistPhones: [String: Gauge]
     /// Labelled counters already made, by name and label values: the registry validates and sorts on every
@@ -93,6 +99,43 @@ public final class BridgeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_suppression_enforced_leads_total", unitName: "",
                 helpText: "Leads of suppressed contacts found in a loaded mapping and journaled for deletion."))
+        searchLatency = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_nlpearl_search_call_duration_seconds", unitName: "",
+                helpText: "Duration of NLPearl POST /v1/Outbound/{id}/Leads (Search Leads) calls."),
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            ])
+        sweepLeads = Dictionary(
+            uniqueKeysWithValues: SweepCount.allCases.map { count in
+                (
+                    count,
+                    registry.makeCounter(
+                        descriptor: MetricNameDescriptor(
+                            metricName: "optout_bridge_sweep_leads_total", unitName: "",
+                            helpText:
+                                "Leads the sweep read (scanned), found on the suppression list (matched) and journaled "
+                                + "for deletion because nothing had deleted them yet (queued)."),
+                        labels: [("count", count.rawValue)])
+                )
+            })
+        sweepCalls = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_sweep_calls_total", unitName: "",
+                helpText: "Search Leads calls the sweep made, at most campaigns.maxCallsPerSecond."))
+        sweepDuration = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_sweep_last_duration_seconds", unitName: "",
+                helpText: "How long the last sweep that ended took, over every run that made it (resumed ones too)."))
+        sweepLastSuccess = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_sweep_last_success_timestamp_seconds", unitName: "",
+                helpText: "Unix time at which the last sweep read every listed campaign to its end; 0 before one has."))
+        sweepRunning = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                metricName: "optout_bridge_sweep_running", unitName: "",
+                helpText: "1 while a sweep of the campaigns runs."))
         enforcedPhones = registry.makeCounter(
             descriptor: MetricNameDescriptor(
                 metricName: "optout_bridge_suppression_enforced_phones_total", unitName: "",
@@ -132,6 +175,8 @@ public final class BridgeMetrics: Sendable {
                 help: "NLPearl POST /v2/Account/Blacklist calls, by result.", labels: [("result", outcome.label)]
             ).increment()
             phonesPerCall.record(Double(leads))
+        case .search:
+            return  // a search may take several calls: each is counted by recordSearchCall
         }
         tokenRejected.set(to: Self.isUnauthorized(outcome) ? 1 : 0)
     }
@@ -152,6 +197,49 @@ public final class BridgeMetrics: Sendable {
         enforcedLeads.increment(by: Int64(leads))
         enforcedPhones.increment(by: Int64(phones))
         enforcementDuration.set(to: duration.seconds)
+    }
+
+    /// What a Search Leads call was for.
+    public enum SearchPurpose: String, Sendable {
+        /// Finding an opt-out's leads (`campaigns.searchOnOptOut`).
+        case optOut = "opt_out"
+        /// Reading a campaign's leads in the sweep.
+        case sweep
+    }
+
+    /// The sweep's lead counts (``recordSweepPage(scanned:matched:queued:)``).
+    enum SweepCount: String, CaseIterable {
+        case scanned, matched, queued
+    }
+
+    /// One Search Leads call (`optout_bridge_nlpearl_search_calls_total` by purpose and result, and its latency).
+    public func recordSearchCall(purpose: SearchPurpose, outcome: SearchLeadsOutcome, duration: Duration) {
+        counter(
+            "optout_bridge_nlpearl_search_calls_total",
+            help: "NLPearl Search Leads calls, by purpose (opt_out, sweep) and result.",
+            labels: [("purpose", purpose.rawValue), ("result", outcome.failure?.label ?? "page")]
+        ).increment()
+        searchLatency.record(duration)
+        if purpose == .sweep { sweepCalls.increment() }
+        if let failure = outcome.failure, outcome.httpStatus != nil {
+            tokenRejected.set(to: Self.isUnauthorized(failure) ? 1 : 0)
+        } else if outcome.httpStatus == 200 {
+            tokenRejected.set(to: 0)
+        }
+    }
+
+    /// One page of the sweep read and judged.
+    public func recordSweepPage(scanned: Int, matched: Int, queued: Int) {
+        sweepLeads[.scanned]!.increment(by: Int64(scanned))
+        sweepLeads[.matched]!.increment(by: Int64(matched))
+        sweepLeads[.queued]!.increment(by: Int64(queued))
+    }
+
+    /// A sweep began (`running`) or ended; `duration` and `completedAt` for one that read every campaign.
+    public func recordSweep(running: Bool, duration: Duration? = nil, completedAt: Double? = nil) {
+        sweepRunning.set(to: running ? 1 : 0)
+        if let duration { sweepDuration.set(to: duration.seconds) }
+        if let completedAt { sweepLastSuccess.set(to: completedAt) }
     }
 
     public func recordSignatureFailure(sender: String) {

@@ -15,6 +15,7 @@ public final class BridgeService: Sendable {
     public let mappings: MappingStore
     public let dispatcher: Dispatcher
     public let enforcer: SuppressionEnforcer?
+    public let sweep: CampaignSweep?
     public let metrics: BridgeMetrics
     private let server: HTTPServer
     private let logger: Logger
@@ -35,6 +36,7 @@ public final class BridgeService: Sendable {
         mappings = pipeline.mappings
         dispatcher = pipeline.dispatcher
         enforcer = pipeline.enforcer
+        sweep = pipeline.sweep
         let intake = pipeline.intake
         let delivery = configuration.delivery
         let senders: [any WebhookSender]
@@ -104,6 +106,10 @@ public final class BridgeService: Sendable {
             // SIGTERM only once `start` returned.
             let mapping = mappings.current
             background.run { await enforcer.enforce(mapping) }
+        }
+        if let sweep {
+            // At start, resuming a sweep that a restart interrupted, then every `sweepIntervalMinutes`.
+            background.run { await sweep.run() }
         }
         mappings.startWatching(every: .seconds(max(1, configuration.mapping.reloadIntervalSeconds)))
         let journal = self.journal

@@ -14,6 +14,9 @@ public struct DeliveryPipeline: Sendable {
     public let intake: Intake
     /// Enforces the suppression list on each mapping loaded; nil with `suppression.enforceOnMappingLoad` off.
     public let enforcer: SuppressionEnforcer?
+    /// Sweeps the listed campaigns (SPEC §10); nil without `campaigns.pearlIds`, and in a dry run, which calls
+    /// NLPearl for nothing.
+    public let sweep: CampaignSweep?
 
     /// - Parameter loadMapping: whether to load the mapping file now (`delete` names its leads and needs none).
     public init(configuration: BridgeConfiguration, logger: Logger, metrics: BridgeMetrics, loadMapping: Bool = true)
@@ -26,22 +29,30 @@ public struct DeliveryPipeline: Sendable {
         } catch {
             throw .journal(path: configuration.journal.file, reason: "\(error)")
         }
+        let campaigns = configuration.campaigns
         mappings = MappingStore(
             file: configuration.mapping.file, defaultCountryCode: configuration.mapping.defaultCountryCode,
-            logger: logger, metrics: metrics)
+            optional: !campaigns.pearlIds.isEmpty, logger: logger, metrics: metrics)
         if loadMapping, let problems = mappings.reload(threads: MappingStore.startupThreads) {
             throw .mapping(problems)
         }
 
         let deleteLeads: Dispatcher.DeleteLeads
         let blacklistPhones: Dispatcher.BlacklistPhones
+        var searchCampaign = Dispatcher.noCampaignSearch
+        var client: NLPearlClient?
         if let token = configuration.nlpearl.token, !dryRun {
-            let client = NLPearlClient(
+            let nlpearl = NLPearlClient(
                 configuration: NLPearlClient.Configuration(
                     baseURL: configuration.nlpearl.baseURL, token: token.reveal(),
                     timeout: .seconds(configuration.nlpearl.timeoutSeconds)))
-            deleteLeads = { pearlId, leadIds in await client.deleteLeads(pearlId: pearlId, leadIds: leadIds) }
-            blacklistPhones = { phones in await client.addToBlacklist(phoneNumbers: phones) }
+            client = nlpearl
+            deleteLeads = { pearlId, leadIds in await nlpearl.deleteLeads(pearlId: pearlId, leadIds: leadIds) }
+            blacklistPhones = { phones in await nlpearl.addToBlacklist(phoneNumbers: phones) }
+            let search = CampaignSearch(
+                client: nlpearl, namespace: campaigns.externalIdNamespace,
+                defaultCountryCode: configuration.mapping.defaultCountryCode, metrics: metrics)
+            searchCampaign = { pearlId, key in await search.find(key, in: pearlId) }
         } else {
             // Dry run: opt-outs are journaled as dry_run and never reach the dispatcher.
             deleteLeads = { _, _ in .unexpected(status: 0, detail: "dry run: no call is made") }
@@ -58,15 +69,28 @@ public struct DeliveryPipeline: Sendable {
                     maximumDelay: .seconds(delivery.retry.maxSeconds),
                     giveUpAfter: .seconds(delivery.retry.giveUpAfterHours * 3600))),
             journal: journal, metrics: metrics, logger: logger, deleteLeads: deleteLeads,
-            blacklistPhones: blacklistPhones)
+            blacklistPhones: blacklistPhones, searchCampaign: searchCampaign)
         let suppression = configuration.suppression
         intake = Intake(
             journal: journal, dispatcher: dispatcher, mappings: mappings, dryRun: dryRun,
-            syncWait: .milliseconds(delivery.syncWaitMilliseconds), blacklistPhones: suppression.blacklistPhones)
+            syncWait: .milliseconds(delivery.syncWaitMilliseconds), blacklistPhones: suppression.blacklistPhones,
+            search: campaigns.searchOnOptOut
+                ? Intake.Search(pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace) : nil)
         enforcer =
             suppression.enforceOnMappingLoad
             ? SuppressionEnforcer(
                 journal: journal, dispatcher: dispatcher, metrics: metrics, logger: logger, dryRun: dryRun,
                 blacklistPhones: suppression.blacklistPhones) : nil
+        if let client, !campaigns.pearlIds.isEmpty {
+            sweep = CampaignSweep(
+                settings: CampaignSweep.Settings(
+                    pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace,
+                    defaultCountryCode: configuration.mapping.defaultCountryCode,
+                    interval: .seconds(campaigns.sweepIntervalMinutes * 60),
+                    maxCallsPerSecond: campaigns.maxCallsPerSecond),
+                client: client, journal: journal, dispatcher: dispatcher, metrics: metrics, logger: logger)
+        } else {
+            sweep = nil
+        }
     }
 }
