@@ -53,7 +53,8 @@ import Testing
             (0..<1000).map { .init(phoneNumber: "+1555200\(String(format: "%04d", $0))") }, to: Self.pearl)
         let first = sweep(rig, maxCallsPerSecond: 10)
         let task = Task { await first.sweep() }
-        try await Task.sleep(for: .milliseconds(350))
+        // Cancelled once the second page is asked for: the first page's cursor is journaled by then.
+        try await waitUntil { rig.fake.calls.count { $0.endpoint == .searchLeads } >= 2 }
         task.cancel()
         #expect(await task.value == nil)
         let cursor = try #require(try await rig.journal.sweepState().cursor)
