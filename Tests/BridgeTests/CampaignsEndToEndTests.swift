@@ -111,4 +111,20 @@ import Testing
         #expect(bridge.fake.violations.isEmpty)
         await bridge.stop()
     }
+
+    @Test func aDryRunJournalsTheSearchesAndCallsNothing() async throws {
+        let bridge = try await BridgeHarness(
+            overrides: Self.campaigns(pearlIds: [examplePearl]).merging(["dryRun": true], uniquingKeysWith: { $1 }),
+            mapping: nil)
+        #expect(bridge.service.sweep == nil)
+        _ = try bridge.fake.addLeads([.init(phoneNumber: "+15557770005")], to: examplePearl)
+        let response = try await bridge.optOut(#"{"keys": ["phone:+15557770005"]}"#)
+        let body = try #require(response.json as? [String: Any])
+        #expect(body["status"] as? String == "dry_run")
+        let searches = try #require(body["searches"] as? [[String: Any]])
+        #expect(searches.map { $0["status"] as? String } == ["dry_run"])
+        #expect(bridge.fake.calls.filter { $0.endpoint == .searchLeads }.isEmpty)
+        #expect(bridge.fake.leadCount(in: examplePearl) == 1)
+        await bridge.stop()
+    }
 }
