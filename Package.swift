@@ -26,10 +26,14 @@ let package = Package(
         ),
         // A small async HTTP/1.1 server on libmicrohttpd; knows nothing of opt-outs.
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
-        // Domain values: contact keys, leads, events, the mapping and its JSON reader.
-        .target(name: "OptOutCore"),
+        // JSON: a strict parser that keeps every value's position, its byte-level scanner, and a writer.
+        .target(name: "JSON"),
+        // Domain values: contact keys, leads, events, statuses, problems and diagnostics.
+        .target(name: "OptOutCore", dependencies: ["JSON"]),
+        // The mapping engine: the mapping file's loader (threads, byte tables) and the immutable index it builds.
+        .target(name: "ContactMapping", dependencies: ["OptOutCore", "JSON"]),
         // The configuration file: decoding, env:/file: references, validation.
-        .target(name: "Config", dependencies: ["OptOutCore"]),
+        .target(name: "Config", dependencies: ["OptOutCore", "JSON", "ContactMapping"]),
         // The client for NLPearl: the delete, the account blacklist and Search Leads.
         .target(
             name: "NLPearl",
@@ -39,7 +43,7 @@ let package = Package(
         .target(
             name: "Senders",
             dependencies: [
-                "OptOutCore", "MicroHTTP", "Config",
+                "OptOutCore", "MicroHTTP", "Config", "JSON", "ContactMapping",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -53,7 +57,7 @@ let package = Package(
         .target(
             name: "Bridge",
             dependencies: [
-                "MicroHTTP", "OptOutCore", "Config", "NLPearl", "Journal", "Senders",
+                "MicroHTTP", "OptOutCore", "ContactMapping", "JSON", "Config", "NLPearl", "Journal", "Senders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "optout-bridge",
             dependencies: [
-                "Bridge", "Config", "OptOutCore", "Journal", "NLPearl", "Senders",
+                "Bridge", "Config", "OptOutCore", "ContactMapping", "JSON", "Journal", "NLPearl", "Senders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,14 +90,16 @@ let package = Package(
         // Shared by the test targets: a raw HTTP/1.1 client for tests that need the bytes on the wire.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP", "TestSupport"]),
-        .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore", "JSON"]),
+        .testTarget(name: "ContactMappingTests", dependencies: ["ContactMapping", "OptOutCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "JSON"]),
         .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",
             dependencies: [
-                "Senders", "MicroHTTP", "OptOutCore", "Config",
+                "Senders", "MicroHTTP", "OptOutCore", "Config", "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -102,7 +108,8 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Config", "FakeNLPearl", "Journal", "NLPearl", "OptOutCore", "Senders", "TestSupport",
+                "Bridge", "Config", "ContactMapping", "FakeNLPearl", "JSON", "Journal", "NLPearl", "OptOutCore", "Senders",
+                "TestSupport",
                 "optout-bridge",
             ],
             resources: [.copy("Fixtures")]

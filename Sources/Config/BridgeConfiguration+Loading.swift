@@ -1,4 +1,6 @@
+import ContactMapping
 import Foundation
+import JSON
 import OptOutCore
 
 extension BridgeConfiguration {

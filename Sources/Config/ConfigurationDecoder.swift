@@ -1,4 +1,6 @@
+import ContactMapping
 import Foundation
+import JSON
 import OptOutCore
 
 /// Walks the parsed configuration file, checking every key and collecting every problem with its position.

@@ -1,3 +1,4 @@
+import JSON
 import OptOutCore
 
 /// One entry of `senders`: a webhook source served at `POST /hooks/{name}`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bridge
 import Config
+import ContactMapping
 import Foundation
 import Journal
 import OptOutCore

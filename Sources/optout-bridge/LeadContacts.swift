@@ -1,3 +1,4 @@
+import JSON
 import OptOutCore
 
 /// The contacts of a mapping file built from campaigns' leads, one per person.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 import MicroHTTP
 import OptOutCore
 import Senders

@@ -1,3 +1,4 @@
+import ContactMapping
 import Foundation
 import Journal
 import Logging

@@ -1,3 +1,5 @@
+import JSON
+
 /// One problem found in a file, in the form compilers use: `FILE:LINE:COLUMN: message`.
 ///
 /// Loading the configuration or the mapping collects every problem as a diagnostic instead of stopping at the

@@ -1,16 +1,17 @@
 import Foundation
+import JSON
 
 /// The normalisation rules of ``ContactKey``, on UTF-8 bytes.
 ///
 /// The mapping loader calls these millions of times, appending canonical `namespace:value` bytes straight into
 /// its key store, so the common cases (ASCII emails, phone numbers, CRM ids) touch no `String`. Only non-ASCII
 /// email addresses go through Foundation, for Unicode trimming and lower-casing.
-enum KeyNormalizer {
+package enum KeyNormalizer {
     /// Appends the canonical form of a raw `NAMESPACE:VALUE` key to `output`.
     ///
     /// - Returns: the length of the namespace in bytes.
     /// - Throws: ``ContactKeyError``; `output` is then as it was.
-    static func appendKey(
+    package static func appendKey(
         _ raw: UnsafeBufferPointer<UInt8>, countryCode: [UInt8]?, to output: inout [UInt8]
     ) throws(ContactKeyError) -> Int {
         guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else {
@@ -27,7 +28,7 @@ enum KeyNormalizer {
     /// Appends the canonical `namespace:value` of a value in `namespace` to `output`.
     ///
     /// - Throws: ``ContactKeyError``; `output` is then as it was.
-    static func appendKey(
+    package static func appendKey(
         namespace: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, countryCode: [UInt8]?,
         to output: inout [UInt8]
     ) throws(ContactKeyError) {
@@ -59,7 +60,7 @@ enum KeyNormalizer {
     }
 
     /// Whether `namespace` is `[a-z0-9-]+`.
-    static func isValidNamespace(_ namespace: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isValidNamespace(_ namespace: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !namespace.isEmpty else { return false }
         for byte in namespace {
             switch byte {
@@ -73,7 +74,7 @@ enum KeyNormalizer {
     }
 
     /// The digits of a country code written as `+1`, `1` or `001`.
-    static func countryCodeDigits(_ code: String) throws(ContactKeyError) -> [UInt8] {
+    package static func countryCodeDigits(_ code: String) throws(ContactKeyError) -> [UInt8] {
         var digits = Array(code.utf8)
         if digits.first == UInt8(ascii: "+") {
             digits.removeFirst()
@@ -261,7 +262,7 @@ enum KeyNormalizer {
     // MARK: Helpers
 
     /// The bytes as text, for messages.
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    package static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 

@@ -1,3 +1,5 @@
+import JSON
+
 /// An RFC 9457 problem: the shape of every error answer, and of NLPearl's own `ValidationProblemDetails`.
 public struct Problem: Sendable {
     /// A stable identifier of the kind of problem, e.g. `urn:optout-bridge:problem:unmapped`.

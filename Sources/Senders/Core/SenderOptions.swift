@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import JSON
 import OptOutCore
 
 /// A sender's configuration entry, read key by key, with every problem reported at its place in the file.

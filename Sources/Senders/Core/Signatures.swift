@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 
 /// The building blocks of webhook signatures: HMACs over raw bytes, encodings, constant-time comparison and
 /// timestamp windows.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import OptOutCore
 
 /// Where a configured JSON sender (`standard`, `generic`) finds a contact's keys in each event, and which events

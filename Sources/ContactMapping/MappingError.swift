@@ -1,3 +1,5 @@
+import OptOutCore
+
 /// Why a mapping file cannot be used: every problem found, each with its file, line and column.
 public struct MappingError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The problems, in file order; all of severity error.

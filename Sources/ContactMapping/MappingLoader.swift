@@ -1,3 +1,6 @@
+import JSON
+import OptOutCore
+
 /// Reads a mapping file straight from its bytes into a ``MappingBuilder``, without a JSON tree.
 ///
 /// Every problem becomes a ``Diagnostic`` with the position of the offending value, and reading goes on so that

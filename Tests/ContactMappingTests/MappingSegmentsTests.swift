@@ -1,7 +1,8 @@
 import Foundation
+import OptOutCore
 import Testing
 
-@testable import OptOutCore
+@testable import ContactMapping
 
 /// Reading a mapping on several threads must give what one thread gives: the same tables, entry for entry, and the
 /// same diagnostics at the same lines and columns, wherever the segments start and whether or not their guessed

@@ -1,3 +1,5 @@
+import OptOutCore
+
 /// The index from contact keys to NLPearl leads, loaded from the mapping file (SPEC §4).
 ///
 /// Immutable and cheap to copy (one reference): the service swaps a new one in on reload while requests keep

@@ -9,17 +9,17 @@
 /// ``nextElement()``) let a caller walk a document of known shape without building a tree, which is what keeps
 /// the mapping loader fast and small. ``readValue()`` builds a ``JSONValue`` tree iteratively, so hostile nesting
 /// cannot overflow the stack; ``maximumDepth`` bounds the memory it may take.
-struct JSONScanner: ~Copyable {
+package struct JSONScanner: ~Copyable {
     /// Where a scanned string's bytes are: in the input (no escapes) or in ``scratch``.
-    enum StringSpan {
+    package enum StringSpan {
         case input(Range<Int>)
         case scratch
     }
 
-    let bytes: UnsafeBufferPointer<UInt8>
-    let maximumDepth: Int
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package let maximumDepth: Int
     /// Offset of the next byte to read.
-    var index = 0
+    package var index = 0
     /// Current nesting of arrays and objects.
     private(set) var depth = 0
     /// Decoded bytes of the last string that had escapes.
@@ -29,7 +29,7 @@ struct JSONScanner: ~Copyable {
     /// Continuation bytes of multi-byte characters between `lineStart` and `index`.
     private var continuationBytes = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+    package init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
         // RFC 8259 §8.1 lets a parser ignore a byte order mark; editors on Windows like to add one.
@@ -44,7 +44,7 @@ struct JSONScanner: ~Copyable {
     /// the byte at `offset` is line 1, column 1. ``ScanPoint/absolute(from:)`` and
     /// ``ScanPoint/absolute(_:from:)`` turn what it reports into positions in the whole input, once the position of
     /// `offset` is known.
-    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, resumingAt offset: Int, depth: Int) {
+    package init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, resumingAt offset: Int, depth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
         index = offset
@@ -54,21 +54,21 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Where the scanner is, with what it needs to go on counting lines and columns.
-    struct ScanPoint: Sendable {
-        var index: Int
-        var depth: Int
-        var line: Int
-        var lineStart: Int
-        var continuationBytes: Int
+    package struct ScanPoint: Sendable {
+        package var index: Int
+        package var depth: Int
+        package var line: Int
+        package var lineStart: Int
+        package var continuationBytes: Int
 
         /// The position of ``index``.
-        var position: SourcePosition {
+        package var position: SourcePosition {
             SourcePosition(line: line, column: index - lineStart - continuationBytes + 1)
         }
 
         /// This point, counted by a scanner resumed at `origin` (see ``init(bytes:maximumDepth:resumingAt:depth:)``),
         /// as a scanner that read everything before `origin` would count it.
-        func absolute(from origin: ScanPoint) -> ScanPoint {
+        package func absolute(from origin: ScanPoint) -> ScanPoint {
             guard line == 1 else {
                 return ScanPoint(
                     index: index, depth: depth, line: origin.line + line - 1, lineStart: lineStart,
@@ -80,7 +80,7 @@ struct JSONScanner: ~Copyable {
         }
 
         /// A position reported by a scanner resumed at `origin`, as a position in the whole input.
-        static func absolute(_ position: SourcePosition, from origin: ScanPoint) -> SourcePosition {
+        package static func absolute(_ position: SourcePosition, from origin: ScanPoint) -> SourcePosition {
             guard position.line == 1 else {
                 return SourcePosition(line: origin.line + position.line - 1, column: position.column)
             }
@@ -89,13 +89,13 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Where the scanner is now.
-    var point: ScanPoint {
+    package var point: ScanPoint {
         ScanPoint(
             index: index, depth: depth, line: line, lineStart: lineStart, continuationBytes: continuationBytes)
     }
 
     /// Moves the scanner to `point`, as if it had read everything up to it.
-    mutating func resume(at point: ScanPoint) {
+    package mutating func resume(at point: ScanPoint) {
         index = point.index
         depth = point.depth
         line = point.line
@@ -107,27 +107,27 @@ struct JSONScanner: ~Copyable {
 
     /// The position of `offset`, which must be on the current line and not before `index`'s counted bytes.
     @inline(__always)
-    func position(at offset: Int) -> SourcePosition {
+    package func position(at offset: Int) -> SourcePosition {
         SourcePosition(line: line, column: offset - lineStart - continuationBytes + 1)
     }
 
     /// The position of the next byte.
     @inline(__always)
-    var currentPosition: SourcePosition { position(at: index) }
+    package var currentPosition: SourcePosition { position(at: index) }
 
     /// Whether every byte has been read.
-    var isAtEnd: Bool { index >= bytes.count }
+    package var isAtEnd: Bool { index >= bytes.count }
 
     /// The next byte, if any.
     @inline(__always)
-    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    package var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    func error(_ message: String, at offset: Int) -> JSONSyntaxError {
+    package func error(_ message: String, at offset: Int) -> JSONSyntaxError {
         JSONSyntaxError(message: message, position: position(at: offset), offset: offset)
     }
 
     /// An error for the byte at `offset` when `expected` was wanted there (or for the end of the input).
-    func unexpected(at offset: Int, expected: String) -> JSONSyntaxError {
+    package func unexpected(at offset: Int, expected: String) -> JSONSyntaxError {
         guard offset < bytes.count else {
             return error("unexpected end of input; expected \(expected)", at: offset)
         }
@@ -149,7 +149,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// A readable name for the byte (or character) at `offset`.
-    func describeByte(at offset: Int) -> String {
+    package func describeByte(at offset: Int) -> String {
         let byte = bytes[offset]
         if byte < 0x20 || byte == 0x7F {
             return "control character U+\(hex(UInt32(byte), digits: 4))"
@@ -169,7 +169,7 @@ struct JSONScanner: ~Copyable {
 
     /// Skips JSON whitespace (space, tab, CR, LF), counting lines.
     @inline(__always)
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09:
@@ -197,7 +197,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Throws unless only whitespace is left.
-    mutating func expectEnd() throws(JSONSyntaxError) {
+    package mutating func expectEnd() throws(JSONSyntaxError) {
         skipWhitespace()
         if index < bytes.count {
             throw error("unexpected \(describeByte(at: index)) after the JSON value", at: index)
@@ -216,7 +216,7 @@ struct JSONScanner: ~Copyable {
 
     /// Consumes the `{` at ``index``. Returns `true` when the object has a member, positioned at its key;
     /// `false` when it was empty and has been consumed whole.
-    mutating func enterObject() throws(JSONSyntaxError) -> Bool {
+    package mutating func enterObject() throws(JSONSyntaxError) -> Bool {
         try enterContainer()
         index += 1
         skipWhitespace()
@@ -229,7 +229,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Reads a member's key and its `:`, leaving ``index`` at the value.
-    mutating func readKey() throws(JSONSyntaxError) -> (span: StringSpan, position: SourcePosition) {
+    package mutating func readKey() throws(JSONSyntaxError) -> (span: StringSpan, position: SourcePosition) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
             throw unexpected(at: index, expected: "a member name in double quotes")
         }
@@ -246,7 +246,7 @@ struct JSONScanner: ~Copyable {
 
     /// After a member's value: consumes `,` and returns `true` (positioned at the next key), or consumes `}` and
     /// returns `false`.
-    mutating func nextMember() throws(JSONSyntaxError) -> Bool {
+    package mutating func nextMember() throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count else {
             throw unexpected(at: index, expected: "',' or '}'")
@@ -273,7 +273,7 @@ struct JSONScanner: ~Copyable {
 
     /// Consumes the `[` at ``index``. Returns `true` when the array has an element, positioned at it;
     /// `false` when it was empty and has been consumed whole.
-    mutating func enterArray() throws(JSONSyntaxError) -> Bool {
+    package mutating func enterArray() throws(JSONSyntaxError) -> Bool {
         try enterContainer()
         index += 1
         skipWhitespace()
@@ -287,7 +287,7 @@ struct JSONScanner: ~Copyable {
 
     /// After an element: consumes `,` and returns `true` (positioned at the next element), or consumes `]` and
     /// returns `false`.
-    mutating func nextElement() throws(JSONSyntaxError) -> Bool {
+    package mutating func nextElement() throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count else {
             throw unexpected(at: index, expected: "',' or ']'")
@@ -315,7 +315,7 @@ struct JSONScanner: ~Copyable {
     // MARK: Strings
 
     /// Reads the string whose opening quote is at ``index``, validating escapes and UTF-8.
-    mutating func scanString() throws(JSONSyntaxError) -> StringSpan {
+    package mutating func scanString() throws(JSONSyntaxError) -> StringSpan {
         let quote = index
         let quoteContinuations = continuationBytes
         let start = index + 1
@@ -355,7 +355,7 @@ struct JSONScanner: ~Copyable {
     /// `(x - 0x20…) & ~x & 0x80…` when a byte is below 0x20 (exact while no byte has its top bit set, and a set top
     /// bit is caught by the last term anyway).
     @inline(__always)
-    static func needsAttention(_ word: UInt64) -> Bool {
+    package static func needsAttention(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)
@@ -492,7 +492,7 @@ struct JSONScanner: ~Copyable {
     ///
     /// Follows the table of well-formed sequences in the Unicode standard (§3.9, table 3-7): no overlong forms, no
     /// surrogates, nothing above U+10FFFF.
-    func utf8SequenceLength(at offset: Int) -> Int? {
+    package func utf8SequenceLength(at offset: Int) -> Int? {
         let lead = bytes[offset]
         let length: Int
         var low: UInt8 = 0x80
@@ -532,7 +532,7 @@ struct JSONScanner: ~Copyable {
 
     /// Calls `body` with the bytes of a scanned string.
     @inline(__always)
-    func withBytes<R>(of span: StringSpan, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    package func withBytes<R>(of span: StringSpan, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         switch span {
         case .input(let range):
             return body(UnsafeBufferPointer(rebasing: bytes[range]))
@@ -542,14 +542,14 @@ struct JSONScanner: ~Copyable {
     }
 
     /// The scanned string as a `String`.
-    func string(of span: StringSpan) -> String {
+    package func string(of span: StringSpan) -> String {
         withBytes(of: span) { String(decoding: $0, as: UTF8.self) }
     }
 
     // MARK: Scalars
 
     /// Reads the number at ``index`` (RFC 8259 grammar) and returns the range of its literal.
-    mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
+    package mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
         let start = index
         var i = index
         if bytes[i] == UInt8(ascii: "-") {
@@ -591,7 +591,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Consumes `literal` (`true`, `false` or `null`) at ``index``.
-    mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+    package mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         let matches = literal.withUTF8Buffer { expected in
             guard index + count <= bytes.count else { return false }
@@ -619,7 +619,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Reads the value at ``index`` (whitespace already skipped) into a tree, without recursion.
-    mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
+    package mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
         var frames: [Frame] = []
         var elements: [JSONValue] = []
         var members: [JSONMember] = []
@@ -678,7 +678,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Reads a string, number, `true`, `false` or `null` at ``index``.
-    mutating func readScalar() throws(JSONSyntaxError) -> JSONValue.Kind {
+    package mutating func readScalar() throws(JSONSyntaxError) -> JSONValue.Kind {
         switch bytes[index] {
         case UInt8(ascii: "\""):
             return .string(string(of: try scanString()))
@@ -700,7 +700,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// Skips the value at ``index`` (whitespace already skipped), validating it, without building anything.
-    mutating func skipValue() throws(JSONSyntaxError) {
+    package mutating func skipValue() throws(JSONSyntaxError) {
         // One flag per open container: true for an object.
         var open: [Bool] = []
         while true {
@@ -745,12 +745,12 @@ struct JSONScanner: ~Copyable {
 }
 
 @inline(__always)
-func isDigit(_ byte: UInt8) -> Bool {
+package func isDigit(_ byte: UInt8) -> Bool {
     byte &- UInt8(ascii: "0") < 10
 }
 
 @inline(__always)
-func hexDigitValue(_ byte: UInt8) -> UInt8? {
+package func hexDigitValue(_ byte: UInt8) -> UInt8? {
     switch byte {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
@@ -760,7 +760,7 @@ func hexDigitValue(_ byte: UInt8) -> UInt8? {
 }
 
 /// `value` in upper-case hexadecimal, zero-padded to `digits`.
-func hex(_ value: UInt32, digits: Int) -> String {
+package func hex(_ value: UInt32, digits: Int) -> String {
     let text = String(value, radix: 16, uppercase: true)
     return String(repeating: "0", count: max(0, digits - text.count)) + text
 }
@@ -768,7 +768,7 @@ func hex(_ value: UInt32, digits: Int) -> String {
 extension JSONScanner {
     /// Whether a scanned string equals `literal`.
     @inline(__always)
-    func matches(_ span: StringSpan, _ literal: StaticString) -> Bool {
+    package func matches(_ span: StringSpan, _ literal: StaticString) -> Bool {
         withBytes(of: span) { bytes in
             guard bytes.count == literal.utf8CodeUnitCount else { return false }
             let expected = literal.utf8Start

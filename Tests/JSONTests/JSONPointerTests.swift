@@ -1,4 +1,4 @@
-import OptOutCore
+import JSON
 import Testing
 
 @Suite("JSON pointers")

@@ -1,3 +1,5 @@
+import OptOutCore
+
 extension Mapping {
     /// The largest mapping file accepted: the tables address their bytes with 32-bit offsets.
     public static let maximumFileSize = 2 << 30

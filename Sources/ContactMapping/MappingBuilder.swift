@@ -1,3 +1,5 @@
+import OptOutCore
+
 /// Accumulates contacts into the compact tables of a ``Mapping``.
 ///
 /// While the file is read, keys and leads are only appended (``ByteStringTable/append(writing:)``); duplicates
