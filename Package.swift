@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C glue: libmicrohttpd from Debian's libmicrohttpd-dev, with shims for what Swift cannot call.
@@ -25,7 +27,10 @@ let package = Package(
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
         // A small async HTTP/1.1 server on libmicrohttpd; knows nothing of opt-outs.
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(
+            name: "MicroHTTP",
+            dependencies: ["CMicroHTTPD", "JSON", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
         // JSON: a strict parser that keeps every value's position, its byte-level scanner, and a writer.
         .target(name: "JSON"),
         // Domain values: contact keys, leads, events, statuses, problems and diagnostics.
@@ -37,7 +42,7 @@ let package = Package(
         // The client for NLPearl: the delete, the account blacklist and Search Leads.
         .target(
             name: "NLPearl",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["JSON", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         // One file per CRM sender type: authenticate over the raw bytes, decode to events, answer in its dialect.
         .target(
@@ -51,7 +56,7 @@ let package = Package(
         // The SQLite outbox and audit trail.
         .target(
             name: "Journal",
-            dependencies: ["OptOutCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["OptOutCore", "JSON", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The service: intake, journal, dispatcher, HTTP routes, metrics, reload.
         .target(
@@ -60,16 +65,18 @@ let package = Package(
                 "MicroHTTP", "OptOutCore", "ContactMapping", "JSON", "Config", "NLPearl", "Journal", "Senders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // A strict fake of NLPearl: the delete, the blacklist and a lead store, for tests, examples and benchmarks.
-        .target(name: "FakeNLPearl", dependencies: ["MicroHTTP"]),
+        .target(name: "FakeNLPearl", dependencies: ["MicroHTTP", "JSON"]),
         .executableTarget(
             name: "optout-bridge",
             dependencies: [
                 "Bridge", "Config", "OptOutCore", "ContactMapping", "JSON", "Journal", "NLPearl", "Senders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Less of the executable resident (about 5 MiB; docs/performance.md): lld packs the position-independent
             // executable's 120,000 relative relocations (RELR) instead of the loader reading 3 MiB of them, and the
@@ -85,7 +92,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "fake-nlpearl",
-            dependencies: ["FakeNLPearl", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FakeNLPearl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Shared by the test targets: a raw HTTP/1.1 client for tests that need the bytes on the wire.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -108,7 +119,8 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "Bridge", "Config", "ContactMapping", "FakeNLPearl", "JSON", "Journal", "NLPearl", "OptOutCore", "Senders",
+                "Bridge", "Config", "ContactMapping", "FakeNLPearl", "JSON", "Journal", "NLPearl", "OptOutCore",
+                "Senders",
                 "TestSupport",
                 "optout-bridge",
             ],
