@@ -45,4 +45,16 @@ public enum JSONParser {
     ) throws(JSONSyntaxError) -> JSONValue {
         try parse(Array(text.utf8), maximumDepth: maximumDepth)
     }
+
+    /// The strings of a JSON array of strings, such as ``JSONWriter/arrayText(_:)`` writes; nil for any other text.
+    public static func strings(_ text: String) -> [String]? {
+        guard let elements = try? parse(text).asArray else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for element in elements {
+            guard let string = element.asString else { return nil }
+            strings.append(string)
+        }
+        return strings
+    }
 }

@@ -71,3 +71,11 @@ public struct JSONValue: Sendable, Hashable {
         }
     }
 }
+
+extension JSONValue {
+    /// A string value, for values built in code: `JSONValue.string("Ada")`.
+    public static func string(_ text: String) -> JSONValue { JSONValue(.string(text)) }
+
+    /// An integer value, for values built in code.
+    public static func integer(_ value: some BinaryInteger) -> JSONValue { JSONValue(.number(String(value))) }
+}

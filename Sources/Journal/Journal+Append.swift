@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 import OptOutCore
 
 extension Journal {
@@ -253,9 +254,10 @@ extension Journal {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id, item.source, item.isInvalid ? nil : item.idempotencyKey, JSONText.array(item.keys),
+            id, item.source, item.isInvalid ? nil : item.idempotencyKey, JSONWriter.arrayText(item.keys),
             // NULL reads back as the keys: most identifiers are sent as the keys they became.
-            item.identifiers == item.keys ? nil : JSONText.array(item.identifiers), item.requestId, receivedAt, now,
+            item.identifiers == item.keys ? nil : JSONWriter.arrayText(item.identifiers), item.requestId, receivedAt,
+            now,
             item.reason, status.rawValue, item.suppressedBy,
         ])
         let insertRow = try Self.insertRowStatement(db)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 import OptOutCore
 
 extension Journal {
@@ -200,7 +201,7 @@ extension Journal {
                         SELECT s.key, s.latest_opt_out_id, s.blacklist
                         FROM json_each(?) j JOIN suppressions s ON s.key = j.value
                         """),
-                arguments: [JSONText.array(keys)])
+                arguments: [JSONWriter.arrayText(keys)])
             var found: [String: SuppressedKey] = [:]
             for row in rows {
                 let blacklist: String? = row[2]

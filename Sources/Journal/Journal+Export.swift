@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 import OptOutCore
 
 extension Journal {
@@ -60,9 +61,9 @@ extension Journal {
         let head = [
             record.id, record.source, record.idempotencyKey ?? "", record.requestId ?? "",
             Timestamp.iso8601(record.receivedAt), Timestamp.iso8601(record.updatedAt), record.status.rawValue,
-            record.reason ?? "", JSONText.array(record.keys),
+            record.reason ?? "", JSONWriter.arrayText(record.keys),
         ]
-        let tail = [JSONText.array(record.identifiers), record.suppressedBy ?? ""]
+        let tail = [JSONWriter.arrayText(record.identifiers), record.suppressedBy ?? ""]
         guard !record.leads.isEmpty else {
             return [CSV.row(head + Array(repeating: "", count: csvColumns.count - head.count - 2) + tail)]
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 import OptOutCore
 
 extension Journal {
@@ -31,7 +32,7 @@ extension Journal {
                                 UNION SELECT value FROM json_each(excluded.identifiers) LIMIT \(maximumIdentifiers)))
                             END
                     """)
-            let identifiers = JSONText.array(item.identifiers)
+            let identifiers = JSONWriter.arrayText(item.identifiers)
             for key in item.keys {
                 try upsert.execute(arguments: [key, identifiers, item.source, optOutID, receivedAt])
             }
@@ -74,7 +75,7 @@ extension Journal {
         let rows = try Row.fetchCursor(
             db, sql: "SELECT id, source, keys, received_at FROM opt_outs ORDER BY received_at, id")
         while let row = try rows.next() {
-            let keys = try JSONText.parseArray(row[2])
+            let keys = try JournalError.strings(row[2])
             var item = NewOptOut(source: row[1], keys: keys, leads: [])
             item.receivedAt = Timestamp.date(row[3])
             _ = try suppress(item, optOutID: row[0], at: row[3], db)
@@ -92,7 +93,7 @@ extension Journal {
         let blacklist: String? = row[9]
         let updated: Int64? = row[10]
         return SuppressionRecord(
-            key: row[0], identifiers: try JSONText.parseArray(row[1]), firstSource: row[2], firstOptOutId: row[3],
+            key: row[0], identifiers: try JournalError.strings(row[1]), firstSource: row[2], firstOptOutId: row[3],
             firstAt: Timestamp.date(row[4]), latestSource: row[5], latestOptOutId: row[6],
             latestAt: Timestamp.date(row[7]), optOutCount: row[8],
             blacklist: try blacklist.map { try RecordReader.status($0, BlacklistState.self) },
@@ -262,7 +263,7 @@ extension Journal {
                 """)
         var fresh: [Lead] = []
         for (pearlId, group) in Dictionary(grouping: leads, by: \.pearlId) {
-            let ids = try String.fetchAll(statement, arguments: [pearlId, JSONText.array(group.map(\.leadId))])
+            let ids = try String.fetchAll(statement, arguments: [pearlId, JSONWriter.arrayText(group.map(\.leadId))])
             fresh += ids.map { Lead(pearlId: pearlId, leadId: $0) }
         }
         return fresh
@@ -350,7 +351,7 @@ extension Journal {
             case .csv:
                 try write(
                     CSV.row([
-                        record.key, JSONText.array(record.identifiers), record.firstSource, record.firstOptOutId,
+                        record.key, JSONWriter.arrayText(record.identifiers), record.firstSource, record.firstOptOutId,
                         Timestamp.iso8601(record.firstAt), record.latestSource, record.latestOptOutId,
                         Timestamp.iso8601(record.latestAt), String(record.optOutCount),
                         record.blacklist?.rawValue ?? "", record.blacklistUpdatedAt.map(Timestamp.iso8601) ?? "",

@@ -1,3 +1,5 @@
+import JSON
+
 /// An error of the journal.
 ///
 /// Every error that means "the journal could not durably record this" carries the code
@@ -43,4 +45,14 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isUnavailable: Bool { code == .unavailable || code == .fileReplaced }
 
     public var description: String { "journal \(code): \(message)" }
+}
+
+extension JournalError {
+    /// The strings of a stored JSON array column (`keys`, `identifiers`).
+    static func strings(_ text: String) throws(JournalError) -> [String] {
+        guard let strings = JSONParser.strings(text) else {
+            throw JournalError(code: .corruptRecord, message: "stored keys are not a JSON array of strings")
+        }
+        return strings
+    }
 }

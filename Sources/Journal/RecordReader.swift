@@ -29,8 +29,8 @@ enum RecordReader {
         let keysText: String = row[3]
         let identifiersText: String? = row[9]
         return OptOutRecord(
-            id: id, source: row[1], idempotencyKey: row[2], keys: try JSONText.parseArray(keysText),
-            identifiers: try identifiersText.map(JSONText.parseArray), requestId: row[4],
+            id: id, source: row[1], idempotencyKey: row[2], keys: try JournalError.strings(keysText),
+            identifiers: try identifiersText.map(JournalError.strings), requestId: row[4],
             receivedAt: Timestamp.date(row[5]), updatedAt: Timestamp.date(row[6]), reason: row[7],
             status: try status(row[8], OptOutStatus.self), suppressedBy: row[10], leads: try leads(optOutID: id, db))
     }

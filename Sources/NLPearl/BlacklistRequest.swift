@@ -1,3 +1,5 @@
+import JSON
+
 /// The wire form of one blacklist call: its URL and its `{"phoneNumbers":[...]}` body.
 ///
 /// Built by hand like ``DeleteLeadsRequest``, with its JSON string escaping: the body has one
@@ -19,13 +21,8 @@ struct BlacklistRequest: Sendable {
 
     /// `{"phoneNumbers":[...]}` with each number as a JSON string; no other member, no whitespace.
     static func body(phoneNumbers: [String]) -> [UInt8] {
-        var out: [UInt8] = Array(#"{"phoneNumbers":["#.utf8)
-        out.reserveCapacity(out.count + phoneNumbers.reduce(0) { $0 + $1.utf8.count + 3 } + 2)
-        for (index, number) in phoneNumbers.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            DeleteLeadsRequest.appendJSONString(number, to: &out)
+        JSONWriter.bytes(capacity: 20 + phoneNumbers.reduce(0) { $0 + $1.utf8.count + 3 }) { json in
+            json.object { $0.member("phoneNumbers", phoneNumbers) }
         }
-        out.append(contentsOf: "]}".utf8)
-        return out
     }
 }

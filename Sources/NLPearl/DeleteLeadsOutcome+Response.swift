@@ -1,5 +1,4 @@
-import struct Foundation.Data
-import class Foundation.JSONDecoder
+import JSON
 
 extension DeleteLeadsOutcome {
     /// The outcome of a complete answer.
@@ -69,7 +68,7 @@ extension DeleteLeadsOutcome {
     /// The problem in a 400 body; a body that is not a JSON object still makes a problem, since
     /// the status alone says that NLPearl refused the request.
     static func problem(in body: some Collection<UInt8>, _ redactor: TokenRedactor) -> ValidationProblemDetails {
-        if let problem = try? JSONDecoder().decode(ValidationProblemDetails.self, from: Data(body)) {
+        if let value = try? JSONParser.parse(Array(body)), let problem = ValidationProblemDetails(json: value) {
             return problem
         }
         let detail = body.isEmpty ? "empty 400 body" : "unreadable 400 body: " + snippet(body, redactor)

@@ -1,6 +1,8 @@
+import JSON
+
 /// The wire form of one delete call: its URL and its `{"leadIds":[...]}` body.
 ///
-/// Built by hand rather than with `JSONEncoder`: the body has one fixed member, and this runs for
+/// Written with ``JSON/JSONWriter`` rather than `JSONEncoder`: the body has one fixed member, and this runs for
 /// every call under load.
 struct DeleteLeadsRequest: Sendable {
     var url: String
@@ -42,35 +44,11 @@ struct DeleteLeadsRequest: Sendable {
         return String(decoding: encoded, as: UTF8.self)
     }
 
-    /// `{"leadIds":[...]}` with each id as a JSON string; no other member, no whitespace.
+    /// `{"leadIds":[…]}`, the `DeleteLeadsRequest` schema.
     static func body(leadIds: [String]) -> [UInt8] {
-        var out: [UInt8] = Array(#"{"leadIds":["#.utf8)
-        out.reserveCapacity(out.count + leadIds.reduce(0) { $0 + $1.utf8.count + 3 } + 2)
-        for (index, leadId) in leadIds.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendJSONString(leadId, to: &out)
+        JSONWriter.bytes(capacity: 16 + leadIds.reduce(0) { $0 + $1.utf8.count + 3 }) { json in
+            json.object { $0.member("leadIds", leadIds) }
         }
-        out.append(contentsOf: "]}".utf8)
-        return out
-    }
-
-    static func appendJSONString(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0x00..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {

@@ -1,5 +1,4 @@
-import struct Foundation.Data
-import class Foundation.JSONDecoder
+import JSON
 
 extension NLPearlClient {
     /// The `limit` values that a search may ask for, 1 to 100.
@@ -74,55 +73,32 @@ extension NLPearlClient {
     /// `count` must be a non-negative integer. `results` must be an array of leads each with an `id`; a missing
     /// or `null` `results` is read as no leads, since NLPearl's generator marks its arrays nullable.
     static func page(in body: some Collection<UInt8>, _ redactor: TokenRedactor) -> SearchLeadsOutcome {
-        let wire: SearchLeadsWire
-        do {
-            wire = try JSONDecoder().decode(SearchLeadsWire.self, from: Data(body))
-        } catch let error as DecodingError {
-            return .unexpected(
+        func unexpected(_ problem: String) -> SearchLeadsOutcome {
+            .unexpected(
                 status: 200,
-                detail: "body is not a page of leads (\(redactor.redact(describe(error)))): "
-                    + DeleteLeadsOutcome.snippet(body, redactor)
-            )
-        } catch {
-            return .unexpected(
-                status: 200, detail: "body is not a page of leads: " + DeleteLeadsOutcome.snippet(body, redactor))
+                detail: "body is not a page of leads (\(redactor.redact(problem))): "
+                    + DeleteLeadsOutcome.snippet(body, redactor))
         }
-        guard wire.count >= 0 else {
-            return .unexpected(status: 200, detail: "count is negative (\(wire.count))")
+        guard let root = try? JSONParser.parse(Array(body)), root.asObject != nil else {
+            return unexpected("not a JSON object")
         }
-        return .page(SearchLeadsPage(count: wire.count, leads: wire.results ?? []))
-    }
-
-    /// Where and how a body broke the page's shape, such as `results[3].id: missing`.
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            var text = ""
-            for key in codingPath {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += (text.isEmpty ? "" : ".") + key.stringValue
+        guard let countValue = root["count"], !countValue.isNull else { return unexpected("count: missing") }
+        guard let count = countValue.intValue else { return unexpected("count: not an integer") }
+        guard count >= 0 else {
+            return .unexpected(status: 200, detail: "count is negative (\(count))")
+        }
+        var leads: [NLPearlLead] = []
+        if let results = root["results"], !results.isNull {
+            guard let elements = results.asArray else { return unexpected("results: not an array") }
+            leads.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                do {
+                    leads.append(try NLPearlLead(json: element))
+                } catch {
+                    return unexpected("results[\(index)].\(error.member): \(error.problem)")
                 }
             }
-            return text.isEmpty ? "the body" : text
         }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return path(context.codingPath + [key]) + ": missing"
-        case .valueNotFound(_, let context):
-            return path(context.codingPath) + ": null"
-        case .typeMismatch(let type, let context):
-            return path(context.codingPath) + ": not \(type)"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not JSON" : path(context.codingPath) + ": \(context.debugDescription)"
-        @unknown default:
-            return "undecodable"
-        }
+        return .page(SearchLeadsPage(count: count, leads: leads))
     }
-}
-
-/// The 200 body of Search Leads as it travels.
-private struct SearchLeadsWire: Decodable {
-    var count: Int
-    var results: [NLPearlLead]?
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// One lead of a campaign, as NLPearl's Search Leads answers it.
 ///
 /// The members of `LeadApiSearchView` in NLPearl's published reference of `POST /v1/Outbound/{outboundId}/Leads`
@@ -24,7 +26,7 @@ public struct NLPearlLead: Sendable, Hashable {
     /// because the reference does not fix its precision or offset.
     public var created: String?
     /// The lead's variables for the Pearl's script, by name.
-    public var callData: [String: ValidationProblemDetails.JSONValue]?
+    public var callData: [String: JSONValue]?
 
     /// Creates a lead.
     public init(
@@ -34,7 +36,7 @@ public struct NLPearlLead: Sendable, Hashable {
         timeZone: String? = nil,
         status: Int? = nil,
         created: String? = nil,
-        callData: [String: ValidationProblemDetails.JSONValue]? = nil
+        callData: [String: JSONValue]? = nil
     ) {
         self.id = id
         self.externalId = externalId
@@ -46,27 +48,36 @@ public struct NLPearlLead: Sendable, Hashable {
     }
 }
 
-extension NLPearlLead: Decodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, externalId, phoneNumber, timeZone, status, created, callData
+extension NLPearlLead {
+    /// A member of a lead that does not have the documented type: `id: missing`, `status: not an integer`.
+    struct MemberError: Error {
+        var member: String
+        var problem: String
     }
 
-    /// Decodes a lead; other members than the seven are ignored, since an answer may grow.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let id = try container.decode(String.self, forKey: .id)
-        guard !id.isEmpty else {
-            throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "empty lead id")
+    /// The lead of one element of Search Leads' `results`; `id` is required and not empty, every other member may
+    /// be missing or `null`, and members the client does not know are ignored.
+    init(json: JSONValue) throws(MemberError) {
+        guard json.asObject != nil else { throw MemberError(member: "", problem: "not an object") }
+        func string(_ member: String) throws(MemberError) -> String? {
+            guard let value = json[member], !value.isNull else { return nil }
+            guard let text = value.asString else { throw MemberError(member: member, problem: "not a string") }
+            return text
+        }
+        guard let id = try string("id") else { throw MemberError(member: "id", problem: "missing") }
+        guard !id.isEmpty else { throw MemberError(member: "id", problem: "empty lead id") }
+        var status: Int?
+        if let value = json["status"], !value.isNull {
+            guard let code = value.intValue else { throw MemberError(member: "status", problem: "not an integer") }
+            status = code
+        }
+        var callData: [String: JSONValue]?
+        if let value = json["callData"], !value.isNull {
+            guard let members = value.asObject else { throw MemberError(member: "callData", problem: "not an object") }
+            callData = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
         }
         self.init(
-            id: id,
-            externalId: try container.decodeIfPresent(String.self, forKey: .externalId),
-            phoneNumber: try container.decodeIfPresent(String.self, forKey: .phoneNumber),
-            timeZone: try container.decodeIfPresent(String.self, forKey: .timeZone),
-            status: try container.decodeIfPresent(Int.self, forKey: .status),
-            created: try container.decodeIfPresent(String.self, forKey: .created),
-            callData: try container.decodeIfPresent(
-                [String: ValidationProblemDetails.JSONValue].self, forKey: .callData)
-        )
+            id: id, externalId: try string("externalId"), phoneNumber: try string("phoneNumber"),
+            timeZone: try string("timeZone"), status: status, created: try string("created"), callData: callData)
     }
 }

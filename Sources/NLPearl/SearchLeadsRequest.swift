@@ -1,3 +1,5 @@
+import JSON
+
 /// The wire form of one Search Leads call: its URL and its `LeadSearch` body.
 ///
 /// Built by hand like ``DeleteLeadsRequest``, with its JSON string escaping. Only `skip` and `limit` are always
@@ -20,20 +22,19 @@ struct SearchLeadsRequest: Sendable {
 
     /// `{"skip":S,"limit":L}`, then `"searchInput"` and `"statuses"` when given; no whitespace.
     static func body(skip: Int, limit: Int, searchInput: String?, statuses: [Int]?) -> [UInt8] {
-        var out: [UInt8] = Array(#"{"skip":"#.utf8)
-        out.append(contentsOf: String(skip).utf8)
-        out.append(contentsOf: #","limit":"#.utf8)
-        out.append(contentsOf: String(limit).utf8)
-        if let searchInput {
-            out.append(contentsOf: #","searchInput":"#.utf8)
-            DeleteLeadsRequest.appendJSONString(searchInput, to: &out)
+        JSONWriter.bytes { json in
+            json.object { json in
+                json.member("skip", skip)
+                json.member("limit", limit)
+                json.member("searchInput", searchInput)
+                if let statuses {
+                    json.member("statuses") { json in
+                        json.array { json in
+                            for status in statuses { json.int(status) }
+                        }
+                    }
+                }
+            }
         }
-        if let statuses {
-            out.append(contentsOf: #","statuses":["#.utf8)
-            out.append(contentsOf: statuses.map(String.init).joined(separator: ",").utf8)
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 }

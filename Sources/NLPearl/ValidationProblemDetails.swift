@@ -1,9 +1,11 @@
+import JSON
+
 /// NLPearl's 400 body: an RFC 9457 problem with ASP.NET's `errors` member.
 ///
 /// Members other than the six named ones (such as ASP.NET's `traceId`) are kept in
-/// ``additionalProperties`` as JSON and written back when encoding, as the schema's
-/// `additionalProperties: {}` allows them. A named member whose value has another type than the
-/// schema says is kept there too, so that decoding a JSON object never fails and loses nothing.
+/// ``additionalProperties`` as parsed JSON and written back, as the schema's `additionalProperties: {}` allows
+/// them. A named member whose value has another type than the schema says is kept there too, so that reading a
+/// JSON object never fails and loses nothing.
 public struct ValidationProblemDetails: Sendable, Hashable {
     /// A URI reference that identifies the problem type.
     public var type: String?
@@ -53,62 +55,70 @@ public struct ValidationProblemDetails: Sendable, Hashable {
     }
 }
 
-extension ValidationProblemDetails: Codable {
-    private struct MemberKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
+extension ValidationProblemDetails {
     private static let namedMembers: Set<String> = ["type", "title", "status", "detail", "instance", "errors"]
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: MemberKey.self)
+    /// The problem of a parsed body; nil when the body is not a JSON object.
+    public init?(json: JSONValue) {
+        guard let members = json.asObject else { return nil }
         self.init()
-        for key in container.allKeys {
+        for member in members {
+            let value = member.value
             // A named member of an unexpected type falls through to `additionalProperties`.
-            switch key.stringValue {
-            case "type":
-                if let value = try? container.decodeIfPresent(String.self, forKey: key) { type = value; continue }
-            case "title":
-                if let value = try? container.decodeIfPresent(String.self, forKey: key) { title = value; continue }
-            case "status":
-                if let value = try? container.decodeIfPresent(Int32.self, forKey: key) { status = value; continue }
-            case "detail":
-                if let value = try? container.decodeIfPresent(String.self, forKey: key) { detail = value; continue }
-            case "instance":
-                if let value = try? container.decodeIfPresent(String.self, forKey: key) { instance = value; continue }
-            case "errors":
-                if let value = try? container.decodeIfPresent([String: [String]].self, forKey: key) {
-                    errors = value
-                    continue
-                }
-            default:
-                break
-            }
-            let value = try container.decode(JSONValue.self, forKey: key)
+            switch member.key {
+            case "type" where value.asString != nil: type = value.asString
+            case "title" where value.asString != nil: title = value.asString
+            case "detail" where value.asString != nil: detail = value.asString
+            case "instance" where value.asString != nil: instance = value.asString
+            case "status" where value.intValue.flatMap(Int32.init(exactly:)) != nil:
+                status = value.intValue.flatMap(Int32.init(exactly:))
+            case "errors" where Self.errors(value) != nil: errors = Self.errors(value)
             // `null` for a named member is the schema's nullable value, not an extra member.
-            if value == .null, Self.namedMembers.contains(key.stringValue) { continue }
-            additionalProperties[key.stringValue] = value
+            case _ where value.isNull && Self.namedMembers.contains(member.key): continue
+            default: additionalProperties[member.key] = value
+            }
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: MemberKey.self)
-        try container.encodeIfPresent(type, forKey: MemberKey("type"))
-        try container.encodeIfPresent(title, forKey: MemberKey("title"))
-        try container.encodeIfPresent(status, forKey: MemberKey("status"))
-        try container.encodeIfPresent(detail, forKey: MemberKey("detail"))
-        try container.encodeIfPresent(instance, forKey: MemberKey("instance"))
-        try container.encodeIfPresent(errors, forKey: MemberKey("errors"))
-        for (name, value) in additionalProperties {
-            // A typed member wins over an additional one of the same name.
-            if Self.namedMembers.contains(name), isSet(name) { continue }
-            try container.encode(value, forKey: MemberKey(name))
+    /// `errors` as the schema has it: an object of arrays of strings.
+    private static func errors(_ value: JSONValue) -> [String: [String]]? {
+        guard let members = value.asObject else { return nil }
+        var errors: [String: [String]] = [:]
+        for member in members {
+            guard let messages = member.value.asArray?.compactMap(\.asString),
+                messages.count == member.value.asArray?.count
+            else { return nil }
+            errors[member.key] = messages
         }
+        return errors
+    }
+
+    /// Writes the problem as one JSON object: the named members, then the others by name. A named member wins over
+    /// an additional one of the same name.
+    public func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.member("type", type)
+            json.member("title", title)
+            json.member("status", status.map(Int.init))
+            json.member("detail", detail)
+            json.member("instance", instance)
+            if let errors {
+                json.member("errors") { json in
+                    json.object { json in
+                        for key in errors.keys.sorted() { json.member(key, errors[key]) }
+                    }
+                }
+            }
+            for name in additionalProperties.keys.sorted() where !isSet(name) {
+                json.key(name)
+                json.value(additionalProperties[name]!)
+            }
+        }
+    }
+
+    /// The problem as JSON text, as the journal keeps it.
+    public var jsonText: String {
+        JSONWriter.text { write(to: &$0) }
     }
 
     private func isSet(_ member: String) -> Bool {

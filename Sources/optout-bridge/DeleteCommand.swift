@@ -58,7 +58,10 @@ struct DeleteCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.runtime("the journal cannot be written: \(error)")
         }
-        print(OptOutView(record: outcome.record, duplicate: outcome.duplicate, detailed: true).json)
+        print(
+            String(
+                decoding: OptOutView(record: outcome.record, duplicate: outcome.duplicate, detailed: true).json,
+                as: UTF8.self))
         switch outcome.record.status {
         case .deleted, .dryRun:
             return

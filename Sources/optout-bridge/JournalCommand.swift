@@ -100,7 +100,7 @@ struct JournalCommand: ParsableCommand {
             guard let record = try journal.record(id: id) else {
                 throw CLIError.user("no opt-out with id \(id)")
             }
-            print(OptOutView(record: record, detailed: true).json)
+            print(String(decoding: OptOutView(record: record, detailed: true).json, as: UTF8.self))
         }
     }
 

@@ -72,21 +72,22 @@ struct LeadContacts {
             guard let contact else { continue }
             output.append(contentsOf: (first ? "\n    " : ",\n    ").utf8)
             first = false
-            output.append(contentsOf: "{\"keys\": [".utf8)
-            for (offset, key) in contact.keys.enumerated() {
-                if offset > 0 { output.append(contentsOf: ", ".utf8) }
-                JSONValue.appendQuoted(key, to: &output)
+            let json = JSONWriter.bytes { json in
+                json.object { json in
+                    json.member("keys", contact.keys)
+                    json.member("leads") { json in
+                        json.array { json in
+                            for lead in contact.leads {
+                                json.object { json in
+                                    json.member("pearlId", lead.pearlId)
+                                    json.member("leadId", lead.leadId)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            output.append(contentsOf: "], \"leads\": [".utf8)
-            for (offset, lead) in contact.leads.enumerated() {
-                if offset > 0 { output.append(contentsOf: ", ".utf8) }
-                output.append(contentsOf: "{\"pearlId\": ".utf8)
-                JSONValue.appendQuoted(lead.pearlId, to: &output)
-                output.append(contentsOf: ", \"leadId\": ".utf8)
-                JSONValue.appendQuoted(lead.leadId, to: &output)
-                output.append(UInt8(ascii: "}"))
-            }
-            output.append(contentsOf: "]}".utf8)
+            output.append(contentsOf: json)
             if output.count >= chunkSize {
                 try write(output)
                 output.removeAll(keepingCapacity: true)

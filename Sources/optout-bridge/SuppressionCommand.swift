@@ -107,8 +107,9 @@ struct SuppressionCommand: AsyncParsableCommand {
             abstract: "Suppresses the keys of another do-not-call list, journaled as opt-outs of source import.",
             discussion: """
                 FILE has one key a line: email:ADDRESS, phone:NUMBER, SENDER:ID, or a bare address or number; blank \
-                lines and lines starting with # are skipped. Each key is resolved through the mapping, and a running \
-                serve deletes its leads and blacklists its phone within 30 s. Importing the same key again changes \
+                lines and lines starting with # are skipped. Each key is resolved through the mapping and, with \
+                campaigns.searchOnOptOut, searched in the listed campaigns; a running serve deletes its leads and \
+                blacklists its phone within 30 s. Importing the same key again changes \
                 nothing. Lines that are not keys are reported as FILE:LINE and the rest is imported (exit 1).
                 """)
 
@@ -126,6 +127,12 @@ struct SuppressionCommand: AsyncParsableCommand {
             var items: [Journal.NewOptOut] = []
             var problems: [String] = []
             let countryCode = configuration.mapping.defaultCountryCode
+            // Searched in the listed campaigns like any opt-out (SPEC §10), so that a running serve deletes the
+            // leads that NLPearl holds and the mapping does not, without waiting for the next sweep.
+            let campaigns = configuration.campaigns
+            let search =
+                campaigns.searchOnOptOut && !campaigns.pearlIds.isEmpty
+                ? Intake.Search(pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace) : nil
             for (index, line) in String(decoding: contents, as: UTF8.self).split(
                 separator: "\n", omittingEmptySubsequences: false
             ).enumerated() {
@@ -139,6 +146,7 @@ struct SuppressionCommand: AsyncParsableCommand {
                         Journal.NewOptOut(
                             source: "import", idempotencyKey: key.description, keys: [key.description],
                             identifiers: [text], leads: mapping?.leads(for: key) ?? [], blacklist: phones,
+                            searches: search?.rows(for: [key]) ?? [],
                             initialStatus: configuration.dryRun ? .dryRun : .pending,
                             reason: mapping?.leads(for: key).isEmpty == false ? nil : "unmapped"))
                 } catch {

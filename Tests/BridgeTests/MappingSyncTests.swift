@@ -1,9 +1,11 @@
 import FakeNLPearl
 import Foundation
+import Journal
 import TestSupport
 import Testing
 
-/// `optout-bridge mapping sync`: the campaigns' leads become a mapping file that `check` and `lookup` read.
+/// `optout-bridge mapping sync`: the campaigns' leads become a mapping file that `check` and `lookup` read; and the
+/// other commands that meet the campaigns.
 @Suite("MappingSync") struct MappingSyncTests {
     static let campaignA = "6720c0f8e4b0a1b2c3d4e5f6"
     static let campaignB = "6720c0f8e4b0a1b2c3d4e5f7"
@@ -105,7 +107,7 @@ import Testing
         let sync = try await run(["mapping", "sync", "--out", out], in: directory)
         #expect(sync.status == 0, "\(sync.stderr)")
         let written = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(written.contains(#"{"keys": ["phone:+15551234567"], "leads": [{"pearlId": "\#(Self.campaignA)""#))
+        #expect(written.contains(#"{"keys":["phone:+15551234567"],"leads":[{"pearlId":"\#(Self.campaignA)""#))
         #expect(written.contains(ids[0]))
         let mapping = try String(contentsOf: directory.appendingPathComponent("mapping.json"), encoding: .utf8)
         #expect(mapping == defaultMapping)
@@ -131,6 +133,29 @@ import Testing
         #expect(fake.calls.isEmpty)
         let mapping = try String(contentsOf: listed.appendingPathComponent("mapping.json"), encoding: .utf8)
         #expect(mapping == defaultMapping)
+        await fake.stop()
+    }
+
+    @Test func anImportedKeyIsSearchedInTheCampaignsLikeAnyOptOut() async throws {
+        let fake = FakeNLPearl(token: Self.token)
+        try fake.start()
+        let directory = try workspace(fake: fake)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let list = directory.appendingPathComponent("dnc.txt")
+        try "phone:+15551234567\nhubspot:1246965\nemail:zoe@example.com\n".write(
+            to: list, atomically: true, encoding: .utf8)
+
+        let imported = try await run(["suppression", "import", list.path], in: directory)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let journal = try Journal(path: directory.appendingPathComponent("journal.sqlite").path)
+        let searches = try await journal.pendingLeads().filter { $0.kind == .search }
+        // The phone and the HubSpot id in both campaigns; an email cannot be searched for.
+        #expect(
+            Set(searches.map { "\($0.lead.pearlId) \($0.lead.leadId)" }) == [
+                "\(Self.campaignA) phone:+15551234567", "\(Self.campaignB) phone:+15551234567",
+                "\(Self.campaignA) hubspot:1246965", "\(Self.campaignB) hubspot:1246965",
+            ])
+        #expect(fake.calls.isEmpty, "the import calls nothing; serve makes the searches")
         await fake.stop()
     }
 }

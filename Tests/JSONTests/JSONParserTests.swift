@@ -26,7 +26,7 @@ struct JSONParserTests {
             (#""\ud83d\ude00""#, #""😀""#),
             (#""\"\\\b\f\n\r\t""#, #""\"\\\u0008\u000c\n\r\t""#),
             (#""\u0000""#, #""\u0000""#),
-            ("\"é😀\u{7F}\"", "\"é😀\u{7F}\""),
+            ("\"é😀\u{7F}\"", #""é😀\u007f""#),
         ])
     func validDocuments(input: String, compact: String) throws {
         #expect(try JSONParser.parse(input).jsonText == compact)

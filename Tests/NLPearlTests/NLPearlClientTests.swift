@@ -56,7 +56,7 @@ struct NLPearlClientTests {
                 #expect(problem.status == 400)
                 #expect(problem.title == "One or more validation errors occurred.")
                 #expect(problem.errors == ["leadIds[1]": ["Lead 'L2' cannot be deleted."]])
-                guard case .string(let traceId)? = problem.additionalProperties["traceId"] else {
+                guard let traceId = problem.additionalProperties["traceId"]?.asString else {
                     Issue.record("traceId was not kept: \(problem.additionalProperties)")
                     return
                 }

@@ -512,11 +512,10 @@ public actor Dispatcher {
         }
     }
 
+    /// NLPearl's problem as the journal keeps it: JSON text that answers embed as it is.
     private func problemText(_ outcome: DeleteLeadsOutcome) -> String? {
-        guard case .invalid(let problem) = outcome,
-            let data = try? JSONEncoder().encode(problem)
-        else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        guard case .invalid(let problem) = outcome else { return nil }
+        return problem.jsonText
     }
 }
 

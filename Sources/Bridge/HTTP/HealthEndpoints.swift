@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import MicroHTTP
 
 /// `/healthz`, `/readyz` and `/metrics`.
@@ -15,27 +16,41 @@ struct HealthEndpoints: Sendable {
         var reasons: [String] = []
         if !report.mappingLoaded { reasons.append("the mapping is not loaded") }
         if !report.journalWritable { reasons.append("the journal is not writable") }
-        var nlpearl: [String: Any] = ["ok": !report.tokenRejected]
-        if report.tokenRejected {
-            // Not a reason to be unready: the journal keeps the opt-outs until NLPearl accepts a token.
-            nlpearl["reason"] =
-                "NLPearl rejects the API token (401/403); opt-outs are journaled and held until it accepts one"
+        // Members in sorted order, as operators' scripts saw them since the first release.
+        let body = JSONWriter.bytes(capacity: 512) { json in
+            json.object { json in
+                json.member("checks") { json in
+                    json.object { json in
+                        json.member("journal") { $0.object { $0.member("ok", report.journalWritable) } }
+                        json.member("mapping") { json in
+                            json.object { json in
+                                json.member("contacts", report.mappingContacts)
+                                if report.mappingReloadFailure != nil { json.member("lastReloadFailed", true) }
+                                json.member("ok", report.mappingLoaded)
+                                if let failure = report.mappingReloadFailure {
+                                    json.member("problems", Array(failure.prefix(20)))
+                                }
+                            }
+                        }
+                        json.member("nlpearl") { json in
+                            json.object { json in
+                                json.member("ok", !report.tokenRejected)
+                                // Not a reason to be unready: the journal keeps the opt-outs until NLPearl accepts
+                                // a token.
+                                if report.tokenRejected {
+                                    json.member(
+                                        "reason",
+                                        "NLPearl rejects the API token (401/403); opt-outs are journaled and held until "
+                                            + "it accepts one")
+                                }
+                            }
+                        }
+                    }
+                }
+                json.member("reasons", reasons)
+                json.member("status", report.ready ? "ready" : "not_ready")
+            }
         }
-        var mapping: [String: Any] = ["ok": report.mappingLoaded, "contacts": report.mappingContacts]
-        if let failure = report.mappingReloadFailure {
-            mapping["lastReloadFailed"] = true
-            mapping["problems"] = Array(failure.prefix(20))
-        }
-        let object: [String: Any] = [
-            "status": report.ready ? "ready" : "not_ready",
-            "reasons": reasons,
-            "checks": [
-                "mapping": mapping,
-                "journal": ["ok": report.journalWritable],
-                "nlpearl": nlpearl,
-            ],
-        ]
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         var response = HTTPResponse.json(report.ready ? 200 : 503, body)
         if !report.ready { response.headers.replace(name: "Retry-After", value: "5") }
         return response

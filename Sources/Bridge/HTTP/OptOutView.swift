@@ -1,6 +1,6 @@
-import Foundation
 import JSON
 import Journal
+import NLPearl
 import OptOutCore
 
 /// The JSON of an opt-out as the API shows it: `id`, `status`, `leads` (with their `origin` when a search or the
@@ -18,87 +18,91 @@ public struct OptOutView: Sendable {
         self.detailed = detailed
     }
 
-    /// The JSON text. Written with OptOutCore's serializer, not `JSONSerialization`: this is on every answer's
-    /// path, and bridging to `NSDictionary` and sorting its keys once cost a fifth of the bridge's CPU.
-    public var json: String {
-        var members: [JSONMember] = [
-            member("id", .string(record.id)),
-            member("status", .string(record.status.rawValue)),
-        ]
-        if duplicate { members.append(member("duplicate", .bool(true))) }
-        members.append(member("source", .string(record.source)))
-        if let key = record.idempotencyKey { members.append(member("idempotencyKey", .string(key))) }
-        if let reason = record.reason { members.append(member("reason", .string(reason))) }
-        if let suppressedBy = record.suppressedBy { members.append(member("suppressedBy", .string(suppressedBy))) }
-        members.append(member("receivedAt", .string(Timestamp.iso8601(record.receivedAt))))
-        if detailed {
-            members.append(member("updatedAt", .string(Timestamp.iso8601(record.updatedAt))))
-            if let requestId = record.requestId { members.append(member("requestId", .string(requestId))) }
+    /// The JSON text. Written with ``JSON/JSONWriter``, not `JSONSerialization`: this is on every answer's path,
+    /// and bridging to `NSDictionary` and sorting its keys once cost a fifth of the bridge's CPU.
+    public var json: [UInt8] {
+        JSONWriter.bytes(capacity: 512) { write(to: &$0) }
+    }
+
+    /// Writes the opt-out as one JSON object.
+    public func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.member("id", record.id)
+            json.member("status", record.status.rawValue)
+            if duplicate { json.member("duplicate", true) }
+            json.member("source", record.source)
+            json.member("idempotencyKey", record.idempotencyKey)
+            json.member("reason", record.reason)
+            json.member("suppressedBy", record.suppressedBy)
+            json.member("receivedAt", Timestamp.iso8601(record.receivedAt))
+            if detailed {
+                json.member("updatedAt", Timestamp.iso8601(record.updatedAt))
+                json.member("requestId", record.requestId)
+            }
+            json.member("keys", record.keys)
+            if detailed { json.member("identifiers", record.identifiers) }
+            rows(of: .delete, as: "leads", always: true, &json)
+            rows(of: .blacklist, as: "blacklist", always: false, &json)
+            rows(of: .search, as: "searches", always: false, &json)
         }
-        members.append(member("keys", .array(record.keys.map { JSONValue(.string($0)) })))
-        if detailed {
-            members.append(member("identifiers", .array(record.identifiers.map { JSONValue(.string($0)) })))
+    }
+
+    private func rows(of kind: ActionKind, as key: String, always: Bool, _ json: inout JSONWriter) {
+        let rows = record.leads.filter { $0.kind == kind }
+        guard always || !rows.isEmpty else { return }
+        json.member(key) { json in
+            json.array { json in
+                for lead in rows { row(lead, &json) }
+            }
         }
-        members.append(member("leads", .array(record.leads.filter { $0.kind == .delete }.map(row))))
-        let blacklist = record.leads.filter { $0.kind == .blacklist }
-        if !blacklist.isEmpty { members.append(member("blacklist", .array(blacklist.map(row)))) }
-        let searches = record.leads.filter { $0.kind == .search }
-        if !searches.isEmpty { members.append(member("searches", .array(searches.map(row)))) }
-        return JSONValue(.object(members)).jsonText
     }
 
     /// A lead `{pearlId, leadId, status, origin?}`, a blacklist entry `{phoneNumber, status}` whose status is the
     /// number's ``BlacklistState`` (`blacklisted` where a lead would say `deleted`), or a search `{pearlId, key,
     /// status}` (`searched` where a lead would say `deleted`).
-    private func row(_ lead: LeadRecord) -> JSONValue {
-        var members: [JSONMember]
-        switch lead.kind {
-        case .delete:
-            members = [
-                member("pearlId", .string(lead.pearlId)), member("leadId", .string(lead.leadId)),
-                member("status", .string(lead.status.rawValue)),
-            ]
-            if let origin = lead.origin { members.append(member("origin", .string(origin.rawValue))) }
-        case .search:
-            members = [
-                member("pearlId", .string(lead.pearlId)), member("key", .string(lead.leadId)),
-                member("status", .string(lead.status == .deleted ? "searched" : lead.status.rawValue)),
-            ]
-        case .blacklist:
-            members = [
-                member("phoneNumber", .string(lead.leadId)),
-                member("status", .string(BlacklistState(lead.status).rawValue)),
-            ]
+    private func row(_ lead: LeadRecord, _ json: inout JSONWriter) {
+        json.object { json in
+            switch lead.kind {
+            case .delete:
+                json.member("pearlId", lead.pearlId)
+                json.member("leadId", lead.leadId)
+                json.member("status", lead.status.rawValue)
+                json.member("origin", lead.origin?.rawValue)
+            case .search:
+                json.member("pearlId", lead.pearlId)
+                json.member("key", lead.leadId)
+                json.member("status", lead.status == .deleted ? "searched" : lead.status.rawValue)
+            case .blacklist:
+                json.member("phoneNumber", lead.leadId)
+                json.member("status", BlacklistState(lead.status).rawValue)
+            }
+            // Written by the dispatcher with the same writer (``NLPearl/ValidationProblemDetails/jsonText``).
+            if let problem = lead.problem { json.member("problem") { $0.raw(problem.utf8) } }
+            guard detailed else { return }
+            json.member("attemptCount", lead.attemptCount)
+            json.member("nextAttemptAt", lead.nextAttemptAt.map(Timestamp.iso8601))
+            json.member("lastError", lead.lastError)
+            json.member("attempts") { json in
+                json.array { json in
+                    for attempt in lead.attempts {
+                        json.object { json in
+                            json.member("at", Timestamp.iso8601(attempt.at))
+                            json.member("outcome", attempt.outcome)
+                            json.member("httpStatus", attempt.httpStatus)
+                            json.member("detail", attempt.detail)
+                        }
+                    }
+                }
+            }
         }
-        if let problem = lead.problem, let value = try? JSONParser.parse(problem) {
-            members.append(JSONMember(key: "problem", value: value))
-        }
-        guard detailed else { return JSONValue(.object(members)) }
-        members.append(member("attemptCount", .number(String(lead.attemptCount))))
-        if let next = lead.nextAttemptAt { members.append(member("nextAttemptAt", .string(Timestamp.iso8601(next)))) }
-        if let error = lead.lastError { members.append(member("lastError", .string(error))) }
-        let attempts = lead.attempts.map { attempt in
-            var entry = [
-                member("at", .string(Timestamp.iso8601(attempt.at))), member("outcome", .string(attempt.outcome)),
-            ]
-            if let status = attempt.httpStatus { entry.append(member("httpStatus", .number(String(status)))) }
-            if let detail = attempt.detail { entry.append(member("detail", .string(detail))) }
-            return JSONValue(.object(entry))
-        }
-        members.append(member("attempts", .array(attempts)))
-        return JSONValue(.object(members))
-    }
-
-    private func member(_ key: String, _ kind: JSONValue.Kind) -> JSONMember {
-        JSONMember(key: key, value: JSONValue(kind))
     }
 
     /// NLPearl's `errors` across the rejected leads, for the problem answer.
     var nlpearlErrors: [String: [String]] {
         var errors: [String: [String]] = [:]
         for lead in record.leads where lead.status == .rejected {
-            guard let problem = lead.problem.flatMap(Self.parse) as? [String: Any],
-                let leadErrors = problem["errors"] as? [String: [String]]
+            guard let text = lead.problem, let value = try? JSONParser.parse(text),
+                let leadErrors = ValidationProblemDetails(json: value)?.errors
             else {
                 errors[lead.leadId, default: []].append("rejected by NLPearl")
                 continue
@@ -108,9 +112,5 @@ public struct OptOutView: Sendable {
             }
         }
         return errors
-    }
-
-    private static func parse(_ text: String) -> Any? {
-        try? JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 }

@@ -63,12 +63,15 @@ struct OptOutsEndpoint: Sendable {
             }
         }
         guard isArray else { return answers[0].response }
-        var body = Array("{\"results\":[".utf8)
-        for (index, answer) in answers.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body += answer.resultJSON
+        let body = JSONWriter.bytes(capacity: answers.reduce(16) { $0 + $1.body.count + 64 }) { json in
+            json.object { json in
+                json.member("results") { json in
+                    json.array { json in
+                        for answer in answers { answer.writeResult(to: &json) }
+                    }
+                }
+            }
         }
-        body += Array("]}".utf8)
         return .json(200, body)
     }
 
@@ -78,7 +81,7 @@ struct OptOutsEndpoint: Sendable {
             guard let record = try await journal.record(id: id) else {
                 return Problem.notFound("No opt-out with id '\(id)' is in the journal.").response
             }
-            return .json(200, Array(OptOutView(record: record, duplicate: false, detailed: true).json.utf8))
+            return .json(200, OptOutView(record: record, duplicate: false, detailed: true).json)
         } catch {
             var response = Problem.journalUnavailable().response
             response.headers.replace(name: "Retry-After", value: "30")
@@ -228,12 +231,14 @@ struct OptOutsEndpoint: Sendable {
         }
 
         /// One entry of an array answer: the record, or `{"status", "problem"}` where the item failed.
-        var resultJSON: [UInt8] {
-            guard isProblem else { return body }
-            let status = status == 400 ? "invalid" : "error"
-            return Array("{\"status\":\"\(status)\",\"httpStatus\":\(self.status),\"problem\":".utf8) + body + [
-                UInt8(ascii: "}")
-            ]
+        /// The answer as an element of `results`: the body itself, or a problem wrapped with its status.
+        func writeResult(to json: inout JSONWriter) {
+            guard isProblem else { return json.raw(body) }
+            json.object { json in
+                json.member("status", status == 400 ? "invalid" : "error")
+                json.member("httpStatus", status)
+                json.member("problem") { $0.raw(body) }
+            }
         }
     }
 
@@ -245,26 +250,26 @@ struct OptOutsEndpoint: Sendable {
                 "unmapped", title: "Not Found", status: 404,
                 detail: "No NLPearl lead is mapped to these keys; nothing was deleted. The keys are on the suppression "
                     + "list all the same, and the opt-out is journaled as \(record.id).")
-            problem.extensions = [("optOut", view.json)]
+            problem.extend("optOut") { view.write(to: &$0) }
             return Answer(status: 404, body: problem.json, retryAfter: nil, isProblem: true)
         }
         switch record.status {
         case .deleted, .dryRun, .suppressed, .ignored, .invalid:
-            return Answer(status: 200, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+            return Answer(status: 200, body: view.json, retryAfter: nil, isProblem: false)
         case .queued:
             switch settings.ackMode {
             case .durable:
-                return Answer(status: 202, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+                return Answer(status: 202, body: view.json, retryAfter: nil, isProblem: false)
             case .sync:
                 var problem = Problem(
                     "delivery-pending", title: "Service Unavailable", status: 503,
                     detail: "The opt-out is journaled as \(record.id) and will be delivered; NLPearl has not "
                         + "confirmed it yet. Send it again (same idempotency key) to learn the outcome.")
-                problem.extensions = [("optOut", view.json)]
+                problem.extend("optOut") { view.write(to: &$0) }
                 return Answer(status: 503, body: problem.json, retryAfter: retryAfter(record), isProblem: true)
             }
         case .notDeleted:
-            return Answer(status: 422, body: Array(view.json.utf8), retryAfter: nil, isProblem: false)
+            return Answer(status: 422, body: view.json, retryAfter: nil, isProblem: false)
         case .failed:
             // Not 422: that says the request is at fault, and it answers NLPearl's final judgements (`false`, 400),
             // which a retry cannot change. Here NLPearl never answered usefully within `giveUpAfterHours`; the
@@ -276,13 +281,13 @@ struct OptOutsEndpoint: Sendable {
                 detail: "The opt-out is journaled as \(record.id), but NLPearl did not confirm the deletion within "
                     + "giveUpAfterHours; it is kept as failed for `optout-bridge journal retry`. Nothing was "
                     + "confirmed deleted: try again later.")
-            problem.extensions = [("optOut", view.json)]
+            problem.extend("optOut") { view.write(to: &$0) }
             return Answer(status: 503, body: problem.json, retryAfter: Self.failedRetryAfter, isProblem: true)
         case .rejected:
             var problem = Problem(
                 "rejected", title: "Unprocessable Content", status: 422,
                 detail: "NLPearl rejected the deletion of some leads (400); see errors.", errors: view.nlpearlErrors)
-            problem.extensions = [("optOut", view.json)]
+            problem.extend("optOut") { view.write(to: &$0) }
             return Answer(status: 422, body: problem.json, retryAfter: nil, isProblem: true)
         }
     }

@@ -33,7 +33,7 @@ struct SuppressionsEndpoint: Sendable {
                 }
                 return Problem.notFound(detail).response
             }
-            return .json(200, Array(JSONValue(.object(Self.members(record))).jsonText.utf8))
+            return .json(200, JSONWriter.bytes { Self.write(record, to: &$0) })
         } catch {
             return Self.unavailable()
         }
@@ -60,36 +60,36 @@ struct SuppressionsEndpoint: Sendable {
         } catch {
             return Self.unavailable()
         }
-        var count = 0
-        let results = zip(texts, parsed).map { text, result -> JSONValue in
-            var members = [JSONMember(key: "key", value: JSONValue(.string(text)))]
-            switch result {
-            case .failure(let error):
-                members.append(JSONMember(key: "valid", value: JSONValue(.bool(false))))
-                members.append(JSONMember(key: "suppressed", value: JSONValue(.bool(false))))
-                members.append(JSONMember(key: "problem", value: JSONValue(.string(error.message))))
-            case .success(let key):
-                members.append(JSONMember(key: "normalizedKey", value: JSONValue(.string(key.description))))
-                if let record = found[key.description] {
-                    count += 1
-                    members.append(JSONMember(key: "suppressed", value: JSONValue(.bool(true))))
-                    members.append(
-                        JSONMember(key: "since", value: JSONValue(.string(Timestamp.iso8601(record.firstAt)))))
-                    if let blacklist = record.blacklist {
-                        members.append(JSONMember(key: "blacklist", value: JSONValue(.string(blacklist.rawValue))))
+        let body = JSONWriter.bytes(capacity: 64 + texts.count * 96) { json in
+            json.object { json in
+                var count = 0
+                json.member("results") { json in
+                    json.array { json in
+                        for (text, result) in zip(texts, parsed) {
+                            json.object { json in
+                                json.member("key", text)
+                                switch result {
+                                case .failure(let error):
+                                    json.member("valid", false)
+                                    json.member("suppressed", false)
+                                    json.member("problem", error.message)
+                                case .success(let key):
+                                    json.member("normalizedKey", key.description)
+                                    let record = found[key.description]
+                                    json.member("suppressed", record != nil)
+                                    guard let record else { return }
+                                    count += 1
+                                    json.member("since", Timestamp.iso8601(record.firstAt))
+                                    json.member("blacklist", record.blacklist?.rawValue)
+                                }
+                            }
+                        }
                     }
-                } else {
-                    members.append(JSONMember(key: "suppressed", value: JSONValue(.bool(false))))
                 }
+                json.member("suppressed", count)
             }
-            return JSONValue(.object(members))
         }
-        let body = JSONValue(
-            .object([
-                JSONMember(key: "results", value: JSONValue(.array(results))),
-                JSONMember(key: "suppressed", value: JSONValue(.number(String(count)))),
-            ]))
-        return .json(200, Array(body.jsonText.utf8))
+        return .json(200, body)
     }
 
     /// The keys of a check request: 1 to ``maximumKeys`` strings under `keys`, and nothing else.
@@ -125,29 +125,28 @@ struct SuppressionsEndpoint: Sendable {
         return texts
     }
 
-    /// The entry as JSON members, as `GET /v1/suppressions/{key}` shows it.
-    static func members(_ record: SuppressionRecord) -> [JSONMember] {
-        func member(_ key: String, _ kind: JSONValue.Kind) -> JSONMember {
-            JSONMember(key: key, value: JSONValue(kind))
+    /// Writes the entry as `GET /v1/suppressions/{key}` shows it.
+    static func write(_ record: SuppressionRecord, to json: inout JSONWriter) {
+        json.object { json in
+            json.member("key", record.key)
+            json.member("suppressed", true)
+            json.member("since", Timestamp.iso8601(record.firstAt))
+            json.member("firstOptOutId", record.firstOptOutId)
+            json.member("firstSource", record.firstSource)
+            json.member("latestOptOutId", record.latestOptOutId)
+            json.member("latestSource", record.latestSource)
+            json.member("latestAt", Timestamp.iso8601(record.latestAt))
+            json.member("optOutCount", record.optOutCount)
+            json.member("identifiers", record.identifiers)
+            if let blacklist = record.blacklist {
+                json.member("blacklist") { json in
+                    json.object { json in
+                        json.member("state", blacklist.rawValue)
+                        json.member("updatedAt", record.blacklistUpdatedAt.map(Timestamp.iso8601))
+                    }
+                }
+            }
         }
-        var members = [
-            member("key", .string(record.key)),
-            member("suppressed", .bool(true)),
-            member("since", .string(Timestamp.iso8601(record.firstAt))),
-            member("firstOptOutId", .string(record.firstOptOutId)),
-            member("firstSource", .string(record.firstSource)),
-            member("latestOptOutId", .string(record.latestOptOutId)),
-            member("latestSource", .string(record.latestSource)),
-            member("latestAt", .string(Timestamp.iso8601(record.latestAt))),
-            member("optOutCount", .number(String(record.optOutCount))),
-            member("identifiers", .array(record.identifiers.map { JSONValue(.string($0)) })),
-        ]
-        if let blacklist = record.blacklist {
-            var entry = [member("state", .string(blacklist.rawValue))]
-            if let at = record.blacklistUpdatedAt { entry.append(member("updatedAt", .string(Timestamp.iso8601(at)))) }
-            members.append(member("blacklist", .object(entry)))
-        }
-        return members
     }
 
     private static func unavailable() -> HTTPResponse {

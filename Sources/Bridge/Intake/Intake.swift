@@ -52,7 +52,7 @@ public final class Intake: Sendable {
         }
 
         /// One search row per campaign and searchable key.
-        func rows(for keys: [ContactKey]) -> [Lead] {
+        public func rows(for keys: [ContactKey]) -> [Lead] {
             CampaignSearch.searchable(keys, namespace: externalIdNamespace).flatMap { key in
                 pearlIds.map { Lead(pearlId: $0, leadId: key.description) }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 import OptOutCore
 import Synchronization
@@ -49,78 +50,47 @@ public struct JSONLogHandler: LogHandler {
             merged.merge(extra) { _, new in new }
         }
         let timestamp = Timestamp.iso8601(Date())
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
+        var line: [UInt8]
         switch format {
         case .json:
-            line += Array(#"{"ts":""#.utf8)
-            line += timestamp.utf8
-            line += Array(#"","level":""#.utf8)
-            line += event.level.rawValue.utf8
-            line += Array(#"","msg":"#.utf8)
-            Self.appendQuoted(event.message.description, to: &line)
-            for key in merged.keys.sorted() {
-                line.append(UInt8(ascii: ","))
-                Self.appendQuoted(key, to: &line)
-                line.append(UInt8(ascii: ":"))
-                Self.appendJSON(merged[key]!, to: &line)
+            var json = JSONWriter(capacity: 256)
+            json.object { json in
+                json.member("ts", timestamp)
+                json.member("level", event.level.rawValue)
+                json.member("msg", event.message.description)
+                for key in merged.keys.sorted() {
+                    json.key(key)
+                    Self.write(merged[key]!, to: &json)
+                }
             }
-            line.append(UInt8(ascii: "}"))
+            line = json.bytes
         case .text:
             var text = "\(timestamp) \(event.level.rawValue.uppercased()) \(event.message)"
             for key in merged.keys.sorted() {
                 text += " \(key)=\(merged[key]!)"
             }
-            line += text.utf8
+            line = Array(text.utf8)
         }
         line.append(UInt8(ascii: "\n"))
         output.write(line)
     }
 
-    private static func appendJSON(_ value: Logger.Metadata.Value, to out: inout [UInt8]) {
+    private static func write(_ value: Logger.Metadata.Value, to json: inout JSONWriter) {
         switch value {
-        case .string(let string): appendQuoted(string, to: &out)
-        case .stringConvertible(let convertible): appendQuoted(convertible.description, to: &out)
+        case .string(let string): json.string(string)
+        case .stringConvertible(let convertible): json.string(convertible.description)
         case .array(let values):
-            out.append(UInt8(ascii: "["))
-            for (index, value) in values.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendJSON(value, to: &out)
+            json.array { json in
+                for value in values { write(value, to: &json) }
             }
-            out.append(UInt8(ascii: "]"))
         case .dictionary(let dictionary):
-            out.append(UInt8(ascii: "{"))
-            for (index, key) in dictionary.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendQuoted(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                appendJSON(dictionary[key]!, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Appends `string` as a JSON string literal, with every control character escaped. Bytes of multi-byte
-    /// characters are copied as they are: the text is valid UTF-8, and none of its continuation bytes can be mistaken
-    /// for a quote or a control character.
-    private static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20, 0x7F:
-                out += Array(#"\u00"#.utf8)
-                out += [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
-            default: out.append(byte)
+            json.object { json in
+                for key in dictionary.keys.sorted() {
+                    json.key(key)
+                    write(dictionary[key]!, to: &json)
+                }
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

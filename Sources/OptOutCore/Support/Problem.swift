@@ -9,8 +9,8 @@ public struct Problem: Sendable {
     public var detail: String
     /// Field (JSON pointer into the request, or NLPearl's field name) → messages.
     public var errors: [String: [String]]?
-    /// More members, already encoded as JSON text (e.g. the opt-out's record).
-    public var extensions: [(String, String)] = []
+    /// More members, each written after the standard ones (e.g. the opt-out's record).
+    public var extensions: [(key: String, write: @Sendable (inout JSONWriter) -> Void)] = []
 
     public init(_ kind: String, title: String, status: Int, detail: String, errors: [String: [String]]? = nil) {
         self.type = "urn:optout-bridge:problem:\(kind)"
@@ -20,39 +20,30 @@ public struct Problem: Sendable {
         self.errors = errors
     }
 
-    public var json: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out += Array("{\"type\":".utf8)
-        JSONValue.appendQuoted(type, to: &out)
-        out += Array(",\"title\":".utf8)
-        JSONValue.appendQuoted(title, to: &out)
-        out += Array(",\"status\":\(status),\"detail\":".utf8)
-        JSONValue.appendQuoted(detail, to: &out)
-        if let errors {
-            out += Array(",\"errors\":{".utf8)
-            for (index, key) in errors.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.appendQuoted(key, to: &out)
-                out += Array(":[".utf8)
-                for (messageIndex, message) in errors[key]!.enumerated() {
-                    if messageIndex > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONValue.appendQuoted(message, to: &out)
-                }
-                out.append(UInt8(ascii: "]"))
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        for (key, value) in extensions {
-            out.append(UInt8(ascii: ","))
-            JSONValue.appendQuoted(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out += Array(value.utf8)
-        }
-        out.append(UInt8(ascii: "}"))
-        return out
+    /// Adds a member written by `write` after the standard ones.
+    public mutating func extend(_ key: String, _ write: @escaping @Sendable (inout JSONWriter) -> Void) {
+        extensions.append((key, write))
     }
 
+    /// The problem as `application/problem+json`: `errors` sorted by field, extensions in the order added.
+    public var json: [UInt8] {
+        JSONWriter.bytes { json in
+            json.object { json in
+                json.member("type", type)
+                json.member("title", title)
+                json.member("status", status)
+                json.member("detail", detail)
+                if let errors {
+                    json.member("errors") { json in
+                        json.object { json in
+                            for key in errors.keys.sorted() { json.member(key, errors[key]) }
+                        }
+                    }
+                }
+                for (key, write) in extensions { json.member(key, write) }
+            }
+        }
+    }
 }
 
 extension Problem {

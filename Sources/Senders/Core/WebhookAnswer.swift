@@ -27,12 +27,13 @@ public enum WebhookAnswer: Sendable {
     public func jsonResponse(retryStatus: Int = 503) -> HTTPResponse {
         switch self {
         case .handled(let status, let ids, let duplicate):
-            var body = Array("{\"status\":\"\(status.rawValue)\",\"ids\":[".utf8)
-            for (index, id) in ids.enumerated() {
-                if index > 0 { body.append(UInt8(ascii: ",")) }
-                JSONValue.appendQuoted(id, to: &body)
+            let body = JSONWriter.bytes(capacity: 48 + ids.count * 32) { json in
+                json.object { json in
+                    json.member("status", status.rawValue)
+                    json.member("ids", ids)
+                    if duplicate { json.member("duplicate", true) }
+                }
             }
-            body += Array("]\(duplicate ? ",\"duplicate\":true" : "")}".utf8)
             return .json(jsonStatus, body)
         case .unmapped(let ids):
             let problem = Problem(
