@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 
 extension ContractValidator {
     /// The longest blacklist entry, in characters.
@@ -9,13 +9,14 @@ extension ContractValidator {
     /// NLPearl's published reference (https://developers.nlpearl.ai/api-reference/v2/account/add-to-blacklist)
     /// describes the body as `{"phoneNumbers": string[] | null}`, each entry "a full phone number
     /// (e.g. +1234567890)" or a prefix that blocks a range ("+41", "+41837"), at most 25 characters, with no
-    /// duplicates in the list. The fake holds requests to that, and to three readings of its own, each a
+    /// duplicates in the list. The fake holds requests to that, and to four readings of its own, each a
     /// client bug whatever NLPearl does with it:
     ///
     /// - `phoneNumbers` missing, `null` or empty is refused: the endpoint "adds one or more phone numbers",
     ///   and what NLPearl answers to none is not documented.
     /// - Other members are refused: the stored page does not show the component schema, and NLPearl's
     ///   generator writes `additionalProperties: false` for its request schemas (as for `DeleteLeadsRequestApi`).
+    /// - A member sent twice is refused, as by every contract check of the fake (``uniqueMembers(_:of:prefix:)``).
     /// - An entry is `+` and then ASCII digits only, no spaces or dashes: the documented examples are all of
     ///   that form, and the bridge keeps phone keys in normalised E.164.
     ///
@@ -24,26 +25,27 @@ extension ContractValidator {
         func refuse(_ detail: String, _ field: String) -> Result<[String], Violation> {
             .failure(.init(status: 400, detail: detail, field: field))
         }
-        guard !body.isEmpty else {
-            return refuse("the request body is empty; send {\"phoneNumbers\": [...]}", "$")
+        let members: [JSONMember]
+        switch bodyMembers(body, empty: "the request body is empty; send {\"phoneNumbers\": [...]}") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): members = found
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
-            return refuse("the request body is not valid JSON", "$")
-        }
-        guard let object = parsed as? [String: Any] else {
-            return refuse("the request body is not a JSON object", "$")
-        }
-        let extra = object.keys.filter { $0 != "phoneNumbers" }.sorted()
+        let extra = extraKeys(of: members, allowed: ["phoneNumbers"])
         guard extra.isEmpty else {
             let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
             return refuse(
                 "the request body has properties other than phoneNumbers (\(names)); "
                     + "AddRemoveNumbersToBlacklistRequest allows no additional properties", extra[0])
         }
-        guard let value = object["phoneNumbers"], !(value is NSNull) else {
+        let object: [String: JSONValue]
+        switch uniqueMembers(members, of: "the request body", prefix: "") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): object = found
+        }
+        guard let value = object["phoneNumbers"], !value.isNull else {
             return refuse("phoneNumbers is missing or null; send one or more numbers to add", "phoneNumbers")
         }
-        guard let array = value as? [Any] else {
+        guard let array = value.asArray else {
             return refuse("phoneNumbers is not an array", "phoneNumbers")
         }
         guard !array.isEmpty else {
@@ -54,7 +56,7 @@ extension ContractValidator {
         numbers.reserveCapacity(array.count)
         for (index, element) in array.enumerated() {
             let field = "phoneNumbers[\(index)]"
-            guard let number = element as? String, !(element is NSNumber) else {
+            guard let number = element.asString else {
                 return refuse("\(field) is not a string", field)
             }
             guard number.count <= maxBlacklistEntryLength else {

@@ -1,3 +1,5 @@
+import JSON
+
 /// The contract checks of the lead endpoints: Add Lead, Add Leads, Search Leads and Get Lead.
 ///
 /// From NLPearl's published reference:
@@ -24,6 +26,9 @@
 ///   `callData` is an object of string values (the documented examples), never `null` (the v2 schema says
 ///   `object`).
 /// - Other members are refused: NLPearl's generator writes `additionalProperties: false` for its request schemas.
+///   A member sent twice, in a body, a lead or `callData`, is refused too: parsers differ on which one wins.
+/// - A number is an integer only as a literal without a fraction or an exponent (`1.5`, `1.0` and `1e2` are
+///   refused where an integer is due), and `true` is not a number.
 /// - `leads` is required and not empty, and one lead at fault refuses the whole call: no lead is added, so a
 ///   test never depends on which leads NLPearl would have kept.
 /// - Get Lead's `leadId` must be an ObjectId (24 hexadecimal digits), else 400; an ObjectId the campaign does
@@ -38,7 +43,7 @@ extension ContractValidator {
     /// The search of a `LeadSearch` body, or how the body breaks the contract.
     static func leadSearch(in body: [UInt8]) -> Result<FakeNLPearl.LeadSearch, Violation> {
         let members: Set<String> = ["skip", "limit", "sortProp", "isAscending", "statuses", "searchInput"]
-        let object: [String: FakeJSON]
+        let object: [String: JSONValue]
         switch jsonObject(body, schema: "LeadSearch", members: members, example: #"{"skip": 0, "limit": 100}"#) {
         case .failure(let violation): return .failure(violation)
         case .success(let found): object = found
@@ -46,49 +51,62 @@ extension ContractValidator {
         var search = FakeNLPearl.LeadSearch()
         switch object["skip"] {
         case nil: search.skip = 0
-        case .integer(let skip)?:
+        case let value?:
+            guard let skip = integer(value) else { return refuse("skip is \(kind(value)), not an integer", "skip") }
             guard skip >= 0, skip <= Int64(Int32.max) else {
                 return refuse("skip is \(skip); send 0 to \(Int32.max)", "skip")
             }
             search.skip = Int(skip)
-        case let other?: return refuse("skip is \(other.kind), not an integer", "skip")
         }
         switch object["limit"] {
         case nil:
             return refuse("limit is missing; send \(searchLimits.lowerBound) to \(searchLimits.upperBound)", "limit")
-        case .integer(let limit)?:
+        case let value?:
+            guard let limit = integer(value) else {
+                return refuse("limit is \(kind(value)), not an integer", "limit")
+            }
             guard limit >= Int64(searchLimits.lowerBound), limit <= Int64(searchLimits.upperBound) else {
                 return refuse(
                     "limit is \(limit); send \(searchLimits.lowerBound) to \(searchLimits.upperBound)", "limit")
             }
             search.limit = Int(limit)
-        case let other?: return refuse("limit is \(other.kind), not an integer", "limit")
         }
         switch object["sortProp"] {
-        case nil, .null?: search.sortProp = nil
-        case .string(let property)? where FakeNLPearl.LeadSearch.sortProperties.contains(property):
+        case nil: search.sortProp = nil
+        case let value? where value.isNull: search.sortProp = nil
+        case let value?:
+            guard let property = value.asString else {
+                return refuse("sortProp is \(kind(value)), not a string", "sortProp")
+            }
+            guard FakeNLPearl.LeadSearch.sortProperties.contains(property) else {
+                let known = FakeNLPearl.LeadSearch.sortProperties.sorted().joined(separator: ", ")
+                return refuse("sortProp \"\(property)\" is not a property of a lead; use one of \(known)", "sortProp")
+            }
             search.sortProp = property
-        case .string(let property)?:
-            let known = FakeNLPearl.LeadSearch.sortProperties.sorted().joined(separator: ", ")
-            return refuse("sortProp \"\(property)\" is not a property of a lead; use one of \(known)", "sortProp")
-        case let other?: return refuse("sortProp is \(other.kind), not a string", "sortProp")
         }
         switch object["isAscending"] {
         case nil: search.isAscending = true
-        case .bool(let ascending)?: search.isAscending = ascending
-        case let other?: return refuse("isAscending is \(other.kind), not a boolean", "isAscending")
+        case let value?:
+            guard let ascending = value.asBool else {
+                return refuse("isAscending is \(kind(value)), not a boolean", "isAscending")
+            }
+            search.isAscending = ascending
         }
         switch object["statuses"] {
-        case nil, .null?: search.statuses = nil
-        case .array(let elements)?:
+        case nil: search.statuses = nil
+        case let value? where value.isNull: search.statuses = nil
+        case let value?:
+            guard let elements = value.asArray else {
+                return refuse("statuses is \(kind(value)), not an array of integers", "statuses")
+            }
             guard !elements.isEmpty else {
                 return refuse("statuses is empty; leave it out or send null for every status", "statuses")
             }
             var statuses: Set<Int> = []
             for (index, element) in elements.enumerated() {
                 let field = "statuses[\(index)]"
-                guard case .integer(let status) = element else {
-                    return refuse("\(field) is \(element.kind), not an integer", field)
+                guard let status = integer(element) else {
+                    return refuse("\(field) is \(kind(element)), not an integer", field)
                 }
                 guard let status = Int(exactly: status), FakeNLPearl.leadStatuses.contains(status) else {
                     return refuse("\(field) \(status) is not a lead status (\(statusList))", field)
@@ -96,16 +114,18 @@ extension ContractValidator {
                 statuses.insert(status)
             }
             search.statuses = statuses
-        case let other?: return refuse("statuses is \(other.kind), not an array of integers", "statuses")
         }
         switch object["searchInput"] {
-        case nil, .null?: search.searchInput = nil
-        case .string(let text)?:
+        case nil: search.searchInput = nil
+        case let value? where value.isNull: search.searchInput = nil
+        case let value?:
+            guard let text = value.asString else {
+                return refuse("searchInput is \(kind(value)), not a string", "searchInput")
+            }
             guard !text.isEmpty else {
                 return refuse("searchInput is empty; leave it out or send null to search every lead", "searchInput")
             }
             search.searchInput = text
-        case let other?: return refuse("searchInput is \(other.kind), not a string", "searchInput")
         }
         return .success(search)
     }
@@ -120,16 +140,16 @@ extension ContractValidator {
 
     /// The leads of a `LeadsToAddApi` body, or how the body breaks the contract.
     static func newLeads(in body: [UInt8]) -> Result<[FakeNLPearl.NewLead], Violation> {
-        let object: [String: FakeJSON]
+        let object: [String: JSONValue]
         switch jsonObject(body, schema: "LeadsToAddApi", members: ["leads"], example: #"{"leads": [...]}"#) {
         case .failure(let violation): return .failure(violation)
         case .success(let found): object = found
         }
-        guard let value = object["leads"], value != .null else {
+        guard let value = object["leads"], !value.isNull else {
             return refuse("leads is missing or null; send one or more leads to add", "leads")
         }
-        guard case .array(let elements) = value else {
-            return refuse("leads is \(value.kind), not an array", "leads")
+        guard let elements = value.asArray else {
+            return refuse("leads is \(kind(value)), not an array", "leads")
         }
         guard !elements.isEmpty else { return refuse("leads is empty; send one or more leads to add", "leads") }
         guard elements.count <= maxLeadsPerAdd else {
@@ -139,11 +159,16 @@ extension ContractValidator {
         leads.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             let field = "leads[\(index)]"
-            guard case .object(let lead) = element else { return refuse("\(field) is \(element.kind)", field) }
-            if let extra = lead.keys.filter({ !leadMembers.contains($0) }).sorted().first {
+            guard let members = element.asObject else { return refuse("\(field) is \(kind(element))", field) }
+            if let extra = extraKeys(of: members, allowed: leadMembers).first {
                 return refuse(
                     "\(field) has the property \"\(extra)\"; LeadToAddApi allows no additional properties",
                     "\(field).\(extra)")
+            }
+            let lead: [String: JSONValue]
+            switch uniqueMembers(members, of: field, prefix: field + ".") {
+            case .failure(let violation): return .failure(violation)
+            case .success(let found): lead = found
             }
             switch newLead(lead, prefix: field + ".") {
             case .failure(let violation): return .failure(violation)
@@ -180,40 +205,45 @@ extension ContractValidator {
         FakeNLPearl.leadStatuses.sorted().map(String.init).joined(separator: ", ")
     }
 
-    private static func newLead(_ object: [String: FakeJSON], prefix: String) -> Result<FakeNLPearl.NewLead, Violation>
+    private static func newLead(_ object: [String: JSONValue], prefix: String) -> Result<FakeNLPearl.NewLead, Violation>
     {
         let phoneField = prefix + "phoneNumber"
-        guard let phone = object["phoneNumber"], phone != .null else {
+        guard let phone = object["phoneNumber"], !phone.isNull else {
             return refuse("\(phoneField) is missing; it is required", phoneField)
         }
-        guard case .string(let phoneNumber) = phone else {
-            return refuse("\(phoneField) is \(phone.kind), not a string", phoneField)
+        guard let phoneNumber = phone.asString else {
+            return refuse("\(phoneField) is \(kind(phone)), not a string", phoneField)
         }
         guard isPhoneNumber(phoneNumber) else { return .failure(phoneViolation(phoneNumber, field: phoneField)) }
         var lead = FakeNLPearl.NewLead(phoneNumber: phoneNumber)
         for name in ["externalId", "timeZoneId"] {
             let field = prefix + name
-            switch object[name] {
-            case nil, .null?: continue
-            case .string(let text)?:
-                guard !text.isEmpty else { return refuse("\(field) is empty; leave it out or send null", field) }
-                if name == "externalId" { lead.externalId = text }
-            case let other?: return refuse("\(field) is \(other.kind), not a string", field)
-            }
+            guard let value = object[name], !value.isNull else { continue }
+            guard let text = value.asString else { return refuse("\(field) is \(kind(value)), not a string", field) }
+            guard !text.isEmpty else { return refuse("\(field) is empty; leave it out or send null", field) }
+            if name == "externalId" { lead.externalId = text }
         }
         let dataField = prefix + "callData"
-        switch object["callData"] {
-        case nil: break
-        case .object(let members)?:
+        if let value = object["callData"] {
+            guard let members = value.asObject else {
+                return refuse("\(dataField) is \(kind(value)), not an object", dataField)
+            }
             var callData: [String: String] = [:]
-            for (key, value) in members {
-                guard case .string(let text) = value else {
-                    return refuse("\(dataField).\(key) is \(value.kind), not a string", "\(dataField).\(key)")
+            for member in members {
+                let field = "\(dataField).\(member.key)"
+                guard callData[member.key] == nil else {
+                    return .failure(
+                        .init(
+                            status: 400,
+                            detail: "\(dataField) has the member \"\(member.key)\" more than once; "
+                                + "a repeated member is ambiguous, send each once", field: field))
                 }
-                callData[key] = text
+                guard let text = member.value.asString else {
+                    return refuse("\(field) is \(kind(member.value)), not a string", field)
+                }
+                callData[member.key] = text
             }
             lead.callData = callData
-        case let other?: return refuse("\(dataField) is \(other.kind), not an object", dataField)
         }
         return .success(lead)
     }
@@ -226,24 +256,26 @@ extension ContractValidator {
             field: field)
     }
 
-    /// The body as a JSON object whose members are all among `members`, or why not.
+    /// The body as a JSON object whose members are all among `members`, each sent once, or why not.
     private static func jsonObject(
         _ body: [UInt8],
         schema: String,
-        members: Set<String>,
+        members allowed: Set<String>,
         example: String
-    ) -> Result<[String: FakeJSON], Violation> {
-        guard !body.isEmpty else { return refuse("the request body is empty; send \(example)", "$") }
-        guard let parsed = FakeJSON.parse(body) else { return refuse("the request body is not valid JSON", "$") }
-        guard case .object(let object) = parsed else { return refuse("the request body is not a JSON object", "$") }
-        let extra = object.keys.filter { !members.contains($0) }.sorted()
+    ) -> Result<[String: JSONValue], Violation> {
+        let members: [JSONMember]
+        switch bodyMembers(body, empty: "the request body is empty; send \(example)") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): members = found
+        }
+        let extra = extraKeys(of: members, allowed: allowed)
         guard extra.isEmpty else {
             let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
             return refuse(
                 "the request body has properties that \(schema) does not define (\(names)); "
                     + "it allows no additional properties", extra[0])
         }
-        return .success(object)
+        return uniqueMembers(members, of: "the request body", prefix: "")
     }
 
     private static func refuse<T>(_ detail: String, _ field: String) -> Result<T, Violation> {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Checks one request against NLPearl's contracts: `nlpearl-delete-leads.openapi.yaml` for the delete, and the
 /// published reference of `POST /v2/Account/Blacklist` (`ContractValidator+Blacklist.swift`) and of the lead
@@ -287,19 +288,12 @@ public struct ContractValidator: Sendable {
     /// The leadIds of a `DeleteLeadsRequestApi` body, or how the body breaks its schema.
     static func leadIds(in body: [UInt8]) -> Result<[String], Violation> {
         // The contract leaves the body optional, but a delete without leads is always a client bug.
-        guard !body.isEmpty else {
-            return .failure(
-                .init(
-                    status: 400, detail: "the request body is empty; send {\"leadIds\": [...]}",
-                    field: "$"))
+        let members: [JSONMember]
+        switch bodyMembers(body, empty: "the request body is empty; send {\"leadIds\": [...]}") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): members = found
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
-            return .failure(.init(status: 400, detail: "the request body is not valid JSON", field: "$"))
-        }
-        guard let object = parsed as? [String: Any] else {
-            return .failure(.init(status: 400, detail: "the request body is not a JSON object", field: "$"))
-        }
-        let extra = object.keys.filter { $0 != "leadIds" }.sorted()
+        let extra = extraKeys(of: members, allowed: ["leadIds"])
         guard extra.isEmpty else {
             let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
             return .failure(
@@ -308,16 +302,21 @@ public struct ContractValidator: Sendable {
                     detail: "the request body has properties other than leadIds "
                         + "(\(names)); DeleteLeadsRequestApi allows no additional properties", field: extra[0]))
         }
-        guard let value = object["leadIds"], !(value is NSNull) else {
+        let object: [String: JSONValue]
+        switch uniqueMembers(members, of: "the request body", prefix: "") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): object = found
+        }
+        guard let value = object["leadIds"], !value.isNull else {
             return .success([])
         }
-        guard let array = value as? [Any] else {
+        guard let array = value.asArray else {
             return .failure(.init(status: 400, detail: "leadIds is not an array", field: "leadIds"))
         }
         var leadIds: [String] = []
         leadIds.reserveCapacity(array.count)
         for (index, element) in array.enumerated() {
-            guard let leadId = element as? String, !(element is NSNumber) else {
+            guard let leadId = element.asString else {
                 return .failure(
                     .init(
                         status: 400, detail: "leadIds[\(index)] is not a string",
@@ -326,6 +325,69 @@ public struct ContractValidator: Sendable {
             leadIds.append(leadId)
         }
         return .success(leadIds)
+    }
+
+    // MARK: JSON bodies
+
+    /// The members of a body that is one JSON object, in source order, or why it is not one.
+    ///
+    /// Parsed with the strict ``JSONParser``, once per request: a body that a lenient parser would take (a trailing
+    /// comma, a lone surrogate, a byte order mark's lookalike) is a client bug the fake should surface.
+    static func bodyMembers(_ body: [UInt8], empty: String) -> Result<[JSONMember], Violation> {
+        guard !body.isEmpty else { return .failure(.init(status: 400, detail: empty, field: "$")) }
+        guard let parsed = try? JSONParser.parse(body) else {
+            return .failure(.init(status: 400, detail: "the request body is not valid JSON", field: "$"))
+        }
+        guard let members = parsed.asObject else {
+            return .failure(.init(status: 400, detail: "the request body is not a JSON object", field: "$"))
+        }
+        return .success(members)
+    }
+
+    /// The keys of `members` outside `allowed`, each once, sorted: the refusal names the first.
+    static func extraKeys(of members: [JSONMember], allowed: Set<String>) -> [String] {
+        Set(members.lazy.map(\.key).filter { !allowed.contains($0) }).sorted()
+    }
+
+    /// An object's members by key, or a violation naming the first key that a later member repeats.
+    ///
+    /// The reference is silent on duplicate members, and parsers differ (first wins, last wins, refused), so a body
+    /// that repeats one means what the client meant only by luck: a strict reading refuses it, naming the
+    /// member as `prefix` + key (`leads[3].phoneNumber`). `owner` says whose member it is in the detail.
+    static func uniqueMembers(
+        _ members: [JSONMember], of owner: String, prefix: String
+    ) -> Result<[String: JSONValue], Violation> {
+        var object: [String: JSONValue] = [:]
+        object.reserveCapacity(members.count)
+        for member in members {
+            guard object.updateValue(member.value, forKey: member.key) == nil else {
+                return .failure(
+                    .init(
+                        status: 400,
+                        detail: "\(owner) has the member \"\(member.key)\" more than once; "
+                            + "a repeated member is ambiguous, send each once", field: prefix + member.key))
+            }
+        }
+        return .success(object)
+    }
+
+    /// The integer that a JSON number stands for, read as .NET reads an `int`/`long`: nil for a boolean, a string
+    /// or any other kind, for a literal with a fraction or an exponent (`1.5`, `1.0`, `1e2`), and for one outside
+    /// `Int64`.
+    static func integer(_ value: JSONValue) -> Int64? {
+        guard let literal = value.numberLiteral,
+            !literal.utf8.contains(where: {
+                $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+            })
+        else { return nil }
+        return Int64(literal)
+    }
+
+    /// What kind of JSON value this is, as the fake's messages have always named it (`a boolean`, not
+    /// ``JSONValue/kindDescription``'s `a Boolean`): the details are the fake's published wording.
+    static func kind(_ value: JSONValue) -> String {
+        if value.asBool != nil { return "a boolean" }
+        return value.kindDescription
     }
 
     /// `%XX`-decodes a path segment; nil for a bad escape or bytes that are not UTF-8.

@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 
 extension FakeNLPearl {
     /// An answer, before it becomes an HTTP response.
@@ -52,21 +52,28 @@ extension FakeNLPearl {
             as contentType: ResponseContentType,
             extraHeaders: [Header] = []
         ) -> Reply {
-            var object: [String: Any] = [
-                "type": "https://tools.ietf.org/html/rfc9110#section-15.5.\(status - 399)",
-                "title": title,
-                "status": status,
-                "detail": detail,
-                "traceId": "00-\(randomHex(16))-\(randomHex(8))-00",
-            ]
-            if !errors.isEmpty { object["errors"] = errors }
-            let data =
-                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-                ?? Data()
+            // Members sorted by name, as the fake has always written them (it used `.sortedKeys`): a problem's text
+            // stays the same from one version of the fake to the next.
+            let body = JSONWriter.bytes { json in
+                json.object { json in
+                    json.member("detail", detail)
+                    if !errors.isEmpty {
+                        json.member("errors") { json in
+                            json.object { json in
+                                for key in errors.keys.sorted() { json.member(key, errors[key]) }
+                            }
+                        }
+                    }
+                    json.member("status", status)
+                    json.member("title", title)
+                    json.member("traceId", "00-\(randomHex(16))-\(randomHex(8))-00")
+                    json.member("type", "https://tools.ietf.org/html/rfc9110#section-15.5.\(status - 399)")
+                }
+            }
             return Reply(
                 status: status,
                 headers: [Header("Content-Type", contentType.rawValue)] + extraHeaders,
-                body: Array(data),
+                body: body,
                 note: errors.count > 1 || errors.keys.first.map(Self.namesAnItem) == true
                     ? detail + " (" + errors.keys.sorted().joined(separator: ", ") + ")"
                     : detail

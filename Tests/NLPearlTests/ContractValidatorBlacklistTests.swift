@@ -118,6 +118,14 @@ struct ContractValidatorBlacklistTests {
         #expect(Self.check(headers: headers) == .validBlacklist(phoneNumbers: ["+15551234567", "+41"]))
     }
 
+    @Test("a body that sends phoneNumbers twice is a 400 violation naming the member")
+    func repeatedMember() {
+        let violation = Self.violation(Self.check(body: #"{"phoneNumbers":["+41"],"phoneNumbers":null}"#))
+        #expect(violation?.status == 400)
+        #expect(violation?.field == "phoneNumbers")
+        #expect(violation?.detail.contains(#"the member "phoneNumbers" more than once"#) == true)
+    }
+
     @Test(
         "near misses of the path are 404 of no endpoint; a query string is 400",
         arguments: [

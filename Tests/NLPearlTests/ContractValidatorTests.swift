@@ -135,6 +135,16 @@ struct ContractValidatorTests {
         #expect(violation?.detail.isEmpty == false)
     }
 
+    @Test("a body that sends leadIds twice is a 400 violation: which one a server keeps is up to its parser")
+    func repeatedMember() {
+        let violation = Self.violation(Self.check(body: #"{"leadIds":["L1"],"leadIds":["L2"]}"#))
+        #expect(violation?.status == 400)
+        #expect(violation?.field == "leadIds")
+        #expect(violation?.detail.contains(#"the member "leadIds" more than once"#) == true)
+        // Repeated ids in the one array are the caller's business, as before.
+        #expect(Self.check(body: #"{"leadIds":["L1","L1"]}"#) == .valid(pearlId: "P1", leadIds: ["L1", "L1"]))
+    }
+
     @Test("routing is checked before authorization, authorization before the body")
     func checkOrder() {
         #expect(Self.violation(Self.check(uri: "/nope", headers: [:], body: ""))?.status == 404)

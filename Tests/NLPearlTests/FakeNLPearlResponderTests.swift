@@ -158,4 +158,21 @@ struct FakeNLPearlResponderTests {
         let auth = responder.reply(to: .init(status: 401, detail: "missing", field: "Authorization"))
         #expect(auth.status == 401 && auth.body.isEmpty)
     }
+
+    @Test("a problem's members come sorted by name, errors too, each string escaped once")
+    func problemText() throws {
+        let reply = FakeNLPearl.Reply.problem(
+            status: 400, title: "One or more validation errors occurred.", detail: "a \"quoted\" / detail\n",
+            errors: ["leads[1]": ["b"], "leadIds[10]": ["x", "y"], "$": ["z"]], as: .applicationJSON)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        let traceId = try #require(text.firstMatch(of: /"traceId":"(00-[0-9a-f]{32}-[0-9a-f]{16}-00)"/)?.output.1)
+        #expect(
+            text
+                == #"{"detail":"a \"quoted\" / detail\n","errors":{"$":["z"],"leadIds[10]":["x","y"],"leads[1]":["b"]},"#
+                + #""status":400,"title":"One or more validation errors occurred.","traceId":"\#(traceId)","#
+                + #""type":"https://tools.ietf.org/html/rfc9110#section-15.5.1"}"#)
+        let bare = FakeNLPearl.Reply.problem(status: 404, title: "Not Found", detail: "d", errors: [:], as: .textJSON)
+        #expect(
+            String(decoding: bare.body, as: UTF8.self).hasPrefix(#"{"detail":"d","status":404,"title":"Not Found","#))
+    }
 }

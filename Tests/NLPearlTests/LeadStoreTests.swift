@@ -73,6 +73,31 @@ struct LeadStoreTests {
         #expect(StoredLead.iso8601(seconds) == text)
     }
 
+    @Test("Search Leads, Get Lead and Add Lead answer their members in the reference's order")
+    func answerText() throws {
+        let id = try #require(LeadID(hex: "0123456789abcdef01234567"))
+        let bare = StoredLead(
+            id: id, phoneNumber: "+15551234567", externalId: nil, callData: nil, created: 0, status: 1, isLive: true)
+        let full = StoredLead(
+            id: id, phoneNumber: "+15551234568", externalId: "crm-\"7\"", callData: ["b": "2", "a": "\u{1}é"],
+            created: 1_700_000_000, status: 100, isLive: true)
+        let bareView =
+            #"{"id":"0123456789abcdef01234567","externalId":null,"phoneNumber":"+15551234567","timeZone":null,"#
+            + #""status":1,"created":"1970-01-01T00:00:00Z","callData":null}"#
+        let fullView =
+            #"{"id":"0123456789abcdef01234567","externalId":"crm-\"7\"","phoneNumber":"+15551234568","timeZone":null,"#
+            + #""status":100,"created":"2023-11-14T22:13:20Z","callData":{"a":"\u0001é","b":"2"}}"#
+        func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+        #expect(
+            text(StoredLead.searchAnswer(count: 7, page: [bare, full])) == #"{"count":7,"results":["#
+                + bareView + "," + fullView + "]}")
+        #expect(text(StoredLead.searchAnswer(count: 0, page: [])) == #"{"count":0,"results":[]}"#)
+        #expect(
+            text(full.getView)
+                == fullView.dropLast() + #","callsId":[],"lastCall":null,"collectedData":null}"#)
+        #expect(text(StoredLead.addAnswer(id)) == #"{"leadId":"0123456789abcdef01234567"}"#)
+    }
+
     #if os(Linux)
         @Test("a million leads fit in well under 1 GiB, and their last page is found without a scan")
         func millionLeads() throws {
