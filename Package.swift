@@ -37,8 +37,10 @@ let package = Package(
         .target(name: "OptOutCore", dependencies: ["JSON"]),
         // The mapping engine: the mapping file's loader (threads, byte tables) and the immutable index it builds.
         .target(name: "ContactMapping", dependencies: ["OptOutCore", "JSON"]),
+        // What each sender type's configuration entry holds: its keys, their kinds, which are required and secret.
+        .target(name: "SenderSchema"),
         // The configuration file: decoding, env:/file: references, validation.
-        .target(name: "Config", dependencies: ["OptOutCore", "JSON", "ContactMapping"]),
+        .target(name: "Config", dependencies: ["OptOutCore", "JSON", "ContactMapping", "SenderSchema"]),
         // The client for NLPearl: the delete, the account blacklist and Search Leads.
         .target(
             name: "NLPearl",
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "Senders",
             dependencies: [
-                "OptOutCore", "MicroHTTP", "Config", "JSON", "ContactMapping",
+                "OptOutCore", "MicroHTTP", "SenderSchema", "JSON", "ContactMapping",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
@@ -104,13 +106,13 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore", "JSON"]),
         .testTarget(name: "ContactMappingTests", dependencies: ["ContactMapping", "OptOutCore"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "JSON"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "JSON", "SenderSchema", "Senders"]),
         .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",
             dependencies: [
-                "Senders", "MicroHTTP", "OptOutCore", "Config", "JSON",
+                "Senders", "SenderSchema", "MicroHTTP", "OptOutCore", "Config", "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

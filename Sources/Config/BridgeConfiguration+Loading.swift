@@ -2,6 +2,7 @@ import ContactMapping
 import Foundation
 import JSON
 import OptOutCore
+import SenderSchema
 
 extension BridgeConfiguration {
     /// The file used when none is named and it exists in the working directory.
@@ -15,12 +16,13 @@ extension BridgeConfiguration {
     /// Without `file`, `./optout-bridge.json` is read if it exists, else the built-in defaults are used.
     /// Relative paths in the file (`mapping.file`, `journal.file`, the TLS files, `file:` references) are resolved
     /// against the file's folder. `NLPEARL_API_TOKEN` in `environment` overrides `nlpearl.token`; no token at all
-    /// is not an error here (`serve` decides).
+    /// is not an error here (`serve` decides). Each `senders[]` entry is checked against the schema of its type
+    /// among `senderSchemas`: the configuration knows no sender type of its own.
     ///
     /// - Returns: the configuration and the warnings (such as a secret written into the file).
     /// - Throws: ``ConfigurationError`` with every problem found.
     public static func load(
-        file: String?, environment: [String: String]
+        file: String?, environment: [String: String], senderSchemas: [SenderSchema]
     ) throws(ConfigurationError) -> (configuration: BridgeConfiguration, warnings: [Diagnostic]) {
         let path: String
         if let file {
@@ -38,7 +40,7 @@ extension BridgeConfiguration {
                 .error("cannot read the configuration file: \(error.reason)", file: path, at: nil)
             ])
         }
-        return try parse(bytes, fileName: path, environment: environment)
+        return try parse(bytes, fileName: path, environment: environment, senderSchemas: senderSchemas)
     }
 
     /// Decodes the text of a configuration file.
@@ -47,8 +49,9 @@ extension BridgeConfiguration {
     ///   - bytes: the JSON text.
     ///   - fileName: the file's name as given: diagnostics use it, and relative paths resolve against its folder.
     ///   - environment: the variables that `env:` references and `NLPEARL_API_TOKEN` read.
+    ///   - senderSchemas: the sender types and their keys.
     public static func parse(
-        _ bytes: [UInt8], fileName: String, environment: [String: String]
+        _ bytes: [UInt8], fileName: String, environment: [String: String], senderSchemas: [SenderSchema]
     ) throws(ConfigurationError) -> (configuration: BridgeConfiguration, warnings: [Diagnostic]) {
         let root: JSONValue
         do {
@@ -56,7 +59,7 @@ extension BridgeConfiguration {
         } catch {
             throw ConfigurationError(diagnostics: [.error(error.message, file: fileName, at: error.position)])
         }
-        var decoder = ConfigurationDecoder(fileName: fileName, environment: environment)
+        var decoder = ConfigurationDecoder(fileName: fileName, environment: environment, senderSchemas: senderSchemas)
         let configuration = decoder.decode(root)
         guard decoder.errors.isEmpty else {
             throw ConfigurationError(diagnostics: inFileOrder(decoder.errors))
@@ -77,7 +80,8 @@ extension BridgeConfiguration {
     static func defaults(
         environment: [String: String]
     ) throws(ConfigurationError) -> (configuration: BridgeConfiguration, warnings: [Diagnostic]) {
-        var decoder = ConfigurationDecoder(fileName: "<defaults>", environment: environment)
+        // The defaults configure no sender, so no sender type needs to be known.
+        var decoder = ConfigurationDecoder(fileName: "<defaults>", environment: environment, senderSchemas: [])
         let configuration = decoder.decode(JSONValue(.object([])))
         guard decoder.errors.isEmpty else {
             throw ConfigurationError(diagnostics: decoder.errors)

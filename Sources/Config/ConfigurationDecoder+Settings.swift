@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import OptOutCore
+import SenderSchema
 
 extension ConfigurationDecoder {
     /// Decodes the whole file; problems are in ``errors`` and ``warnings`` afterwards.
@@ -395,7 +396,7 @@ extension ConfigurationDecoder {
         var valid = true
         let name = senderName(element, path: path)
         let type = senderType(element, path: path)
-        let known = ["name", "type"] + (type.flatMap { SenderConfiguration.knownTypes[$0] } ?? [])
+        let known = type.flatMap { type in senderSchemas.first { $0.type == type } }?.keyNames ?? []
         var seen: [String: SourcePosition] = [:]
         for member in members {
             if let first = seen[member.key] {
@@ -459,23 +460,21 @@ extension ConfigurationDecoder {
     }
 
     private mutating func senderType(_ element: JSONValue, path: String) -> String? {
+        let typeNames = senderSchemas.map(\.type).sorted()
         guard let value = element["type"] else {
-            error(
-                "\(path) needs a \"type\": one of "
-                    + SenderConfiguration.knownTypes.keys.sorted().joined(separator: ", "),
-                at: element)
+            error("\(path) needs a \"type\": one of " + typeNames.joined(separator: ", "), at: element)
             return nil
         }
         guard let type = value.asString else {
             error("\(path).type must be a string, not \(value.kindDescription)", at: value)
             return nil
         }
-        guard SenderConfiguration.knownTypes[type] != nil else {
+        guard typeNames.contains(type) else {
             var message = "\(path).type: unknown sender type '\(type)'"
-            if let suggestion = Suggestion.closest(to: type, among: SenderConfiguration.knownTypes.keys.sorted()) {
+            if let suggestion = Suggestion.closest(to: type, among: typeNames) {
                 message += "; did you mean '\(suggestion)'?"
             } else {
-                message += "; known types are " + SenderConfiguration.knownTypes.keys.sorted().joined(separator: ", ")
+                message += "; known types are " + typeNames.joined(separator: ", ")
             }
             error(message, at: value)
             return nil

@@ -2,6 +2,7 @@ import ContactMapping
 import Foundation
 import JSON
 import OptOutCore
+import SenderSchema
 
 /// Walks the parsed configuration file, checking every key and collecting every problem with its position.
 ///
@@ -13,12 +14,15 @@ struct ConfigurationDecoder {
     /// The configuration file's folder with its trailing `/`, or empty for the working directory.
     let directory: String
     let environment: [String: String]
+    /// The sender types, each with the keys its entries may hold.
+    let senderSchemas: [SenderSchema]
     var errors: [Diagnostic] = []
     var warnings: [Diagnostic] = []
 
-    init(fileName: String, environment: [String: String]) {
+    init(fileName: String, environment: [String: String], senderSchemas: [SenderSchema]) {
         self.fileName = fileName
         self.environment = environment
+        self.senderSchemas = senderSchemas
         if let slash = fileName.lastIndex(of: "/") {
             directory = String(fileName[...slash])
         } else {

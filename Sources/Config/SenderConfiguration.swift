@@ -3,16 +3,18 @@ import OptOutCore
 
 /// One entry of `senders`: a webhook source served at `POST /hooks/{name}`.
 ///
-/// Each sender type reads its own keys from ``options``, the whole JSON object of the entry with positions, so
-/// that it can report a problem as `FILE:LINE:COLUMN` through ``diagnostic(_:at:)``. `env:` and `file:`
-/// references in its strings are already resolved, so ``options`` may hold secrets: descriptions, `dump` and
-/// mirrors show only the option names.
+/// The entry was checked against its type's `SenderSchema`: every key is one the type declares, each once. Each
+/// sender type reads its own keys from ``options``, the whole JSON object of the entry with positions, so that it
+/// can report a problem as `FILE:LINE:COLUMN` through ``diagnostic(_:at:)``. `env:` and `file:` references in its
+/// strings are already resolved, once, here, so ``options`` may hold secrets: descriptions, `dump` and mirrors
+/// show only the option names.
 public struct SenderConfiguration: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// Unique, `[a-z0-9-]+`; also the namespace of this sender's CRM ids in the mapping (`hubspot:1246965`).
     public var name: String
-    /// One of ``knownTypes``: picks the decoder, the authentication and the response dialect.
+    /// One of the sender types the configuration was loaded with: picks the decoder, the authentication and the
+    /// response dialect.
     public var type: String
     /// The entry's whole object (`name` and `type` included), references resolved.
     public var options: JSONValue
@@ -51,24 +53,6 @@ public struct SenderConfiguration: Sendable, Equatable, CustomStringConvertible,
     {
         Diagnostic(severity: severity, file: file, position: value?.position ?? position, message: message)
     }
-
-    /// The sender types of SPEC §3 and the option keys each reads (besides `name` and `type`).
-    public static let knownTypes: [String: [String]] = [
-        "hubspot": ["secret", "publicURL", "optOutProperties", "allowLegacySignatures"],
-        "salesforce": ["organizationIds", "token"],
-        "pipedrive": ["username", "password", "optOutFields"],
-        "zoho": ["token", "optOutFields"],
-        "activecampaign": ["token"],
-        "mailchimp": ["token"],
-        "klaviyo": ["secret"],
-        "twilio": ["authToken", "publicURL"],
-        "intercom": ["secret"],
-        "close": ["signatureKey"],
-        "sendgrid": ["publicKey"],
-        "gohighlevel": ["publicKey"],
-        "standard": ["secrets", "fields", "when"],
-        "generic": ["fields", "when", "bearer", "hmac", "secret"],
-    ]
 
     /// The names of the options set, without values.
     public var optionNames: [String] {

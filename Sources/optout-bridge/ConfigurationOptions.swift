@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import Senders
 
 /// `--config FILE`, shared by every command that reads the configuration.
 struct ConfigurationOptions: ParsableArguments {
@@ -13,7 +14,7 @@ struct ConfigurationOptions: ParsableArguments {
     func load() throws -> BridgeConfiguration {
         do {
             let (configuration, warnings) = try BridgeConfiguration.load(
-                file: file, environment: ProcessInfo.processInfo.environment)
+                file: file, environment: ProcessInfo.processInfo.environment, senderSchemas: SenderRegistry.schemas)
             for warning in warnings {
                 FileHandle.standardError.write(Data("\(warning.labelled)\n".utf8))
             }

@@ -1,5 +1,6 @@
 import Foundation
 import OptOutCore
+import Senders
 import Testing
 
 @testable import Config
@@ -34,7 +35,8 @@ struct ConfigurationTests {
     static func parse(
         _ text: String, fileName: String = "optout-bridge.json", environment: [String: String] = [:]
     ) throws(ConfigurationError) -> (configuration: BridgeConfiguration, warnings: [Diagnostic]) {
-        try BridgeConfiguration.parse(Array(text.utf8), fileName: fileName, environment: environment)
+        try BridgeConfiguration.parse(
+            Array(text.utf8), fileName: fileName, environment: environment, senderSchemas: SenderRegistry.schemas)
     }
 
     static func problems(_ text: String, environment: [String: String] = [:]) -> [String] {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import OptOutCore
+import Senders
 import Testing
 
 @testable import Config
@@ -110,10 +111,93 @@ struct SenderConfigurationTests {
         #expect(warnings.map(\.severity) == [.warning])
     }
 
-    @Test("the fourteen sender types of SPEC §3 are known")
+    @Test("the fourteen sender types of SPEC §3 are known, by the schemas the configuration is given")
     func knownTypes() {
-        #expect(SenderConfiguration.knownTypes.count == 14)
-        #expect(SenderConfiguration.knownTypes["twilio"] == ["authToken", "publicURL"])
+        #expect(SenderRegistry.schemas.count == 14)
+        #expect(
+            ConfigurationTests.problems(#"{"senders": [{"name": "t", "type": "twilio", "authToken": "a"}]}"#) == [])
+        let withoutSchemas = try? BridgeConfiguration.parse(
+            Array(#"{"senders": [{"name": "t", "type": "twilio"}]}"#.utf8), fileName: "c.json", environment: [:],
+            senderSchemas: [])
+        #expect(withoutSchemas == nil)
+    }
+
+    @Test(
+        "an unknown key of a sender is reported once, at its place, with the nearest key its type declares",
+        arguments: [
+            ("activecampaign", #""token": "t", "tokens": []"#, "tokens", "token"),
+            ("mailchimp", #""token": "t", "tokn": "s""#, "tokn", "token"),
+            ("intercom", #""secret": "s", "secrte": "t""#, "secrte", "secret"),
+            ("klaviyo", #""secrets": ["s"]"#, "secrets", "secret"),
+            ("close", #""signatureKey": "abcd", "signature_key": "abcd""#, "signature_key", "signatureKey"),
+            ("sendgrid", #""publicKey": "MFkw", "public_key": "x""#, "public_key", "publicKey"),
+            ("gohighlevel", #""publicKey": "x", "publickey": "y""#, "publickey", "publicKey"),
+            ("pipedrive", #""username": "u", "password": "p", "optOutField": []"#, "optOutField", "optOutFields"),
+            ("salesforce", #""organizationIds": ["00D000000000062"], "tokn": "x""#, "tokn", "token"),
+            (
+                "twilio", #""authToken": "t", "publicURL": "https://a.example/h", "authtoken": "u""#, "authtoken",
+                "authToken"
+            ),
+            ("zoho", #""token": "t", "optoutFields": ["a"]"#, "optoutFields", "optOutFields"),
+            ("generic", #""bearer": "t", "fields": {"email": "/e"}, "wen": {}"#, "wen", "when"),
+            ("standard", #""secrets": ["whsec_QUJD"], "fields": {"email": "/e"}, "secret": "x""#, "secret", "secrets"),
+            ("hubspot", #""secret": "s", "optOutProperty": ["a"]"#, "optOutProperty", "optOutProperties"),
+            (
+                "hubspot", #""secret": "s", "allowLegacySignature": true"#, "allowLegacySignature",
+                "allowLegacySignatures"
+            ),
+        ])
+    func unknownKeys(_ type: String, _ keys: String, _ unknown: String, _ suggestion: String) throws {
+        let prefix = #"{"senders": [{"name": "s", "type": "\#(type)", "#
+        let problems = ConfigurationTests.problems(prefix + keys + "}]}")
+        let offset = try #require(keys.range(of: "\"\(unknown)\"")).lowerBound.utf16Offset(in: keys)
+        let column = prefix.utf8.count + offset + 1
+        #expect(
+            problems == [
+                "optout-bridge.json:1:\(column): unknown key 'senders[0].\(unknown)'; did you mean "
+                    + "'senders[0].\(suggestion)'?"
+            ])
+    }
+
+    @Test("a sender's secret given as env: or file: is resolved once, here, and shown nowhere")
+    func secretReferences() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write("klaviyo-secret", "klaviyo-FILE-secret\n")
+        let file = try folder.write(
+            "optout-bridge.json",
+            """
+            {"senders": [
+              {"name": "hubspot", "type": "hubspot", "secret": "env:HUBSPOT_SECRET",
+               "publicURL": "https://bridge.example.com/hooks/hubspot"},
+              {"name": "klaviyo", "type": "klaviyo", "secret": "file:klaviyo-secret"}
+            ]}
+            """)
+        let configuration = try BridgeConfiguration.load(file: file, environment: ["HUBSPOT_SECRET": Self.secret])
+            .configuration
+        var shown = ""
+        for entry in configuration.senders {
+            let options = SenderOptions(object: entry.options, file: entry.file)
+            let sender = try SenderRegistry.make(name: entry.name, type: entry.type, options: options)
+            let signed = try sender.sign(
+                body: Array("{}".utf8), url: "https://bridge.example.com/hooks/x", now: Date(), privateKeyPEM: nil)
+            #expect(!signed.headers.isEmpty)
+            shown += "\(sender) \(String(reflecting: sender)) \(entry) \(options.diagnostics)"
+            dump(sender, to: &shown)
+        }
+        #expect(configuration.sender(named: "hubspot")?["secret"]?.asString == Self.secret)
+        #expect(configuration.sender(named: "klaviyo")?["secret"]?.asString == "klaviyo-FILE-secret")
+        #expect(!shown.contains(Self.secret), "\(shown)")
+        #expect(!shown.contains("klaviyo-FILE-secret"), "\(shown)")
+    }
+
+    @Test("a sender's secret that names an unset variable is reported at its place, by name only")
+    func unsetSecretVariable() {
+        #expect(
+            ConfigurationTests.problems(
+                #"{"senders": [{"name": "h", "type": "hubspot", "secret": "env:HUBSPOT_TEST_UNSET"}]}"#) == [
+                    "optout-bridge.json:1:57: senders[0].secret: environment variable HUBSPOT_TEST_UNSET is not set"
+                ])
     }
 
     @Test("no description, debug description or dump of a configuration shows a secret")

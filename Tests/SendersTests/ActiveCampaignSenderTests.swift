@@ -82,7 +82,7 @@ struct ActiveCampaignSenderTests {
     @Test(
         "configuration errors name the key",
         arguments: [
-            ("{}", "missing required key 'token'"), (#"{"token": "t", "tokens": []}"#, "did you mean 'token'?"),
+            ("{}", "missing required key 'token'")
         ])
     func configurationErrors(_ json: String, _ message: String) {
         do {

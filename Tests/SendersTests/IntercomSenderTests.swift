@@ -146,7 +146,7 @@ struct IntercomSenderTests {
 
     @Test(
         "configuration errors name the key",
-        arguments: [("{}", "missing required key 'secret'"), (#"{"secret": "s", "secrte": "t"}"#, "did you mean")])
+        arguments: [("{}", "missing required key 'secret'")])
     func configurationErrors(_ json: String, _ message: String) {
         do {
             _ = try IntercomSender(name: "intercom", options: SenderOptions(json))

@@ -159,7 +159,7 @@ struct KlaviyoSenderTests {
 
     @Test(
         "configuration errors name the key",
-        arguments: [("{}", "missing required key 'secret'"), (#"{"secrets": ["s"]}"#, "did you mean 'secret'?")])
+        arguments: [("{}", "missing required key 'secret'")])
     func configurationErrors(_ json: String, _ message: String) {
         do {
             _ = try KlaviyoSender(name: "klaviyo", options: SenderOptions(json))

@@ -180,7 +180,6 @@ struct PipedriveSenderTests {
             (#"{"password": "p"}"#, "missing required key 'username'"),
             (#"{"username": "u"}"#, "missing required key 'password'"),
             (#"{"username": "u:v", "password": "p"}"#, "must not contain ':'"),
-            (#"{"username": "u", "password": "p", "optOutField": []}"#, "did you mean 'optOutFields'?"),
         ])
     func configurationErrors(_ json: String, _ message: String) {
         do {

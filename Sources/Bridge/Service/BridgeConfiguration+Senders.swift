@@ -4,17 +4,23 @@ import OptOutCore
 import Senders
 
 extension BridgeConfiguration {
+    /// Reads the configuration file, checking each sender entry against the schema of its type in
+    /// ``Senders/SenderRegistry``; see ``Config/BridgeConfiguration/load(file:environment:senderSchemas:)``.
+    public static func load(
+        file: String?, environment: [String: String]
+    ) throws(ConfigurationError) -> (configuration: BridgeConfiguration, warnings: [Diagnostic]) {
+        try load(file: file, environment: environment, senderSchemas: SenderRegistry.schemas)
+    }
+
     /// Builds the configured senders; problems come with their place in the configuration file.
-    public func makeSenders(environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(SenderConfigurationError) -> [any WebhookSender]
-    {
+    ///
+    /// The entries were checked and their `env:` and `file:` references resolved when the configuration was loaded.
+    public func makeSenders() throws(SenderConfigurationError) -> [any WebhookSender] {
         var senders: [any WebhookSender] = []
         var diagnostics: [Diagnostic] = []
-        let baseDirectory = sourceFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? "."
         for entry in self.senders {
             let options = SenderOptions(
-                object: entry.options, file: entry.file, environment: environment, baseDirectory: baseDirectory,
-                defaultCountryCode: mapping.defaultCountryCode)
+                object: entry.options, file: entry.file, defaultCountryCode: mapping.defaultCountryCode)
             do {
                 senders.append(try SenderRegistry.make(name: entry.name, type: entry.type, options: options))
             } catch {

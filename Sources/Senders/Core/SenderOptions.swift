@@ -1,163 +1,180 @@
-import Config
-import Foundation
 import JSON
 import OptOutCore
+import SenderSchema
 
-/// A sender's configuration entry, read key by key, with every problem reported at its place in the file.
+/// A sender's configuration entry, checked against the keys its type declares, with every problem reported at its
+/// place in the file.
 ///
-/// Secrets may be `"env:NAME"` or `"file:PATH"` references, resolved here. Keys that the type never reads are
-/// reported by ``unusedKeys()`` so that a typo cannot silently disable a check.
+/// The configuration has already resolved `env:` and `file:` references and reported keys that the type does not
+/// declare, so this only checks each declared value's kind, once, in ``check(_:)``, before the type reads. The
+/// type then reads checked values and records the problems that only it can see (a URL with a query, a key that
+/// does not parse) with ``error(_:about:)``; ``WebhookSender/init(name:options:)`` throws them all at once.
 public final class SenderOptions {
-    /// The keys every sender has, read by the configuration itself.
-    public static let commonKeys: Set<String> = ["name", "type"]
-
     public let file: String
     /// `mapping.defaultCountryCode`, for phone numbers that senders send without a `+`.
     public let defaultCountryCode: String?
+
     private let object: [JSONMember]
     private let position: SourcePosition
-    private let environment: [String: String]
-    private let baseDirectory: String
-    private var read: Set<String> = SenderOptions.commonKeys
+    /// The keys of the type, once ``check(_:)`` ran.
+    private var declared: [String: SenderOptionKey] = [:]
+    /// The values whose kind is right, by key.
+    private var checked: [String: JSONValue] = [:]
+    /// The keys that the type read.
+    public private(set) var read: Set<String> = []
     public private(set) var diagnostics: [Diagnostic] = []
 
     /// - Parameters:
-    ///   - object: the sender's JSON object from the configuration.
+    ///   - object: the sender's JSON object from the configuration, references resolved.
     ///   - file: the configuration file, for diagnostics.
-    ///   - baseDirectory: where relative `file:` paths start (the configuration file's folder).
-    public init(
-        object: JSONValue, file: String = "optout-bridge.json", environment: [String: String] = [:],
-        baseDirectory: String = ".", defaultCountryCode: String? = nil
-    ) {
+    ///   - defaultCountryCode: `mapping.defaultCountryCode`.
+    public init(object: JSONValue, file: String = "optout-bridge.json", defaultCountryCode: String? = nil) {
         self.defaultCountryCode = defaultCountryCode
         self.object = object.asObject ?? []
         self.position = object.position
         self.file = file
-        self.environment = environment
-        self.baseDirectory = baseDirectory
     }
 
-    /// Options built in code (tests, `sign`): a JSON object literal.
-    public convenience init(_ json: String, environment: [String: String] = [:], defaultCountryCode: String? = nil) {
+    /// Options built in code (tests, fuzzers): a JSON object literal, whose strings are taken as they are.
+    public convenience init(_ json: String, defaultCountryCode: String? = nil) {
         let value = (try? JSONParser.parse(json)) ?? JSONValue(.object([]))
-        self.init(object: value, environment: environment, defaultCountryCode: defaultCountryCode)
+        self.init(object: value, defaultCountryCode: defaultCountryCode)
     }
 
-    public func value(_ key: String) -> JSONValue? {
-        read.insert(key)
-        return object.last { $0.key == key }?.value
-    }
+    // MARK: Checking
 
-    /// A string; `nil` when absent (and an error when `required`).
-    public func string(_ key: String, required: Bool = false) -> String? {
-        guard let value = value(key) else {
-            if required { error("missing required key '\(key)'", at: position) }
-            return nil
-        }
-        guard let text = value.asString, !text.isEmpty else {
-            error("'\(key)' must be a non-empty string", at: value.position)
-            return nil
-        }
-        return text
-    }
-
-    /// A secret: a string, or an `env:`/`file:` reference to one.
-    public func secret(_ key: String, required: Bool = true) -> Secret? {
-        guard let text = string(key, required: required) else { return nil }
-        let at = value(key)?.position ?? position
-        if text.hasPrefix("env:") {
-            let name = String(text.dropFirst(4))
-            guard let resolved = environment[name], !resolved.isEmpty else {
-                error("'\(key)' names the environment variable \(name), which is not set", at: at)
-                return nil
-            }
-            return Secret(resolved)
-        }
-        if text.hasPrefix("file:") {
-            var path = String(text.dropFirst(5))
-            if !path.hasPrefix("/") { path = baseDirectory + "/" + path }
-            guard var contents = try? String(contentsOfFile: path, encoding: .utf8) else {
-                error("'\(key)' names the file \(path), which cannot be read", at: at)
-                return nil
-            }
-            if contents.hasSuffix("\n") { contents.removeLast() }
-            return Secret(contents)
-        }
-        return Secret(text)
-    }
-
-    /// An array of strings; `nil` when absent.
-    public func strings(_ key: String, required: Bool = false) -> [String]? {
-        guard let value = value(key) else {
-            if required { error("missing required key '\(key)'", at: position) }
-            return nil
-        }
-        guard let array = value.asArray else {
-            error("'\(key)' must be an array of strings", at: value.position)
-            return nil
-        }
-        var result: [String] = []
-        for element in array {
-            guard let text = element.asString, !text.isEmpty else {
-                error("'\(key)' must contain only non-empty strings", at: element.position)
+    /// Checks the value of every key in `keys`: present when required, and of its kind.
+    func check(_ keys: [SenderOptionKey]) {
+        for key in keys {
+            declared[key.name] = key
+            guard let value = given(key.name) else {
+                if key.isRequired { missing(key.name) }
                 continue
             }
-            result.append(text)
+            if isOfItsKind(value, key) { checked[key.name] = value }
         }
-        return result
     }
 
-    /// Secrets from an array of strings or references.
-    public func secrets(_ key: String, required: Bool = true) -> [Secret]? {
-        guard let texts = strings(key, required: required) else { return nil }
-        return texts.compactMap { text in
-            let options = SenderOptions(
-                object: JSONValue(.object([JSONMember(key: "s", value: JSONValue(.string(text)))])), file: file,
-                environment: environment, baseDirectory: baseDirectory)
-            let secret = options.secret("s")
-            for diagnostic in options.diagnostics {
-                error(diagnostic.message.replacingOccurrences(of: "'s'", with: "'\(key)'"), at: value(key)?.position)
+    private func isOfItsKind(_ value: JSONValue, _ key: SenderOptionKey) -> Bool {
+        switch key.kind {
+        case .string:
+            guard let text = value.asString, !text.isEmpty else {
+                error("'\(key.name)' must be a non-empty string", at: value.position)
+                return false
             }
-            return secret
+        case .strings:
+            guard let array = value.asArray else {
+                error("'\(key.name)' must be an array of strings", at: value.position)
+                return false
+            }
+            var valid = true
+            for element in array where (element.asString ?? "").isEmpty {
+                error("'\(key.name)' must contain only non-empty strings", at: element.position)
+                valid = false
+            }
+            return valid
+        case .bool:
+            guard value.asBool != nil else {
+                error("'\(key.name)' must be true or false", at: value.position)
+                return false
+            }
+        case .json:
+            break
         }
+        return true
+    }
+
+    /// Throws every problem found so far.
+    func finish() throws(SenderConfigurationError) {
+        if !diagnostics.isEmpty { throw SenderConfigurationError(diagnostics: diagnostics) }
+    }
+
+    // MARK: Reading
+
+    /// The value of `key` as written, whatever its kind; `nil` when absent or not of the key's kind.
+    public func value(_ key: String) -> JSONValue? {
+        lookup(key)
+    }
+
+    /// Whether the entry holds `key` at all, valid or not.
+    public func isGiven(_ key: String) -> Bool {
+        _ = lookup(key)
+        return given(key) != nil
+    }
+
+    public func string(_ key: String) -> String? {
+        assert(declared[key]?.isSecret == false, "'\(key)' is a secret: read it with secret(_:)")
+        return lookup(key)?.asString
+    }
+
+    public func strings(_ key: String) -> [String]? {
+        assert(declared[key]?.isSecret == false, "'\(key)' holds secrets: read it with secrets(_:)")
+        return lookup(key)?.asArray?.compactMap(\.asString)
     }
 
     public func bool(_ key: String) -> Bool? {
-        guard let value = value(key) else { return nil }
-        guard let flag = value.asBool else {
-            error("'\(key)' must be true or false", at: value.position)
-            return nil
-        }
-        return flag
+        lookup(key)?.asBool
     }
 
-    /// Records a problem of this sender's configuration.
+    public func secret(_ key: String) -> Secret? {
+        assert(declared[key]?.isSecret == true, "'\(key)' is not declared secret")
+        return lookup(key)?.asString.map(Secret.init)
+    }
+
+    public func secrets(_ key: String) -> [Secret]? {
+        assert(declared[key]?.isSecret == true, "'\(key)' is not declared secret")
+        return lookup(key)?.asArray?.compactMap(\.asString).map(Secret.init)
+    }
+
+    // Required keys: absent or wrong, they were reported by `check`, so the sender being built is thrown away and
+    // the empty value stands in only until then.
+
+    public func requiredString(_ key: String) -> String {
+        assert(declared[key]?.isRequired == true, "'\(key)' is not declared required")
+        return string(key) ?? ""
+    }
+
+    public func requiredStrings(_ key: String) -> [String] {
+        assert(declared[key]?.isRequired == true, "'\(key)' is not declared required")
+        return strings(key) ?? []
+    }
+
+    public func requiredSecret(_ key: String) -> Secret {
+        assert(declared[key]?.isRequired == true, "'\(key)' is not declared required")
+        return secret(key) ?? Secret("")
+    }
+
+    public func requiredSecrets(_ key: String) -> [Secret] {
+        assert(declared[key]?.isRequired == true, "'\(key)' is not declared required")
+        return secrets(key) ?? []
+    }
+
+    private func lookup(_ key: String) -> JSONValue? {
+        assert(declared[key] != nil, "'\(key)' is not one of the type's declared option keys")
+        read.insert(key)
+        return checked[key]
+    }
+
+    private func given(_ key: String) -> JSONValue? {
+        object.last { $0.key == key }?.value
+    }
+
+    // MARK: Problems
+
+    /// Records a problem of this sender's configuration, at `position` or else at the entry.
     public func error(_ message: String, at position: SourcePosition? = nil) {
         diagnostics.append(.error(message, file: file, at: position ?? self.position))
     }
 
-    /// Keys present in the entry that no reader asked for, with a suggestion of the nearest known key.
-    public func reportUnusedKeys(known: [String]) {
-        for member in object where !read.contains(member.key) {
-            let suggestion = Suggestion.closest(to: member.key, among: known + Array(Self.commonKeys))
-            error(
-                "unknown key '\(member.key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
-                at: member.keyPosition)
-        }
+    /// Records a problem of the value of `key`, placed at that value.
+    public func error(_ message: String, about key: String) {
+        error(message, at: given(key)?.position)
     }
 
-    /// Throws every problem found so far, unknown keys included.
-    ///
-    /// The keys a type reads are those of ``Config/SenderConfiguration/knownTypes``: one table describes the
-    /// configuration file, and the configuration loader reports a typo there already, with its full path.
-    public func finish(type: String) throws(SenderConfigurationError) {
-        try finish(known: SenderConfiguration.knownTypes[type] ?? [])
-    }
-
-    /// Throws every problem found so far.
-    public func finish(known: [String]) throws(SenderConfigurationError) {
-        reportUnusedKeys(known: known)
-        if !diagnostics.isEmpty { throw SenderConfigurationError(diagnostics: diagnostics) }
+    /// Records that `key`, which the type needs in this entry, is absent.
+    public func missing(_ key: String) {
+        let hint = declared[key]?.hint.map { " (\($0))" } ?? ""
+        error("missing required key '\(key)'\(hint)")
     }
 }
 

@@ -1,4 +1,5 @@
 import OptOutCore
+import SenderSchema
 
 /// The sender types by their configuration name.
 public enum SenderRegistry {
@@ -10,6 +11,9 @@ public enum SenderRegistry {
     ]
 
     public static var typeNames: [String] { types.map { $0.type }.sorted() }
+
+    /// Each type with the keys it declares: what the configuration checks `senders[]` entries against.
+    public static var schemas: [SenderSchema] { types.map { $0.schema } }
 
     /// Builds the sender of an entry of `senders`.
     public static func make(name: String, type: String, options: SenderOptions) throws(SenderConfigurationError)

@@ -1,6 +1,7 @@
 import Foundation
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// One CRM sender type: how it authenticates, what its payloads mean, and how it wants to be answered.
 ///
@@ -14,8 +15,15 @@ public protocol WebhookSender: Sendable {
     /// The configured name: the path segment of `/hooks/{name}` and the namespace of this sender's CRM ids.
     var name: String { get }
 
-    /// Reads this type's keys from the sender's configuration entry; unknown keys are errors.
-    init(name: String, options: SenderOptions) throws(SenderConfigurationError)
+    /// The keys of this type's configuration entry, besides `name` and `type`; the configuration reports any other.
+    static var optionKeys: [SenderOptionKey] { get }
+
+    /// Builds the sender from `options`, whose declared keys were checked: each value given is of its kind, and
+    /// each required one is given, unless a problem was recorded.
+    ///
+    /// Records what else is wrong with ``SenderOptions/error(_:about:)``; a sender built from options with problems
+    /// is thrown away by ``init(name:options:)``, so a required value that was not given may stand in empty.
+    init(name: String, checked options: SenderOptions)
 
     /// Methods served at `/hooks/{name}`: `POST`, plus `GET`/`HEAD` where the sender validates its URL that way.
     var allowedMethods: [String] { get }
@@ -52,6 +60,18 @@ public protocol WebhookSender: Sendable {
 }
 
 extension WebhookSender {
+    /// Checks `options` against ``optionKeys`` and builds the sender; every problem of the entry is thrown at once.
+    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+        options.check(Self.optionKeys)
+        self.init(name: name, checked: options)
+        try options.finish()
+    }
+
+    /// The type and its keys, for the configuration.
+    public static var schema: SenderSchema {
+        SenderSchema(type: type, keys: optionKeys)
+    }
+
     public var allowedMethods: [String] { ["POST"] }
 
     public func validationResponse(to request: HTTPRequest) -> HTTPResponse? { nil }

@@ -8,43 +8,33 @@ import OptOutCore
 /// deactivates a webhook answered 410, so the bridge must journal before it answers (it does) and never answer 410.
 /// The payload has no event id; `contact[id]` (or the address) and `date_time` together name the unsubscription,
 /// so a repeat of the same delivery is a duplicate.
-public struct ActiveCampaignSender: WebhookSender {
+public struct ActiveCampaignSender: SharedSecretSender {
     public static let type = "activecampaign"
+    static let secretKey = "token"
 
     public let name: String
-    private let token: Secret
-    private let defaultCountryCode: String?
-
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let token = options.secret("token")
-        try options.finish(type: Self.type)
-        self.name = name
-        self.token = token ?? Secret("")
-        self.defaultCountryCode = options.defaultCountryCode
-    }
+    /// The URL's `token`.
+    let secret: Secret
+    let defaultCountryCode: String?
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        try URLToken.check(request, against: token, place: "the webhook's URL")
+        try URLToken.check(request, against: secret, place: "the webhook's URL")
     }
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
-        func field(_ name: String) -> String? {
-            guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
-            return value
-        }
-        guard let type = field("type") else {
+        let field = FormFields(request.body)
+        guard let type = field["type"] else {
             throw .badRequest("expected a form-encoded ActiveCampaign webhook with a 'type' field")
         }
         return DecodedEvents { () throws(InvalidEvent) in
             guard type == "unsubscribe" else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-            keys.crmId(field("contact[id]"))
-            keys.email(field("contact[email]"))
-            keys.phone(field("contact[phone]"))
-            let dateTime = field("date_time")
+            keys.crmId(field["contact[id]"])
+            keys.email(field["contact[email]"])
+            keys.phone(field["contact[phone]"])
+            let dateTime = field["date_time"]
             var eventId: String?
-            if let contact = field("contact[id]") ?? field("contact[email]"), let dateTime {
+            if let contact = field["contact[id]"] ?? field["contact[email]"], let dateTime {
                 eventId = "unsubscribe-\(contact)-\(dateTime)"
             }
             let occurredAt = dateTime.flatMap { try? Date($0, strategy: .iso8601) }
@@ -57,7 +47,7 @@ public struct ActiveCampaignSender: WebhookSender {
         -> SignedRequest
     {
         return SignedRequest(
-            url: URLToken.append(token, to: url),
+            url: URLToken.append(secret, to: url),
             headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Close webhooks: one event-log entry per request, signed with `close-sig-hash` and `close-sig-timestamp`.
 ///
@@ -24,20 +25,20 @@ import OptOutCore
 public struct CloseSender: WebhookSender {
     public static let type = "close"
 
+    public static let optionKeys: [SenderOptionKey] = [.secret("signatureKey")]
+
     public let name: String
     private let signatureKey: Secret
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let key = options.secret("signatureKey")
-        if let key, Self.keyBytes(key) == nil {
+    public init(name: String, checked options: SenderOptions) {
+        if let key = options.secret("signatureKey"), Self.keyBytes(key) == nil {
             options.error(
                 "'signatureKey' must be the hex signature_key Close returned for the subscription",
-                at: options.value("signatureKey")?.position)
+                about: "signatureKey")
         }
-        try options.finish(type: Self.type)
         self.name = name
-        self.signatureKey = key ?? Secret("")
+        self.signatureKey = options.requiredSecret("signatureKey")
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -51,16 +52,9 @@ public struct CloseSender: WebhookSender {
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let signature = request.headers["close-sig-hash"] else {
-            throw .unauthorized("close-sig-hash is missing")
-        }
-        guard let timestamp = request.headers["close-sig-timestamp"] else {
-            throw .unauthorized("close-sig-timestamp is missing")
-        }
-        guard let seconds = Int64(timestamp), Signatures.isFresh(TimeInterval(seconds), now: now) else {
-            throw .unauthorized(
-                "close-sig-timestamp is not a time in Unix seconds within 5 minutes of the server's clock")
-        }
+        let signature = try WebhookPayload.header("close-sig-hash", of: request)
+        let timestamp = try WebhookPayload.header("close-sig-timestamp", of: request)
+        try WebhookPayload.checkUnixSeconds(timestamp, of: "close-sig-timestamp", now: now)
         let expected = Signatures.hmacSHA256(
             key: Self.keyBytes(signatureKey) ?? [], Array(timestamp.utf8), request.body)
         guard let given = Signatures.unhex(signature.trimmingCharacters(in: .whitespaces)),
@@ -73,12 +67,7 @@ public struct CloseSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard let event = root["event"], event.asObject != nil, let objectType = event["object_type"]?.asString,
             let action = event["action"]?.asString
         else {
@@ -100,18 +89,18 @@ public struct CloseSender: WebhookSender {
         case ("contact", "updated"):
             let newly = Self.unsubscribedEmails(data).subtracting(Self.unsubscribedEmails(previous))
             guard previous?["emails"] != nil, !newly.isEmpty else { return nil }
-            keys.crmId(Self.idText(event["object_id"]) ?? Self.idText(data?["id"]))
+            keys.crmId(WebhookPayload.idText(event["object_id"]) ?? WebhookPayload.idText(data?["id"]))
             for email in Self.emails(data) where newly.contains(email.lowercased()) { keys.email(email) }
         case ("contact", "deleted"):
             guard event["meta"]?["merge_source_lead_id"] == nil else { return nil }
             let contact = previous.flatMap { $0.asObject == nil ? nil : $0 } ?? data
-            keys.crmId(Self.idText(event["object_id"]) ?? Self.idText(contact?["id"]))
+            keys.crmId(WebhookPayload.idText(event["object_id"]) ?? WebhookPayload.idText(contact?["id"]))
             for email in Self.emails(contact) { keys.email(email) }
             for phone in contact?["phones"]?.asArray ?? [] { keys.phone(phone["phone"]?.asString) }
         default:
             return nil
         }
-        var eventId = Self.idText(event["id"])
+        var eventId = WebhookPayload.idText(event["id"])
         if let id = eventId, let updated = event["date_updated"]?.asString { eventId = id + "@" + updated }
         let occurredAt = event["date_created"]?.asString.flatMap { try? Date($0, strategy: .iso8601) }
         return try keys.event(eventId: eventId, occurredAt: occurredAt)
@@ -129,12 +118,6 @@ public struct CloseSender: WebhookSender {
             if let email = entry["email"]?.asString { result.insert(email.lowercased()) }
         }
         return result
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        return value.numberLiteral
     }
 
     // MARK: Signing

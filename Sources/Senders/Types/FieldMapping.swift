@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import OptOutCore
+import SenderSchema
 
 /// Where a configured JSON sender (`standard`, `generic`) finds a contact's keys in each event, and which events
 /// count as opt-outs.
@@ -13,7 +14,9 @@ import OptOutCore
 /// A body that is a JSON object is one event; an array is a list of events. Ids may be strings or numbers.
 public struct FieldMapping: Sendable {
     /// The configuration keys this type reads.
-    public static let keys = ["fields", "when"]
+    public static let optionKeys: [SenderOptionKey] = [
+        .json("fields", required: true, hint: #"JSON pointers, e.g. {"email": "/data/email"}"#), .json("when"),
+    ]
     static let fieldNames = ["crmId", "email", "phone", "eventId"]
 
     /// A pointer and the value it must designate.
@@ -28,7 +31,8 @@ public struct FieldMapping: Sendable {
     public private(set) var eventId: JSONPointer?
     public private(set) var conditions: [Condition] = []
 
-    /// Reads `fields` (required) and `when` (optional), recording every problem in `options`.
+    /// Reads `fields` (required) and `when` (optional), recording every problem in `options`; a missing `fields`
+    /// was reported when the options were checked.
     public init(options: SenderOptions) {
         if let fields = options.value("fields") {
             if let members = fields.asObject {
@@ -63,8 +67,6 @@ public struct FieldMapping: Sendable {
                 options.error(
                     #"'fields' must be an object of JSON pointers, e.g. {"email": "/data/email"}"#, at: fields.position)
             }
-        } else {
-            options.error(#"missing required key 'fields' (JSON pointers, e.g. {"email": "/data/email"})"#)
         }
         if let when = options.value("when") {
             if let members = when.asObject {
@@ -111,12 +113,7 @@ public struct FieldMapping: Sendable {
     public func events(
         in body: [UInt8], sender: String, defaultCountryCode: String?, defaultEventId: String? = nil
     ) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(body)
         switch root.kind {
         case .object:
             return DecodedEvents { () throws(InvalidEvent) in
@@ -146,17 +143,11 @@ public struct FieldMapping: Sendable {
     ) throws(InvalidEvent) -> OptOutEvent? {
         guard matches(element) else { return nil }
         var keys = EventKeys(sender: sender, defaultCountryCode: defaultCountryCode)
-        keys.crmId(Self.text(crmId.flatMap { element.at(pointer: $0) }))
-        keys.email(Self.text(email.flatMap { element.at(pointer: $0) }))
-        keys.phone(Self.text(phone.flatMap { element.at(pointer: $0) }))
-        let id = Self.text(eventId.flatMap { element.at(pointer: $0) }) ?? defaultEventId
+        keys.crmId(WebhookPayload.idText(crmId.flatMap { element.at(pointer: $0) }))
+        keys.email(WebhookPayload.idText(email.flatMap { element.at(pointer: $0) }))
+        keys.phone(WebhookPayload.idText(phone.flatMap { element.at(pointer: $0) }))
+        let id = WebhookPayload.idText(eventId.flatMap { element.at(pointer: $0) }) ?? defaultEventId
         return try keys.event(eventId: id)
     }
 
-    /// A string, or a number's literal text (ids and phone numbers are sometimes sent as numbers).
-    static func text(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        return value.numberLiteral
-    }
 }

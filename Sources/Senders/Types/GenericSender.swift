@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Any JSON sender, authenticated by a bearer token or by a HMAC of the body in a header.
 ///
@@ -60,15 +61,20 @@ public struct GenericSender: WebhookSender {
     private let mapping: FieldMapping
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let hasBearer = options.value("bearer") != nil
+    public static let optionKeys: [SenderOptionKey] =
+        [.secret("bearer", required: false), .json("hmac"), .secret("secret", required: false)]
+        + FieldMapping.optionKeys
+
+    public init(name: String, checked options: SenderOptions) {
+        let hasBearer = options.isGiven("bearer")
         let hmacValue = options.value("hmac")
+        let hasSecret = options.isGiven("secret")
         var check: Check?
         switch (hasBearer, hmacValue) {
         case (true, nil):
             check = options.secret("bearer").map(Check.bearer)
-            if let stray = options.value("secret") {
-                options.error("'secret' is the key of 'hmac'; with 'bearer' there is none", at: stray.position)
+            if hasSecret {
+                options.error("'secret' is the key of 'hmac'; with 'bearer' there is none", about: "secret")
             }
         case (false, let value?):
             check = Self.hmac(value, options: options).map(Check.hmac)
@@ -79,11 +85,10 @@ public struct GenericSender: WebhookSender {
                 "missing authentication: add 'bearer' (a token), or 'hmac' "
                     + #"({"header": "X-Signature"}) with its 'secret'"#)
         }
-        let mapping = FieldMapping(options: options)
-        try options.finish(type: Self.type)
         self.name = name
+        // Without a check, a problem was recorded and this sender is thrown away.
         self.check = check ?? .bearer(Secret(""))
-        self.mapping = mapping
+        self.mapping = FieldMapping(options: options)
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -93,6 +98,7 @@ public struct GenericSender: WebhookSender {
     /// and `file:` references.
     private static func hmac(_ value: JSONValue, options: SenderOptions) -> HMACCheck? {
         let secret = options.secret("secret")
+        if !options.isGiven("secret") { options.missing("secret") }
         guard let members = value.asObject else {
             options.error(
                 #"'hmac' must be an object such as {"header": "X-Signature", "encoding": "hex"}"#, at: value.position)

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 import _CryptoExtras
 
 /// GoHighLevel (HighLevel) webhooks: one JSON event per request, signed with HighLevel's private key.
@@ -50,15 +51,17 @@ public struct GoHighLevelSender: WebhookSender {
     private let ed25519Key: [UInt8]?
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
+    public static let optionKeys: [SenderOptionKey] = [.string("publicKey", required: true)]
+
+    public init(name: String, checked options: SenderOptions) {
         var rsaKey: _RSA.Signing.PublicKey?
         var ed25519Key: [UInt8]?
-        if let text = options.string("publicKey", required: true) {
-            let position = options.value("publicKey")?.position
+        if let text = options.string("publicKey") {
             let blocks = Self.pemBlocks(text)
             if blocks.isEmpty {
                 options.error(
-                    "'publicKey' must be HighLevel's public key in PEM (-----BEGIN PUBLIC KEY-----)", at: position)
+                    "'publicKey' must be HighLevel's public key in PEM (-----BEGIN PUBLIC KEY-----)", about: "publicKey"
+                )
             }
             for block in blocks {
                 if Self.isRSAKey(block.der, pkcs1: false),
@@ -71,11 +74,10 @@ public struct GoHighLevelSender: WebhookSender {
                     options.error(
                         "'publicKey' holds a PEM block that is neither an RSA key of 2048 bits or more nor an Ed25519 "
                             + "key",
-                        at: position)
+                        about: "publicKey")
                 }
             }
         }
-        try options.finish(type: Self.type)
         self.name = name
         self.rsaKey = rsaKey
         self.ed25519Key = ed25519Key
@@ -180,24 +182,19 @@ public struct GoHighLevelSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard root.asObject != nil, let type = root["type"]?.asString else {
             throw .badRequest("expected a HighLevel webhook: a JSON object with a 'type'")
         }
         return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in
             guard type == "ContactDndUpdate", Self.isDoNotDisturb(root) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-            let contactId = Self.idText(root["id"]) ?? Self.idText(root["contactId"])
+            let contactId = WebhookPayload.idText(root["id"]) ?? WebhookPayload.idText(root["contactId"])
             keys.crmId(contactId)
             keys.email(root["email"]?.asString)
             keys.phone(root["phone"]?.asString)
-            var eventId = Self.idText(root["webhookId"])
-            if eventId == nil, let contactId, let timestamp = Self.idText(root["timestamp"]) {
+            var eventId = WebhookPayload.idText(root["webhookId"])
+            if eventId == nil, let contactId, let timestamp = WebhookPayload.idText(root["timestamp"]) {
                 eventId = contactId + "@" + timestamp
             }
             return try keys.event(eventId: eventId, occurredAt: Self.timestamp(request.body))
@@ -213,12 +210,6 @@ public struct GoHighLevelSender: WebhookSender {
             }
         }
         return false
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        return value.numberLiteral
     }
 
     // MARK: Dialect

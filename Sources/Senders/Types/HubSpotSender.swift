@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// HubSpot: Webhooks API event arrays and workflow webhooks.
 ///
@@ -34,28 +35,21 @@ public struct HubSpotSender: WebhookSender {
     private let allowLegacySignatures: Bool
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let secret = options.secret("secret")
-        let publicURL = options.string("publicURL", required: true)
-        if let publicURL, !Self.isAbsoluteURLWithoutQuery(publicURL) {
-            options.error(
-                "'publicURL' must be the absolute http(s) URL that HubSpot calls, without a query, "
-                    + "e.g. https://bridge.example.com/hooks/\(name)",
-                at: options.value("publicURL")?.position)
-        }
+    public static let optionKeys: [SenderOptionKey] = [
+        .secret("secret"), PublicURL.key, .strings("optOutProperties"), .bool("allowLegacySignatures"),
+    ]
+
+    public init(name: String, checked options: SenderOptions) {
+        let publicURL = PublicURL.read(options, sender: name, whose: "that HubSpot calls")
         let properties = options.strings("optOutProperties") ?? ["hs_email_optout"]
         if properties.isEmpty {
-            options.error(
-                "'optOutProperties' must name at least one contact property",
-                at: options.value("optOutProperties")?.position)
+            options.error("'optOutProperties' must name at least one contact property", about: "optOutProperties")
         }
-        let allowLegacySignatures = options.bool("allowLegacySignatures") ?? false
-        try options.finish(type: Self.type)
         self.name = name
-        self.secret = secret ?? Secret("")
-        self.publicURL = publicURL ?? ""
+        self.secret = options.requiredSecret("secret")
+        self.publicURL = publicURL
         self.optOutProperties = properties
-        self.allowLegacySignatures = allowLegacySignatures
+        self.allowLegacySignatures = options.bool("allowLegacySignatures") ?? false
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -71,7 +65,7 @@ public struct HubSpotSender: WebhookSender {
                 throw .unauthorized(
                     "X-HubSpot-Request-Timestamp is not a time in milliseconds within 5 minutes of the server's clock")
             }
-            let uri = Self.decodeReserved(signedURI(query: request.query))
+            let uri = Self.decodeReserved(PublicURL.signed(publicURL, query: request.query))
             let expected = Signatures.hmacSHA256(
                 key: key, Array(request.method.utf8), Array(uri.utf8), request.body, Array(timestamp.utf8))
             guard let given = Signatures.unbase64(signature), Signatures.constantTimeEqual(given, expected) else {
@@ -92,7 +86,7 @@ public struct HubSpotSender: WebhookSender {
             case "v1":
                 expected = Signatures.sha256(key, request.body)
             case "v2":
-                let uri = signedURI(query: request.query)
+                let uri = PublicURL.signed(publicURL, query: request.query)
                 expected = Signatures.sha256(key, Array(request.method.utf8), Array(uri.utf8), request.body)
             default:
                 throw .unauthorized("X-HubSpot-Signature-Version must be v1 or v2 with X-HubSpot-Signature")
@@ -103,12 +97,6 @@ public struct HubSpotSender: WebhookSender {
             return
         }
         throw .unauthorized("X-HubSpot-Signature-v3 is missing")
-    }
-
-    /// `publicURL` with the request's raw query, as HubSpot saw the URL it called.
-    private func signedURI(query: String?) -> String {
-        guard let query else { return publicURL }
-        return publicURL + "?" + query
     }
 
     /// Decodes the escapes that HubSpot decodes before signing a v3 URI, and no others.
@@ -140,20 +128,10 @@ public struct HubSpotSender: WebhookSender {
         return Array(":/?@!$'()*,;".utf8).contains(byte) ? byte : nil
     }
 
-    private static func isAbsoluteURLWithoutQuery(_ url: String) -> Bool {
-        (url.hasPrefix("https://") || url.hasPrefix("http://")) && !url.contains("?") && !url.contains("#")
-            && !url.contains(" ")
-    }
-
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         switch root.kind {
         case .array(let elements):
             return DecodedEvents(batch: elements, signedBody: request.body) { (_, element) throws(InvalidEvent) in
@@ -171,7 +149,7 @@ public struct HubSpotSender: WebhookSender {
         guard element.asObject != nil else {
             throw InvalidEvent(reason: "not a JSON object but \(element.kindDescription)")
         }
-        let sentEventId = Self.idText(element["eventId"])
+        let sentEventId = WebhookPayload.idText(element["eventId"])
         // `eventType` is the name older samples give `subscriptionType`.
         guard let subscription = (element["subscriptionType"] ?? element["eventType"])?.asString else {
             throw InvalidEvent(eventId: sentEventId, reason: "the event has no subscriptionType")
@@ -179,7 +157,7 @@ public struct HubSpotSender: WebhookSender {
         var kind = subscription
         if subscription.hasPrefix("object.") {
             // Generic object subscriptions name the object type; only contacts (0-1) hold opt-outs.
-            guard Self.idText(element["objectTypeId"]) == "0-1" else { return nil }
+            guard WebhookPayload.idText(element["objectTypeId"]) == "0-1" else { return nil }
             kind = "contact." + subscription.dropFirst("object.".count)
         }
         switch kind {
@@ -192,11 +170,11 @@ public struct HubSpotSender: WebhookSender {
         default:
             return nil
         }
-        let objectId = Self.idText(element["objectId"])
+        let objectId = WebhookPayload.idText(element["objectId"])
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
         keys.crmId(objectId)
         var eventId: String?
-        if let id = sentEventId, let occurred = Self.idText(element["occurredAt"]), let objectId {
+        if let id = sentEventId, let occurred = WebhookPayload.idText(element["occurredAt"]), let objectId {
             eventId = "\(id)-\(occurred)-\(objectId)"
         }
         let occurredAt = element["occurredAt"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
@@ -216,8 +194,8 @@ public struct HubSpotSender: WebhookSender {
         guard optOutProperties.contains(where: { Self.isTrue(Self.unwrap(properties[$0])) }) else { return nil }
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
         keys.crmId(
-            Self.idText(root["objectId"] ?? root["vid"] ?? root["canonical-vid"])
-                ?? Self.idText(Self.unwrap(properties["hs_object_id"])))
+            WebhookPayload.idText(root["objectId"] ?? root["vid"] ?? root["canonical-vid"])
+                ?? WebhookPayload.idText(Self.unwrap(properties["hs_object_id"])))
         keys.email(Self.unwrap(properties["email"])?.asString)
         keys.phone(Self.unwrap(properties["phone"])?.asString)
         keys.phone(Self.unwrap(properties["mobilephone"])?.asString)
@@ -238,14 +216,6 @@ public struct HubSpotSender: WebhookSender {
         return text.trimmingCharacters(in: .whitespaces).lowercased() == "true"
     }
 
-    /// An id given as a JSON string or number, as text; `nil` for anything else or an empty string.
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        if let number = value.intValue { return String(number) }
-        return value.numberLiteral
-    }
-
     // MARK: Signing
 
     /// Headers of a v3 signature for a POST of `body`; the URI signed is `publicURL` with `url`'s query.
@@ -253,11 +223,7 @@ public struct HubSpotSender: WebhookSender {
         -> SignedRequest
     {
         let timestamp = String(Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
-        var query: String?
-        if let mark = url.firstIndex(of: "?") {
-            query = String(url[url.index(after: mark)...].prefix { $0 != "#" })
-        }
-        let uri = Self.decodeReserved(signedURI(query: query))
+        let uri = Self.decodeReserved(PublicURL.signed(publicURL, query: PublicURL.query(of: url)))
         let signature = Signatures.hmacSHA256(
             key: Array(secret.reveal().utf8), Array("POST".utf8), Array(uri.utf8), body, Array(timestamp.utf8))
         return SignedRequest(

@@ -17,27 +17,18 @@ import OptOutCore
 /// removing a contact from Intercom is not the contact's withdrawal of consent. The contact is `data.item` (`id`,
 /// `email`, `phone`), or its `contact` member where the item wraps the contact with the subscription types it left
 /// (API 2.7 and later).
-public struct IntercomSender: WebhookSender {
+public struct IntercomSender: SharedSecretSender {
     public static let type = "intercom"
+    static let secretKey = "secret"
 
     public let name: String
-    private let secret: Secret
-    private let defaultCountryCode: String?
-
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let secret = options.secret("secret")
-        try options.finish(type: Self.type)
-        self.name = name
-        self.secret = secret ?? Secret("")
-        self.defaultCountryCode = options.defaultCountryCode
-    }
+    let secret: Secret
+    let defaultCountryCode: String?
 
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let header = request.headers["X-Hub-Signature"] else {
-            throw .unauthorized("X-Hub-Signature is missing")
-        }
+        let header = try WebhookPayload.header("X-Hub-Signature", of: request)
         let text = header.trimmingCharacters(in: .whitespaces)
         guard text.hasPrefix("sha1="), let given = Signatures.unhex(text.dropFirst(5)) else {
             throw .unauthorized("X-Hub-Signature must be sha1= followed by a hex digest")
@@ -51,25 +42,20 @@ public struct IntercomSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard root.asObject != nil, let topic = root["topic"]?.asString else {
             throw .badRequest("expected an Intercom notification: a JSON object with a 'topic'")
         }
         return DecodedEvents(signedBody: request.body) { () throws(InvalidEvent) in
             let item = root["data"]?["item"]
             guard Self.isOptOut(topic: topic, item: item) else { return nil }
-            let eventId = Self.idText(root["id"])
+            let eventId = WebhookPayload.idText(root["id"])
             guard var item, item.asObject != nil else {
                 throw InvalidEvent(eventId: eventId, reason: "the \(topic) notification has no data.item object")
             }
             if let contact = item["contact"], contact.asObject != nil { item = contact }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-            keys.crmId(Self.idText(item["id"]))
+            keys.crmId(WebhookPayload.idText(item["id"]))
             keys.email(item["email"]?.asString)
             keys.phone(item["phone"]?.asString)
             let occurredAt = root["created_at"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
@@ -82,12 +68,6 @@ public struct IntercomSender: WebhookSender {
         let action = topic.split(separator: ".").last ?? Substring(topic)
         if action.hasPrefix("unsubscribed") { return true }
         return topic.hasSuffix(".updated") && item?["unsubscribed_from_emails"]?.asBool == true
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        return value.numberLiteral
     }
 
     // MARK: Signing

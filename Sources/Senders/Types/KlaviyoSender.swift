@@ -14,30 +14,19 @@ import OptOutCore
 /// (`payload.data.relationships.profile.data.id`) is the CRM id; email and phone come from the event's properties,
 /// or from the profile when the payload includes it. The event id is `external_id`, else the event's own id, else the
 /// signed body's digest and the entry's index (``DecodedEvents/bodyDigest(_:)``). An entry of `data` without a topic, or an opt-out without a usable contact, is invalid, and the others are decoded.
-public struct KlaviyoSender: WebhookSender {
+public struct KlaviyoSender: SharedSecretSender {
     public static let type = "klaviyo"
+    static let secretKey = "secret"
 
     public let name: String
-    private let secret: Secret
-    private let defaultCountryCode: String?
-
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let secret = options.secret("secret")
-        try options.finish(type: Self.type)
-        self.name = name
-        self.secret = secret ?? Secret("")
-        self.defaultCountryCode = options.defaultCountryCode
-    }
+    let secret: Secret
+    let defaultCountryCode: String?
 
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let signature = request.headers["Klaviyo-Signature"] else {
-            throw .unauthorized("Klaviyo-Signature is missing")
-        }
-        guard let timestamp = request.headers["Klaviyo-Timestamp"] else {
-            throw .unauthorized("Klaviyo-Timestamp is missing")
-        }
+        let signature = try WebhookPayload.header("Klaviyo-Signature", of: request)
+        let timestamp = try WebhookPayload.header("Klaviyo-Timestamp", of: request)
         guard let seconds = Self.seconds(timestamp), Signatures.isFresh(seconds, now: now) else {
             throw .unauthorized("Klaviyo-Timestamp is not a time within 5 minutes of the server's clock")
         }
@@ -62,25 +51,20 @@ public struct KlaviyoSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard let items = root["data"]?.asArray else {
             throw .badRequest("expected a Klaviyo webhook: an object whose 'data' is an array of events")
         }
         return DecodedEvents(batch: items, signedBody: request.body) { (_, item) throws(InvalidEvent) in
             let event = item["payload"]?["data"]
-            let eventId = Self.idText(item["external_id"]) ?? Self.idText(event?["id"])
+            let eventId = WebhookPayload.idText(item["external_id"]) ?? WebhookPayload.idText(event?["id"])
             guard let topic = item["topic"]?.asString else {
                 throw InvalidEvent(eventId: eventId, reason: "the entry of 'data' has no topic")
             }
             guard Self.isOptOut(topic: topic) else { return nil }
             let attributes = event?["attributes"]
             let properties = attributes?["event_properties"]
-            let profileId = Self.idText(event?["relationships"]?["profile"]?["data"]?["id"])
+            let profileId = WebhookPayload.idText(event?["relationships"]?["profile"]?["data"]?["id"])
             let profile = Self.includedProfile(id: profileId, in: item["payload"]?["included"])?["attributes"]
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
             keys.crmId(profileId)
@@ -102,7 +86,7 @@ public struct KlaviyoSender: WebhookSender {
     /// The profile among the payload's `included` resources, when Klaviyo sent it along.
     private static func includedProfile(id: String?, in included: JSONValue?) -> JSONValue? {
         guard let id, let resources = included?.asArray else { return nil }
-        return resources.first { $0["type"]?.asString == "profile" && idText($0["id"]) == id }
+        return resources.first { $0["type"]?.asString == "profile" && WebhookPayload.idText($0["id"]) == id }
     }
 
     private static func date(_ attributes: JSONValue?) -> Date? {
@@ -110,13 +94,6 @@ public struct KlaviyoSender: WebhookSender {
             return date
         }
         return attributes?["timestamp"]?.doubleValue.map { Date(timeIntervalSince1970: $0) }
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        if let number = value.intValue { return String(number) }
-        return value.numberLiteral
     }
 
     // MARK: Signing

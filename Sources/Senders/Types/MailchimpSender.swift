@@ -8,20 +8,14 @@ import OptOutCore
 /// Mailchimp signs nothing, so the webhook's URL carries a secret `?token=`, checked for the `GET` that Mailchimp
 /// sends when the webhook is saved as well as for deliveries; that `GET` is answered 200. The event id joins the
 /// type, `data[id]` (or, for `cleaned`, which has none, the address) and `fired_at`.
-public struct MailchimpSender: WebhookSender {
+public struct MailchimpSender: SharedSecretSender {
     public static let type = "mailchimp"
+    static let secretKey = "token"
 
     public let name: String
-    private let token: Secret
-    private let defaultCountryCode: String?
-
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let token = options.secret("token")
-        try options.finish(type: Self.type)
-        self.name = name
-        self.token = token ?? Secret("")
-        self.defaultCountryCode = options.defaultCountryCode
-    }
+    /// The URL's `token`.
+    let secret: Secret
+    let defaultCountryCode: String?
 
     public var allowedMethods: [String] { ["POST", "GET", "HEAD"] }
 
@@ -32,31 +26,27 @@ public struct MailchimpSender: WebhookSender {
     }
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        try URLToken.check(request, against: token, place: "the webhook's URL")
+        try URLToken.check(request, against: secret, place: "the webhook's URL")
     }
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         // The validation request carries nothing to decode.
         if request.method == "GET" || request.method == "HEAD" { return DecodedEvents() }
-        let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
-        func field(_ name: String) -> String? {
-            guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
-            return value
-        }
-        guard let type = field("type") else {
+        let field = FormFields(request.body)
+        guard let type = field["type"] else {
             throw .badRequest("expected a form-encoded Mailchimp webhook with a 'type' field")
         }
         return DecodedEvents { () throws(InvalidEvent) in
             guard type == "unsubscribe" || type == "cleaned" else { return nil }
-            let email = field("data[email]")
+            let email = field["data[email]"]
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-            keys.crmId(field("data[id]"))
+            keys.crmId(field["data[id]"])
             keys.email(email)
-            keys.phone(field("data[merges][PHONE]"))
-            keys.phone(field("data[merges][SMSPHONE]"))
-            let firedAt = field("fired_at")
+            keys.phone(field["data[merges][PHONE]"])
+            keys.phone(field["data[merges][SMSPHONE]"])
+            let firedAt = field["fired_at"]
             var eventId: String?
-            if let member = field("data[id]") ?? email, let firedAt {
+            if let member = field["data[id]"] ?? email, let firedAt {
                 eventId = "\(type)-\(member)-\(firedAt)"
             }
             return try keys.event(eventId: eventId, occurredAt: firedAt.flatMap(Self.date))
@@ -73,7 +63,7 @@ public struct MailchimpSender: WebhookSender {
         -> SignedRequest
     {
         return SignedRequest(
-            url: URLToken.append(token, to: url),
+            url: URLToken.append(secret, to: url),
             headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Pipedrive webhooks, v2 (`meta.action` `create`/`change`/`delete`, `meta.entity`) and v1 (`{v: 1, meta: {action,
 /// object, id}, current, previous}`), authenticated with HTTP Basic credentials set on the webhook.
@@ -24,19 +25,19 @@ public struct PipedriveSender: WebhookSender {
     private let optOutFields: [String]
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let username = options.string("username", required: true)
-        if let username, username.contains(":") {
+    public static let optionKeys: [SenderOptionKey] = [
+        .string("username", required: true), .secret("password"), .strings("optOutFields"),
+    ]
+
+    public init(name: String, checked options: SenderOptions) {
+        let username = options.requiredString("username")
+        if username.contains(":") {
             options.error(
-                "'username' must not contain ':', which HTTP Basic credentials cannot carry",
-                at: options.value("username")?.position)
+                "'username' must not contain ':', which HTTP Basic credentials cannot carry", about: "username")
         }
-        let password = options.secret("password")
-        let fields = options.strings("optOutFields") ?? []
-        try options.finish(type: Self.type)
         self.name = name
-        self.credentials = Secret((username ?? "") + ":" + (password?.reveal() ?? ""))
-        self.optOutFields = fields
+        self.credentials = Secret(username + ":" + options.requiredSecret("password").reveal())
+        self.optOutFields = options.strings("optOutFields") ?? []
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -70,12 +71,7 @@ public struct PipedriveSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard root.asObject != nil, let meta = root["meta"], meta.asObject != nil else {
             throw .badRequest("expected a Pipedrive webhook: a JSON object with 'meta'")
         }
@@ -102,11 +98,14 @@ public struct PipedriveSender: WebhookSender {
         let data = Self.object(root["data"])
         let previous = Self.object(root["previous"])
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-        keys.crmId(Self.idText(meta["entity_id"]) ?? Self.idText(data?["id"]) ?? Self.idText(previous?["id"]))
+        keys.crmId(
+            WebhookPayload.idText(meta["entity_id"]) ?? WebhookPayload.idText(data?["id"])
+                ?? WebhookPayload.idText(previous?["id"]))
         switch action {
         case "delete", "deleted":
             // A merge deletes the merged-away person; its addresses live on in the surviving one.
-            if Self.idText(meta["merged_to_id"] ?? data?["merged_to_id"] ?? previous?["merged_to_id"]) == nil {
+            if WebhookPayload.idText(meta["merged_to_id"] ?? data?["merged_to_id"] ?? previous?["merged_to_id"]) == nil
+            {
                 Self.addContacts(of: data ?? previous, emails: "emails", phones: "phones", to: &keys)
             }
         case "create", "change", "added", "updated":
@@ -124,7 +123,7 @@ public struct PipedriveSender: WebhookSender {
         default:
             return nil
         }
-        return try keys.event(eventId: Self.idText(meta["id"]), occurredAt: Self.date(meta["timestamp"]))
+        return try keys.event(eventId: WebhookPayload.idText(meta["id"]), occurredAt: Self.date(meta["timestamp"]))
     }
 
     private func version1(
@@ -136,11 +135,13 @@ public struct PipedriveSender: WebhookSender {
         var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
         switch action {
         case "deleted", "delete":
-            keys.crmId(Self.idText(meta["id"]) ?? Self.idText(previous?["id"]) ?? Self.idText(current?["id"]))
+            keys.crmId(
+                WebhookPayload.idText(meta["id"]) ?? WebhookPayload.idText(previous?["id"])
+                    ?? WebhookPayload.idText(current?["id"]))
             Self.addContacts(of: previous ?? current, emails: "email", phones: "phone", to: &keys)
         case "merged":
             // `current` is the surviving person; `merge_what_id` names the one merged into it.
-            guard let mergedAway = Self.idText(current?["merge_what_id"]) else { return nil }
+            guard let mergedAway = WebhookPayload.idText(current?["merge_what_id"]) else { return nil }
             keys.crmId(mergedAway)
         case "added", "updated", "create", "change":
             guard let current else { return nil }
@@ -153,13 +154,15 @@ public struct PipedriveSender: WebhookSender {
                 Self.isUnsubscribed, current: current["marketing_status"], in: previous, key: "marketing_status",
                 previousIsPartial: false, previousExists: previous != nil)
             guard optedOut || unsubscribed else { return nil }
-            keys.crmId(Self.idText(meta["id"]) ?? Self.idText(current["id"]))
+            keys.crmId(WebhookPayload.idText(meta["id"]) ?? WebhookPayload.idText(current["id"]))
             Self.addContacts(of: current, emails: "email", phones: "phone", to: &keys)
         default:
             return nil
         }
         var eventId: String?
-        if let id = Self.idText(meta["id"]), let stamp = Self.idText(meta["timestamp_micro"] ?? meta["timestamp"]) {
+        if let id = WebhookPayload.idText(meta["id"]),
+            let stamp = WebhookPayload.idText(meta["timestamp_micro"] ?? meta["timestamp"])
+        {
             eventId = "\(id)-\(action)-\(stamp)"
         }
         return try keys.event(eventId: eventId, occurredAt: Self.date(meta["timestamp"]))
@@ -221,13 +224,6 @@ public struct PipedriveSender: WebhookSender {
     private static func object(_ value: JSONValue?) -> JSONValue? {
         guard let value, value.asObject != nil else { return nil }
         return value
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        if let number = value.intValue { return String(number) }
-        return value.numberLiteral
     }
 
     /// v2 timestamps are ISO 8601 text, v1's Unix seconds.

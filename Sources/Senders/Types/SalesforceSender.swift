@@ -1,6 +1,7 @@
 import Foundation
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -29,10 +30,13 @@ public struct SalesforceSender: WebhookSender {
     private let token: Secret?
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let ids = options.strings("organizationIds", required: true) ?? []
+    public static let optionKeys: [SenderOptionKey] = [
+        .strings("organizationIds", required: true), .secret("token", required: false),
+    ]
+
+    public init(name: String, checked options: SenderOptions) {
         var accepted = Set<String>()
-        for id in ids {
+        for id in options.requiredStrings("organizationIds") {
             let wellFormed = id.utf8.allSatisfy { byte in
                 (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                     || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
@@ -42,21 +46,17 @@ public struct SalesforceSender: WebhookSender {
                 options.error(
                     "'organizationIds' must hold Salesforce organization ids of 15 or 18 letters and digits "
                         + "(Setup → Company Information), not '\(id)'",
-                    at: options.value("organizationIds")?.position)
+                    about: "organizationIds")
                 continue
             }
             accepted.insert(String(id.prefix(15)))
         }
-        if options.value("organizationIds")?.asArray?.isEmpty == true {
-            options.error(
-                "'organizationIds' must name at least one organization id",
-                at: options.value("organizationIds")?.position)
+        if options.strings("organizationIds")?.isEmpty == true {
+            options.error("'organizationIds' must name at least one organization id", about: "organizationIds")
         }
-        let token = options.secret("token", required: false)
-        try options.finish(type: Self.type)
         self.name = name
         self.organizationIds = accepted
-        self.token = token
+        self.token = options.secret("token")
         self.defaultCountryCode = options.defaultCountryCode
     }
 

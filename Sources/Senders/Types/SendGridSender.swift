@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// SendGrid Event Webhook: a JSON array of email events, signed with ECDSA P-256.
 ///
@@ -27,23 +28,19 @@ public struct SendGridSender: WebhookSender {
     private let publicKeyBytes: [UInt8]
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let text = options.string("publicKey", required: true)
-        var key: P256.Signing.PublicKey?
-        if let text {
-            key = Self.publicKey(text)
-            if key == nil {
-                options.error(
-                    "'publicKey' must be the P-256 verification key SendGrid shows for signed event webhooks "
-                        + "(base64 DER, or PEM)",
-                    at: options.value("publicKey")?.position)
-            }
+    public static let optionKeys: [SenderOptionKey] = [.string("publicKey", required: true)]
+
+    public init(name: String, checked options: SenderOptions) {
+        let key = options.string("publicKey").flatMap(Self.publicKey)
+        if options.string("publicKey") != nil, key == nil {
+            options.error(
+                "'publicKey' must be the P-256 verification key SendGrid shows for signed event webhooks "
+                    + "(base64 DER, or PEM)",
+                about: "publicKey")
         }
-        try options.finish(type: Self.type)
-        // A missing or unreadable key was recorded above, so `finish` has thrown already.
-        guard let key else { throw SenderConfigurationError(diagnostics: options.diagnostics) }
         self.name = name
-        self.publicKeyBytes = Array(key.rawRepresentation)
+        // Without a key, a problem was recorded and this sender is thrown away.
+        self.publicKeyBytes = key.map { Array($0.rawRepresentation) } ?? []
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -57,17 +54,9 @@ public struct SendGridSender: WebhookSender {
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let signature = request.headers["X-Twilio-Email-Event-Webhook-Signature"] else {
-            throw .unauthorized("X-Twilio-Email-Event-Webhook-Signature is missing")
-        }
-        guard let timestamp = request.headers["X-Twilio-Email-Event-Webhook-Timestamp"] else {
-            throw .unauthorized("X-Twilio-Email-Event-Webhook-Timestamp is missing")
-        }
-        guard let seconds = Int64(timestamp), Signatures.isFresh(TimeInterval(seconds), now: now) else {
-            throw .unauthorized(
-                "X-Twilio-Email-Event-Webhook-Timestamp is not a time in Unix seconds within 5 minutes of the "
-                    + "server's clock")
-        }
+        let signature = try WebhookPayload.header("X-Twilio-Email-Event-Webhook-Signature", of: request)
+        let timestamp = try WebhookPayload.header("X-Twilio-Email-Event-Webhook-Timestamp", of: request)
+        try WebhookPayload.checkUnixSeconds(timestamp, of: "X-Twilio-Email-Event-Webhook-Timestamp", now: now)
         guard let der = Signatures.unbase64(signature.trimmingCharacters(in: .whitespaces)),
             let ecdsa = try? P256.Signing.ECDSASignature(derRepresentation: der)
         else {
@@ -85,12 +74,7 @@ public struct SendGridSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(request.body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(request.body)
         guard let items = root.asArray else {
             throw .badRequest("expected a SendGrid event batch: a JSON array of events")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Any JSON sender that signs per the Standard Webhooks specification (Svix and the services built on it).
 ///
@@ -22,28 +23,22 @@ public struct StandardWebhooksSender: WebhookSender {
     private let mapping: FieldMapping
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let secrets = options.secrets("secrets")
-        var keys: [Secret] = []
-        if let secrets {
-            if secrets.isEmpty { options.error("'secrets' must list at least one whsec_ secret") }
-            for (index, secret) in secrets.enumerated() {
-                if Self.key(secret.reveal()) != nil {
-                    keys.append(secret)
-                } else {
-                    // The message names the entry by position only: its value is a secret.
-                    options.error(
-                        "'secrets' entry \(index + 1) is not a Standard Webhooks secret: expected whsec_ followed "
-                            + "by base64",
-                        at: options.value("secrets")?.position)
-                }
-            }
+    public static let optionKeys: [SenderOptionKey] = [.secrets("secrets")] + FieldMapping.optionKeys
+
+    public init(name: String, checked options: SenderOptions) {
+        let secrets = options.requiredSecrets("secrets")
+        if options.secrets("secrets")?.isEmpty == true {
+            options.error("'secrets' must list at least one whsec_ secret")
         }
-        let mapping = FieldMapping(options: options)
-        try options.finish(type: Self.type)
+        for (index, secret) in secrets.enumerated() where Self.key(secret.reveal()) == nil {
+            // The message names the entry by position only: its value is a secret.
+            options.error(
+                "'secrets' entry \(index + 1) is not a Standard Webhooks secret: expected whsec_ followed by base64",
+                about: "secrets")
+        }
         self.name = name
-        self.keys = keys
-        self.mapping = mapping
+        self.keys = secrets
+        self.mapping = FieldMapping(options: options)
         self.defaultCountryCode = options.defaultCountryCode
     }
 
@@ -58,19 +53,11 @@ public struct StandardWebhooksSender: WebhookSender {
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let id = request.headers["webhook-id"], !id.isEmpty else {
-            throw .unauthorized("webhook-id is missing")
-        }
-        guard let timestamp = request.headers["webhook-timestamp"] else {
-            throw .unauthorized("webhook-timestamp is missing")
-        }
-        guard let signatures = request.headers["webhook-signature"] else {
-            throw .unauthorized("webhook-signature is missing")
-        }
-        guard let seconds = Int64(timestamp), Signatures.isFresh(TimeInterval(seconds), now: now) else {
-            throw .unauthorized(
-                "webhook-timestamp is not a time in Unix seconds within 5 minutes of the server's clock")
-        }
+        let id = try WebhookPayload.header("webhook-id", of: request)
+        guard !id.isEmpty else { throw .unauthorized("webhook-id is missing") }
+        let timestamp = try WebhookPayload.header("webhook-timestamp", of: request)
+        let signatures = try WebhookPayload.header("webhook-signature", of: request)
+        try WebhookPayload.checkUnixSeconds(timestamp, of: "webhook-timestamp", now: now)
         let given = signatures.split(separator: " ").compactMap { entry -> [UInt8]? in
             guard entry.hasPrefix("v1,") else { return nil }
             return Signatures.unbase64(entry.dropFirst(3))

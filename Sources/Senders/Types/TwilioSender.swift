@@ -1,6 +1,7 @@
 import Foundation
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Twilio inbound SMS: a form-encoded message, an opt-out when it is a STOP keyword.
 ///
@@ -27,37 +28,23 @@ public struct TwilioSender: WebhookSender {
     private let publicURL: String
     private let defaultCountryCode: String?
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let authToken = options.secret("authToken")
-        let publicURL = options.string("publicURL", required: true)
-        if let publicURL, !Self.isAbsoluteURLWithoutQuery(publicURL) {
-            options.error(
-                "'publicURL' must be the absolute http(s) URL configured in Twilio, without a query, "
-                    + "e.g. https://bridge.example.com/hooks/\(name)",
-                at: options.value("publicURL")?.position)
-        }
-        try options.finish(type: Self.type)
-        self.name = name
-        self.authToken = authToken ?? Secret("")
-        self.publicURL = publicURL ?? ""
-        self.defaultCountryCode = options.defaultCountryCode
-    }
+    public static let optionKeys: [SenderOptionKey] = [.secret("authToken"), PublicURL.key]
 
-    private static func isAbsoluteURLWithoutQuery(_ url: String) -> Bool {
-        (url.hasPrefix("https://") || url.hasPrefix("http://")) && !url.contains("?") && !url.contains("#")
-            && !url.contains(" ")
+    public init(name: String, checked options: SenderOptions) {
+        self.name = name
+        self.authToken = options.requiredSecret("authToken")
+        self.publicURL = PublicURL.read(options, sender: name, whose: "configured in Twilio")
+        self.defaultCountryCode = options.defaultCountryCode
     }
 
     // MARK: Authentication
 
     public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        guard let header = request.headers["X-Twilio-Signature"] else {
-            throw .unauthorized("X-Twilio-Signature is missing")
-        }
+        let header = try WebhookPayload.header("X-Twilio-Signature", of: request)
         guard let given = Signatures.unbase64(header.trimmingCharacters(in: .whitespaces)) else {
             throw .unauthorized("X-Twilio-Signature is not base64")
         }
-        let url = request.query.map { publicURL + "?" + $0 } ?? publicURL
+        let url = PublicURL.signed(publicURL, query: request.query)
         let parameters = Self.signedParameters(request.body)
         var matched = false
         for candidate in Self.portVariants(of: url) {
@@ -109,20 +96,16 @@ public struct TwilioSender: WebhookSender {
     // MARK: Decoding
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
-        let pairs = FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
-        func field(_ name: String) -> String? {
-            guard let value = pairs.first(where: { $0.name == name })?.value, !value.isEmpty else { return nil }
-            return value
-        }
-        let messageId = field("MessageSid") ?? field("SmsSid")
-        guard messageId != nil || field("From") != nil else {
+        let field = FormFields(request.body)
+        let messageId = field["MessageSid"] ?? field["SmsSid"]
+        guard messageId != nil || field["From"] != nil else {
             throw .badRequest("expected a form-encoded Twilio message with MessageSid and From")
         }
         // Twilio signs the sorted parameters, not the body's bytes: a reordered body keeps the signature.
         return DecodedEvents(signedBody: Self.signedParameters(request.body)) { () throws(InvalidEvent) in
-            guard Self.isOptOut(optOutType: field("OptOutType"), body: field("Body")) else { return nil }
+            guard Self.isOptOut(optOutType: field["OptOutType"], body: field["Body"]) else { return nil }
             var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
-            keys.phone(field("From").map(Self.withoutChannel))
+            keys.phone(field["From"].map(Self.withoutChannel))
             return try keys.event(eventId: messageId)
         }
     }
@@ -165,10 +148,7 @@ public struct TwilioSender: WebhookSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        var signedURL = publicURL
-        if let mark = url.firstIndex(of: "?") {
-            signedURL += "?" + String(url[url.index(after: mark)...].prefix { $0 != "#" })
-        }
+        let signedURL = PublicURL.signed(publicURL, query: PublicURL.query(of: url))
         let signature = Signatures.hmacSHA1(
             key: Array(authToken.reveal().utf8), Array(signedURL.utf8), Self.signedParameters(body))
         return SignedRequest(

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import MicroHTTP
 import OptOutCore
+import SenderSchema
 
 /// Zoho CRM notifications (the Notifications API's channels), authenticated by the channel's `token`, which Zoho
 /// echoes in every body.
@@ -22,15 +23,15 @@ public struct ZohoSender: WebhookSender {
     /// Modules whose records are people, so that deleting one is an opt-out.
     private static let personModules: Set<String> = ["Contacts", "Leads"]
 
-    public init(name: String, options: SenderOptions) throws(SenderConfigurationError) {
-        let token = options.secret("token")
+    public static let optionKeys: [SenderOptionKey] = [.secret("token"), .strings("optOutFields")]
+
+    public init(name: String, checked options: SenderOptions) {
         let fields = options.strings("optOutFields") ?? ["Email_Opt_Out"]
         if fields.isEmpty {
-            options.error("'optOutFields' must name at least one field", at: options.value("optOutFields")?.position)
+            options.error("'optOutFields' must name at least one field", about: "optOutFields")
         }
-        try options.finish(type: Self.type)
         self.name = name
-        self.token = token ?? Secret("")
+        self.token = options.requiredSecret("token")
         self.optOutFields = fields
         self.defaultCountryCode = options.defaultCountryCode
     }
@@ -49,8 +50,8 @@ public struct ZohoSender: WebhookSender {
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let root = try Self.parse(request.body)
-        let channel = Self.idText(root["channel_id"]) ?? ""
-        let serverTime = Self.idText(root["server_time"])
+        let channel = WebhookPayload.idText(root["channel_id"]) ?? ""
+        let serverTime = WebhookPayload.idText(root["server_time"])
         let occurredAt = root["server_time"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
         let eventId = { (record: String) -> String? in serverTime.map { "\(channel)-\($0)-\(record)" } }
 
@@ -61,7 +62,7 @@ public struct ZohoSender: WebhookSender {
             }
             guard let ids = root["ids"]?.asArray else { throw .badRequest("a delete notification must list 'ids'") }
             return DecodedEvents(batch: ids) { (_, element) throws(InvalidEvent) in
-                guard let id = Self.idText(element) else {
+                guard let id = WebhookPayload.idText(element) else {
                     throw InvalidEvent(reason: "the entry of 'ids' is not a record id but \(element.kindDescription)")
                 }
                 var keys = EventKeys(sender: name, defaultCountryCode: defaultCountryCode)
@@ -73,7 +74,7 @@ public struct ZohoSender: WebhookSender {
         guard let affected = root["affected_values"] else { return DecodedEvents(ignored: 1) }
         guard let entries = affected.asArray else { throw .badRequest("'affected_values' must be an array") }
         return DecodedEvents(batch: entries) { (_, entry) throws(InvalidEvent) in
-            let record = Self.idText(entry["record_id"])
+            let record = WebhookPayload.idText(entry["record_id"])
             guard let values = entry["values"], values.asObject != nil else {
                 throw InvalidEvent(
                     eventId: record.flatMap(eventId), reason: "the entry of 'affected_values' has no 'values' object")
@@ -89,12 +90,7 @@ public struct ZohoSender: WebhookSender {
     }
 
     private static func parse(_ body: [UInt8]) throws(WebhookError) -> JSONValue {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(body)
-        } catch {
-            throw .badRequest("the body is not valid JSON: \(error)")
-        }
+        let root = try WebhookPayload.json(body)
         guard root.asObject != nil else { throw .badRequest("expected a Zoho CRM notification object") }
         return root
     }
@@ -104,13 +100,6 @@ public struct ZohoSender: WebhookSender {
         guard let value else { return false }
         if let flag = value.asBool { return flag }
         return value.asString?.lowercased() == "true"
-    }
-
-    private static func idText(_ value: JSONValue?) -> String? {
-        guard let value else { return nil }
-        if let text = value.asString { return text.isEmpty ? nil : text }
-        if let number = value.intValue { return String(number) }
-        return value.numberLiteral
     }
 
     // MARK: Signing
