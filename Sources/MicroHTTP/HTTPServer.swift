@@ -1,10 +1,6 @@
 import CMicroHTTPD
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A small asynchronous HTTP/1.1 server on libmicrohttpd.
 ///
 /// libmicrohttpd parses requests on its own epoll thread pool. Each complete request is handed to the async
@@ -44,9 +40,9 @@ public final class HTTPServer: Sendable {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
         core.draining.store(true, ordering: .releasing)
         core.close()
-        let deadline = ContinuousClock.now.advanced(by: .seconds(1))
-        while core.activeRequests.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
-            usleep(2_000)
+        let core = self.core
+        core.noActiveRequests.waitBlocking(until: .now.advanced(by: .seconds(1))) {
+            core.activeRequests.load(ordering: .sequentiallyConsistent) == 0
         }
         core.stopDeadlineSweeper()
         MHD_stop_daemon(handle.pointer)
@@ -117,17 +113,10 @@ public final class HTTPServer: Sendable {
         guard let handle = daemon.withLock({ $0.take() }) else { return }
         core.draining.store(true, ordering: .releasing)
 
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: gracePeriod)
-        while core.handlingCount > 0, clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await core.waitForHandlers(until: .now.advanced(by: gracePeriod))
         core.close()
         // Give MHD a moment to send what was just resumed.
-        let flushDeadline = clock.now.advanced(by: .seconds(1))
-        while core.activeRequests.load(ordering: .relaxed) > 0, clock.now < flushDeadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await core.waitForRequests(until: .now.advanced(by: .seconds(1)))
         core.stopDeadlineSweeper()
         MHD_stop_daemon(handle.pointer)
     }

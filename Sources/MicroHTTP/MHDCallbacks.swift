@@ -22,7 +22,7 @@ enum MHDCallbacks {
         conCls.pointee = nil
         let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()
         core.releaseBody(context.reservedBytes)
-        core.activeRequests.subtract(1, ordering: .relaxed)
+        core.requestCompleted()
     }
 
     static let access: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in

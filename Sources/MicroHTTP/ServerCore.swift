@@ -30,12 +30,18 @@ final class ServerCore: Sendable {
     let refusing = Atomic<Bool>(false)
     /// Requests between the URI-log and the completion callbacks.
     let activeRequests = Atomic<Int>(0)
+    /// Wakes a shutdown waiting for the last request to be sent and completed.
+    let noActiveRequests = IdleSignal()
     /// Body bytes reserved by requests between their first and their completion callbacks.
     let bufferedBytes = Atomic<Int>(0)
     /// Requests whose handler runs, with when it started, for the deadline sweep and for shutdown.
     private let handling = Mutex(Handling())
+    /// Wakes a shutdown waiting for the last handler to be answered.
+    private let noHandlers = IdleSignal()
     /// Connections suspended and not resumed yet: more than ``handling`` holds while an answer is on its way.
     private let suspended = Atomic<Int>(0)
+    /// Wakes ``close()`` once the last suspended connection was resumed.
+    private let noneSuspended = IdleSignal()
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
 
     init(
@@ -73,6 +79,25 @@ final class ServerCore: Sendable {
 
     var handlingCount: Int { handling.withLock { $0.entries.count } }
 
+    /// The completion callback's end of a request: a shutdown's last wait may be for this one.
+    func requestCompleted() {
+        if activeRequests.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
+            noActiveRequests.reachedZero()
+        }
+    }
+
+    /// Returns once no handler runs, or at `deadline`.
+    func waitForHandlers(until deadline: ContinuousClock.Instant) async {
+        await noHandlers.wait(until: deadline) { self.handling.withLock { $0.entries.isEmpty } }
+    }
+
+    /// Returns once every request was sent and completed, or at `deadline`.
+    func waitForRequests(until deadline: ContinuousClock.Instant) async {
+        await noActiveRequests.wait(until: deadline) {
+            self.activeRequests.load(ordering: .sequentiallyConsistent) == 0
+        }
+    }
+
     /// Suspends the connection and runs the handler on the Swift concurrency pool.
     ///
     /// - Returns: false, and suspends nothing, once ``close()`` ran: the caller refuses at once.
@@ -102,9 +127,15 @@ final class ServerCore: Sendable {
     /// Resumes the connection with this response, unless it was answered already (deadline or shutdown).
     func answer(_ context: RequestContext, with response: HTTPResponse) {
         guard let connection = context.answer(response) else { return }
-        handling.withLock { _ = $0.entries.removeValue(forKey: ObjectIdentifier(context)) }
+        let idle = handling.withLock { handling in
+            handling.entries.removeValue(forKey: ObjectIdentifier(context))
+            return handling.entries.isEmpty
+        }
+        if idle { noHandlers.reachedZero() }
         MHD_resume_connection(connection.pointer)
-        suspended.subtract(1, ordering: .releasing)
+        if suspended.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
+            noneSuspended.reachedZero()
+        }
     }
 
     /// Refuses every handler still running, makes ``dispatch(_:context:connection:)`` refuse from now on, and
@@ -123,9 +154,7 @@ final class ServerCore: Sendable {
         for context in contexts {
             answer(context, with: refuse(.shuttingDown, context))
         }
-        while suspended.load(ordering: .acquiring) > 0 {
-            usleep(100)
-        }
+        noneSuspended.waitBlocking { suspended.load(ordering: .sequentiallyConsistent) == 0 }
     }
 
     /// Answers 503 to handlers past ``HTTPServer/Configuration/requestTimeout``, a few times a second.

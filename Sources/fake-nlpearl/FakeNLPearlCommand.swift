@@ -1,12 +1,7 @@
 import ArgumentParser
 import FakeNLPearl
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import UnixSignals
 
 /// `fake-nlpearl`: a strict fake of NLPearl's delete-leads and account blacklist endpoints, for trying the
 /// bridge by hand and for benchmarks.
@@ -76,6 +71,8 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
             answer = .delay(.milliseconds(latencyMilliseconds), then: answer)
         }
         fake.behaviour = answer
+        // Trapped before the port opens: the default action would end the process before the fake stops cleanly.
+        let stops = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         do {
             try fake.start()
         } catch {
@@ -84,7 +81,8 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
         }
         let endpoints = FakeNLPearl.Endpoint.allCases.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
         Output.line("fake-nlpearl listening on \(fake.baseURL) (\(endpoints))")
-        let signal = await Signals.waitForTermination()
+        var signals = stops.makeAsyncIterator()
+        let signal = await signals.next().map { "\($0)" } ?? "end of signals"
         Output.line(
             "fake-nlpearl: \(signal), stopping after \(fake.callCount) calls, "
                 + "\(fake.violations.count) contract violations")

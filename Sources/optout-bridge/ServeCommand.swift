@@ -1,13 +1,10 @@
 import ArgumentParser
 import Bridge
 import Config
-import Dispatch
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import ServiceLifecycle
+import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,44 +36,21 @@ struct ServeCommand: AsyncParsableCommand {
         if !MemoryPolicy.returnLargeAllocationsToTheSystem() {
             logger.warning("freed mapping tables may stay resident: this C library does not take M_MMAP_THRESHOLD")
         }
-        // Watched before the listener opens: a signal that comes while `start` runs (a SIGHUP right after the
-        // "listening" line, a SIGTERM during start-up) waits in the stream instead of killing the process.
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP])
-        let service: BridgeService
+        // SIGHUP is trapped here, before anything else; SIGTERM and SIGINT by the group, before it runs `serve`, which
+        // loads the mapping and then opens the listener: a signal that comes meanwhile (a SIGHUP right after the
+        // "listening" line, a SIGTERM during start-up) waits for its handler instead of killing the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    ServiceGroupConfiguration.ServiceConfiguration(
+                        service: ServeService(configuration: configuration, hangups: hangups, logger: logger))
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            service = try BridgeService(configuration: configuration, logger: logger)
-            try await service.start()
+            try await group.run()
         } catch let error as BridgeStartupError {
             throw error.isUserError ? CLIError.user(error.description) : CLIError.runtime(error.description)
-        }
-
-        for await signal in signals.stream {
-            if signal == SIGHUP {
-                logger.info("SIGHUP: reloading the mapping")
-                Task { await service.reloadMapping() }  // a SIGTERM meanwhile must not wait for the load
-                continue
-            }
-            logger.info("signal received", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
-            break
-        }
-        await service.shutdown(gracePeriod: .seconds(8))
-    }
-}
-
-/// Turns POSIX signals into an async stream, without running code in a signal handler.
-final class SignalWatcher {
-    let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        self.stream = stream
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
         }
     }
 }

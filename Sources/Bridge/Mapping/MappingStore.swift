@@ -40,7 +40,6 @@ public final class MappingStore: Sendable {
     private let logger: Logger
     private let metrics: BridgeMetrics
     private let state: Mutex<State>
-    private let watcher = Mutex<Task<Void, Never>?>(nil)
     private let loadHandler = Mutex<(@Sendable (Mapping) -> Void)?>(nil)
     private let loadLock = NSLock()
     /// Whether a missing file is an empty mapping rather than a failure.
@@ -167,20 +166,10 @@ public final class MappingStore: Sendable {
         }
     }
 
-    /// Checks the file every `interval` until ``stopWatching()``.
-    public func startWatching(every interval: Duration) {
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await self.reloadOffPool(onlyIfChanged: true)
-            }
-        }
-        watcher.withLock { $0 = task }
-    }
-
-    public func stopWatching() {
-        watcher.withLock { $0?.cancel() }
+    /// The service that checks the file every `interval`, and reloads it off the pool when it changed, until
+    /// graceful shutdown.
+    func watcher(every interval: Duration) -> PeriodicChore {
+        PeriodicChore("mapping watcher", every: interval) { await self.reloadOffPool(onlyIfChanged: true) }
     }
 }
 
