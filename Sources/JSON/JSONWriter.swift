@@ -75,38 +75,24 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a string member; nothing when `value` is nil.
-    public mutating func member(_ key: String, _ value: String?) {
-        guard let value else { return }
-        self.key(key)
-        string(value)
-    }
+    public mutating func member(_ key: String, _ value: String?) { member(key, value) { $0.string($1) } }
 
     /// Writes an integer member; nothing when `value` is nil.
-    public mutating func member(_ key: String, _ value: Int?) {
-        guard let value else { return }
-        self.key(key)
-        int(value)
-    }
+    public mutating func member(_ key: String, _ value: Int?) { member(key, value) { $0.int($1) } }
 
     /// Writes a number member; nothing when `value` is nil.
-    public mutating func member(_ key: String, _ value: Double?) {
-        guard let value else { return }
-        self.key(key)
-        double(value)
-    }
+    public mutating func member(_ key: String, _ value: Double?) { member(key, value) { $0.double($1) } }
 
     /// Writes a boolean member; nothing when `value` is nil.
-    public mutating func member(_ key: String, _ value: Bool?) {
-        guard let value else { return }
-        self.key(key)
-        bool(value)
-    }
+    public mutating func member(_ key: String, _ value: Bool?) { member(key, value) { $0.bool($1) } }
 
     /// Writes a member whose value is an array of strings; nothing when `value` is nil.
-    public mutating func member(_ key: String, _ value: [String]?) {
+    public mutating func member(_ key: String, _ value: [String]?) { member(key, value) { $0.array($1) } }
+
+    private mutating func member<Value>(_ key: String, _ value: Value?, _ write: (inout JSONWriter, Value) -> Void) {
         guard let value else { return }
         self.key(key)
-        array(value)
+        write(&self, value)
     }
 
     /// Writes a `null` member.

@@ -34,112 +34,96 @@ public final class BridgeMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        nlpearlLatency = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_call_duration_seconds", unitName: "",
-                helpText: "Duration of NLPearl DELETE /v2/Outbound/{pearlId}/Leads calls."),
-            buckets: [
-                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
-            ])
-        leadsPerCall = registry.makeValueHistogram(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_leads_per_call", unitName: "",
-                helpText: "Distinct leads sent in one NLPearl call."
-            ), buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
-        pendingLeads = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_journal_pending_leads", unitName: "",
-                helpText: "Leads journaled and not yet delivered."))
-        failedLeads = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_journal_failed_leads", unitName: "",
-                helpText: "Leads given up after giveUpAfterHours."))
-        mappingContacts = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_mapping_contacts", unitName: "",
-                helpText: "Contacts in the mapping in service."))
-        mappingReloadSuccess = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_mapping_last_reload_success", unitName: "",
-                helpText: "1 if the last mapping load succeeded, 0 if the last good mapping is kept after a failure."))
-        mappingReloadTimestamp = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_mapping_last_reload_timestamp_seconds", unitName: "",
-                helpText: "Unix time of the last mapping load that succeeded."))
-        tokenRejected = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_token_rejected", unitName: "",
-                helpText: "1 while NLPearl answers 401/403 to the token."))
-        phonesPerCall = registry.makeValueHistogram(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_phones_per_blacklist_call", unitName: "",
-                helpText: "Distinct phone numbers sent in one NLPearl blacklist call."
-            ), buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
-        suppressedKeys = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_suppressed_keys", unitName: "",
-                helpText: "Keys on the suppression list (never pruned)."))
-        enforcementDuration = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_suppression_last_enforcement_seconds", unitName: "",
-                helpText: "How long the last enforcement of the suppression list on a loaded mapping took."))
+        let make = Maker(registry: registry)
+        let callBuckets: [Duration] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        let perCallBuckets: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+        nlpearlLatency = make.histogram(
+            "nlpearl_call_duration_seconds", "Duration of NLPearl DELETE /v2/Outbound/{pearlId}/Leads calls.",
+            callBuckets)
+        leadsPerCall = make.histogram(
+            "nlpearl_leads_per_call", "Distinct leads sent in one NLPearl call.", perCallBuckets)
+        pendingLeads = make.gauge("journal_pending_leads", "Leads journaled and not yet delivered.")
+        failedLeads = make.gauge("journal_failed_leads", "Leads given up after giveUpAfterHours.")
+        mappingContacts = make.gauge("mapping_contacts", "Contacts in the mapping in service.")
+        mappingReloadSuccess = make.gauge(
+            "mapping_last_reload_success",
+            "1 if the last mapping load succeeded, 0 if the last good mapping is kept after a failure.")
+        mappingReloadTimestamp = make.gauge(
+            "mapping_last_reload_timestamp_seconds", "Unix time of the last mapping load that succeeded.")
+        tokenRejected = make.gauge("nlpearl_token_rejected", "1 while NLPearl answers 401/403 to the token.")
+        phonesPerCall = make.histogram(
+            "nlpearl_phones_per_blacklist_call", "Distinct phone numbers sent in one NLPearl blacklist call.",
+            perCallBuckets)
+        suppressedKeys = make.gauge("suppressed_keys", "Keys on the suppression list (never pruned).")
+        enforcementDuration = make.gauge(
+            "suppression_last_enforcement_seconds",
+            "How long the last enforcement of the suppression list on a loaded mapping took.")
         blacklistPhones = Dictionary(
             uniqueKeysWithValues: Self.blacklistStates.map { state in
                 (
                     state,
-                    registry.makeGauge(
-                        descriptor: MetricNameDescriptor(
-                            metricName: "optout_bridge_blacklist_phones", unitName: "",
-                            helpText: "Suppressed phone numbers by NLPearl blacklist state."),
+                    make.gauge(
+                        "blacklist_phones", "Suppressed phone numbers by NLPearl blacklist state.",
                         labels: [("state", state)])
                 )
             })
-        enforcedLeads = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_suppression_enforced_leads_total", unitName: "",
-                helpText: "Leads of suppressed contacts found in a loaded mapping and journaled for deletion."))
-        searchLatency = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_nlpearl_search_call_duration_seconds", unitName: "",
-                helpText: "Duration of NLPearl POST /v1/Outbound/{id}/Leads (Search Leads) calls."),
-            buckets: [
-                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
-            ])
+        enforcedLeads = make.counter(
+            "suppression_enforced_leads_total",
+            "Leads of suppressed contacts found in a loaded mapping and journaled for deletion.")
+        enforcedPhones = make.counter(
+            "suppression_enforced_phones_total",
+            "Suppressed phone numbers journaled for the NLPearl blacklist by enforcement.")
+        searchLatency = make.histogram(
+            "nlpearl_search_call_duration_seconds",
+            "Duration of NLPearl POST /v1/Outbound/{id}/Leads (Search Leads) calls.", callBuckets)
         sweepLeads = Dictionary(
             uniqueKeysWithValues: SweepCount.allCases.map { count in
                 (
                     count,
-                    registry.makeCounter(
-                        descriptor: MetricNameDescriptor(
-                            metricName: "optout_bridge_sweep_leads_total", unitName: "",
-                            helpText:
-                                "Leads the sweep read (scanned), found on the suppression list (matched) and journaled "
-                                + "for deletion because nothing had deleted them yet (queued)."),
+                    make.counter(
+                        "sweep_leads_total",
+                        "Leads the sweep read (scanned), found on the suppression list (matched) and journaled for "
+                            + "deletion because nothing had deleted them yet (queued).",
                         labels: [("count", count.rawValue)])
                 )
             })
-        sweepCalls = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_sweep_calls_total", unitName: "",
-                helpText: "Search Leads calls the sweep made, at most campaigns.maxCallsPerSecond."))
-        sweepDuration = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_sweep_last_duration_seconds", unitName: "",
-                helpText: "How long the last sweep that ended took, over every run that made it (resumed ones too)."))
-        sweepLastSuccess = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_sweep_last_success_timestamp_seconds", unitName: "",
-                helpText: "Unix time at which the last sweep read every listed campaign to its end; 0 before one has."))
-        sweepRunning = registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_sweep_running", unitName: "",
-                helpText: "1 while a sweep of the campaigns runs."))
-        enforcedPhones = registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                metricName: "optout_bridge_suppression_enforced_phones_total", unitName: "",
-                helpText: "Suppressed phone numbers journaled for the NLPearl blacklist by enforcement."))
+        sweepCalls = make.counter(
+            "sweep_calls_total", "Search Leads calls the sweep made, at most campaigns.maxCallsPerSecond.")
+        sweepDuration = make.gauge(
+            "sweep_last_duration_seconds",
+            "How long the last sweep that ended took, over every run that made it (resumed ones too).")
+        sweepLastSuccess = make.gauge(
+            "sweep_last_success_timestamp_seconds",
+            "Unix time at which the last sweep read every listed campaign to its end; 0 before one has.")
+        sweepRunning = make.gauge("sweep_running", "1 while a sweep of the campaigns runs.")
+    }
+
+    /// Makes the metrics of ``init(registry:)``, each named `optout_bridge_` and its name.
+    private struct Maker {
+        let registry: PrometheusCollectorRegistry
+
+        private func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "optout_bridge_" + name, unitName: "", helpText: help)
+        }
+
+        func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+            registry.makeGauge(descriptor: descriptor(name, help), labels: labels)
+        }
+
+        func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
+            registry.makeCounter(descriptor: descriptor(name, help), labels: labels)
+        }
+
+        func histogram(_ name: String, _ help: String, _ buckets: [Duration]) -> DurationHistogram {
+            registry.makeDurationHistogram(descriptor: descriptor(name, help), buckets: buckets)
+        }
+
+        func histogram(_ name: String, _ help: String, _ buckets: [Double]) -> ValueHistogram {
+            registry.makeValueHistogram(descriptor: descriptor(name, help), buckets: buckets)
+        }
     }
 
     /// One answered HTTP request, by route (the sender's name for webhooks) and status code.
