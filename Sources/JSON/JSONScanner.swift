@@ -206,26 +206,28 @@ package struct JSONScanner: ~Copyable {
 
     // MARK: Structure
 
+    /// Consumes the opening bracket at ``index``; `false` when `closing` follows and the container was consumed
+    /// whole.
     @inline(__always)
-    private mutating func enterContainer() throws(JSONSyntaxError) {
+    private mutating func enter(closing: UInt8) throws(JSONSyntaxError) -> Bool {
         depth += 1
         if depth > maximumDepth {
             throw error("arrays and objects are nested deeper than \(maximumDepth) levels", at: index)
         }
-    }
-
-    /// Consumes the `{` at ``index``. Returns `true` when the object has a member, positioned at its key;
-    /// `false` when it was empty and has been consumed whole.
-    package mutating func enterObject() throws(JSONSyntaxError) -> Bool {
-        try enterContainer()
         index += 1
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+        if index < bytes.count, bytes[index] == closing {
             index += 1
             depth -= 1
             return false
         }
         return true
+    }
+
+    /// Consumes the `{` at ``index``. Returns `true` when the object has a member, positioned at its key;
+    /// `false` when it was empty and has been consumed whole.
+    package mutating func enterObject() throws(JSONSyntaxError) -> Bool {
+        try enter(closing: UInt8(ascii: "}"))
     }
 
     /// Reads a member's key and its `:`, leaving ``index`` at the value.
@@ -247,50 +249,27 @@ package struct JSONScanner: ~Copyable {
     /// After a member's value: consumes `,` and returns `true` (positioned at the next key), or consumes `}` and
     /// returns `false`.
     package mutating func nextMember() throws(JSONSyntaxError) -> Bool {
-        skipWhitespace()
-        guard index < bytes.count else {
-            throw unexpected(at: index, expected: "',' or '}'")
-        }
-        switch bytes[index] {
-        case UInt8(ascii: ","):
-            // Placed before the whitespace after it is skipped, which may cross lines.
-            let comma = (offset: index, position: currentPosition)
-            index += 1
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                throw JSONSyntaxError(
-                    message: "trailing comma before '}'", position: comma.position, offset: comma.offset)
-            }
-            return true
-        case UInt8(ascii: "}"):
-            index += 1
-            depth -= 1
-            return false
-        default:
-            throw unexpected(at: index, expected: "',' or '}' after an object member")
-        }
+        try next(closing: UInt8(ascii: "}"), after: "an object member")
     }
 
     /// Consumes the `[` at ``index``. Returns `true` when the array has an element, positioned at it;
     /// `false` when it was empty and has been consumed whole.
     package mutating func enterArray() throws(JSONSyntaxError) -> Bool {
-        try enterContainer()
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return false
-        }
-        return true
+        try enter(closing: UInt8(ascii: "]"))
     }
 
     /// After an element: consumes `,` and returns `true` (positioned at the next element), or consumes `]` and
     /// returns `false`.
     package mutating func nextElement() throws(JSONSyntaxError) -> Bool {
+        try next(closing: UInt8(ascii: "]"), after: "an array element")
+    }
+
+    /// After a member or an element: consumes `,` and returns `true`, or consumes `closing` and returns `false`.
+    @inline(__always)
+    private mutating func next(closing: UInt8, after item: StaticString) throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count else {
-            throw unexpected(at: index, expected: "',' or ']'")
+            throw unexpected(at: index, expected: "',' or '\(Character(Unicode.Scalar(closing)))'")
         }
         switch bytes[index] {
         case UInt8(ascii: ","):
@@ -298,17 +277,18 @@ package struct JSONScanner: ~Copyable {
             let comma = (offset: index, position: currentPosition)
             index += 1
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            if index < bytes.count, bytes[index] == closing {
                 throw JSONSyntaxError(
-                    message: "trailing comma before ']'", position: comma.position, offset: comma.offset)
+                    message: "trailing comma before '\(Character(Unicode.Scalar(closing)))'", position: comma.position,
+                    offset: comma.offset)
             }
             return true
-        case UInt8(ascii: "]"):
+        case closing:
             index += 1
             depth -= 1
             return false
         default:
-            throw unexpected(at: index, expected: "',' or ']' after an array element")
+            throw unexpected(at: index, expected: "',' or '\(Character(Unicode.Scalar(closing)))' after \(item)")
         }
     }
 

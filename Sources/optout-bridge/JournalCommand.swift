@@ -31,20 +31,6 @@ struct JournalCommand: ParsableCommand {
         }
     }
 
-    /// Checks the arguments of an export, opens the journal and lets `body` write the export to standard output.
-    static func export(
-        _ options: ConfigurationOptions, since: String?, format: String,
-        _ body: (Journal, Date?, Journal.ExportFormat, (String) throws -> Void) throws -> Void
-    ) throws {
-        guard let exportFormat = Journal.ExportFormat(rawValue: format) else {
-            throw CLIError.user("unknown format '\(format)'; use jsonl or csv")
-        }
-        let sinceDate = try since.map(date)
-        let journal = try open(options)
-        let output = FileHandle.standardOutput
-        try body(journal, sinceDate, exportFormat) { output.write(Data($0.utf8)) }
-    }
-
     /// Parses `2026-11-29` or `2026-11-29T10:00:00Z`.
     static func date(_ text: String) throws -> Date {
         if let date = try? Date(text, strategy: .iso8601) { return date }
@@ -154,18 +140,10 @@ struct JournalCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes the audit trail: every opt-out, its leads and attempts, as JSON lines or CSV.")
 
-        @OptionGroup var config: ConfigurationOptions
-
-        @Option(help: "Only opt-outs received since this date.")
-        var since: String?
-
-        @Option(help: "jsonl or csv.")
-        var format = "jsonl"
+        @OptionGroup var options: ExportOptions
 
         func run() throws {
-            try JournalCommand.export(config, since: since, format: format) { journal, since, format, write in
-                try journal.export(since: since, format: format, write: write)
-            }
+            try options.export { try $0.export(since: $1, format: $2, write: $3) }
         }
     }
 }

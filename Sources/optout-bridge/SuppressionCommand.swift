@@ -87,18 +87,10 @@ struct SuppressionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes the suppression list as JSON lines or CSV, for another do-not-call system.")
 
-        @OptionGroup var config: ConfigurationOptions
-
-        @Option(help: "Only keys first suppressed since this date.")
-        var since: String?
-
-        @Option(help: "jsonl or csv.")
-        var format = "jsonl"
+        @OptionGroup var options: ExportOptions
 
         func run() throws {
-            try JournalCommand.export(config, since: since, format: format) { journal, since, format, write in
-                try journal.exportSuppressions(since: since, format: format, write: write)
-            }
+            try options.export { try $0.exportSuppressions(since: $1, format: $2, write: $3) }
         }
     }
 
