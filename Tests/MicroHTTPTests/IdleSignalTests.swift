@@ -19,7 +19,8 @@ import Testing
         count.store(0, ordering: .sequentiallyConsistent)
         signal.reachedZero()
         await waiter.value
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Well before the deadline: at the start of a full run the pool can be busy for seconds.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func aWaitEndsAtItsDeadlineWhenTheCountStaysAboveZero() async {
