@@ -8,6 +8,13 @@ let package = Package(
         .executable(name: "optout-bridge", targets: ["optout-bridge"]),
         .executable(name: "fake-nlpearl", targets: ["fake-nlpearl"]),
         .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
+        // Every library target, for the fuzz package in Fuzz/, which builds on this package instead of repeating it.
+        .library(
+            name: "OptOutBridgeModules",
+            targets: [
+                "JSON", "OptOutCore", "ContactMapping", "SenderSchema", "Config", "NLPearl", "Senders", "Journal",
+                "Bridge", "FakeNLPearl", "MicroHTTP",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -8,9 +8,12 @@
 // must give the same key. And the file read on three threads must give what one thread gives: the same diagnostics,
 // or the same statistics, warnings and leads for every key.
 import Config
+import ContactMapping
 import Foundation
 import FuzzSupport
+import JSON
 import OptOutCore
+import Senders
 
 #if canImport(Glibc)
     import Glibc
@@ -89,7 +92,8 @@ func fuzzConfiguration(_ bytes: [UInt8]) {
     let environment = ["NLPEARL_API_TOKEN": "fuzz:token", "FUZZ_SECRET": "fuzz-secret"]
     do {
         let (configuration, _) = try BridgeConfiguration.parse(
-            bytes, fileName: "/nonexistent-fuzz/optout-bridge.json", environment: environment)
+            bytes, fileName: "/nonexistent-fuzz/optout-bridge.json", environment: environment,
+            senderSchemas: SenderRegistry.schemas)
         _ = configuration.senders.map(\.description)
     } catch {
         check(!error.diagnostics.isEmpty, "a ConfigurationError without diagnostics")

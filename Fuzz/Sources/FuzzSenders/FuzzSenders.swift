@@ -15,6 +15,7 @@
 // - bits 2-3 pick the method among the sender's allowed ones and `POST`; bit 4 the private key, where there are two.
 //
 // Every event must have a key, and every key must normalise to itself.
+import Bridge
 import Config
 import Foundation
 import FuzzSupport
@@ -63,8 +64,7 @@ struct Harness: Sendable {
         }
         var privateKeys: [String] = []
         var options = SenderOptions(
-            object: entry.options, file: entry.file, baseDirectory: examples,
-            defaultCountryCode: configuration.mapping.defaultCountryCode)
+            object: entry.options, file: entry.file, defaultCountryCode: configuration.mapping.defaultCountryCode)
         switch type {
         case "sendgrid":
             privateKeys = [try String(contentsOfFile: examples + "/keys/sendgrid-demo-private.pem", encoding: .utf8)]
