@@ -2,64 +2,36 @@ import OptOutCore
 
 /// The whole configuration of the service, as described in SPEC §3, with its documented defaults.
 ///
-/// Build one in code with the defaulted initialisers (`BridgeConfiguration(listen: .init(port: 0))`), or read the
-/// JSON file with ``load(file:environment:)``. Secrets (``NLPearlSettings/token``, ``APISettings/tokens``) are
+/// Read the JSON file with ``load(file:environment:)``; within this module (and its tests), build one with the
+/// memberwise initialisers, whose parameters default to the documented defaults
+/// (`BridgeConfiguration(listen: .init(port: 0))`). Secrets (``NLPearlSettings/token``, ``APISettings/tokens``) are
 /// ``Secret``s, and sender options are hidden from descriptions, so printing or dumping a configuration never
 /// shows a secret.
 public struct BridgeConfiguration: Sendable, Equatable {
     /// The HTTP listener.
-    public var listen: ListenSettings
+    public var listen: ListenSettings = ListenSettings()
     /// The NLPearl API.
-    public var nlpearl: NLPearlSettings
+    public var nlpearl: NLPearlSettings = NLPearlSettings()
     /// The mapping file.
-    public var mapping: MappingSettings
+    public var mapping: MappingSettings = MappingSettings()
     /// The journal (SQLite).
-    public var journal: JournalSettings
+    public var journal: JournalSettings = JournalSettings()
     /// Acknowledgement, batching and retries.
-    public var delivery: DeliverySettings
+    public var delivery: DeliverySettings = DeliverySettings()
     /// What to answer when no lead is mapped.
-    public var unmapped: UnmappedPolicy
+    public var unmapped: UnmappedPolicy = .suppress
     /// The suppression list's enforcement (SPEC §9).
-    public var suppression: SuppressionSettings
+    public var suppression: SuppressionSettings = SuppressionSettings()
     /// NLPearl's campaigns as the source of leads (SPEC §10).
-    public var campaigns: CampaignSettings
+    public var campaigns: CampaignSettings = CampaignSettings()
     /// `/v1/opt-outs` authentication.
-    public var api: APISettings
+    public var api: APISettings = APISettings()
     /// Webhook sources, one per `POST /hooks/{name}`.
-    public var senders: [SenderConfiguration]
+    public var senders: [SenderConfiguration] = []
     /// Runs every step but the DELETE call.
-    public var dryRun: Bool
+    public var dryRun: Bool = false
     /// The file the configuration was read from, as named; `nil` for built-in defaults or one built in code.
     public var sourceFile: String?
-
-    /// Creates a configuration; every parameter defaults to the documented default.
-    public init(
-        listen: ListenSettings = ListenSettings(),
-        nlpearl: NLPearlSettings = NLPearlSettings(),
-        mapping: MappingSettings = MappingSettings(),
-        journal: JournalSettings = JournalSettings(),
-        delivery: DeliverySettings = DeliverySettings(),
-        unmapped: UnmappedPolicy = .suppress,
-        suppression: SuppressionSettings = SuppressionSettings(),
-        campaigns: CampaignSettings = CampaignSettings(),
-        api: APISettings = APISettings(),
-        senders: [SenderConfiguration] = [],
-        dryRun: Bool = false,
-        sourceFile: String? = nil
-    ) {
-        self.listen = listen
-        self.nlpearl = nlpearl
-        self.mapping = mapping
-        self.journal = journal
-        self.delivery = delivery
-        self.unmapped = unmapped
-        self.suppression = suppression
-        self.campaigns = campaigns
-        self.api = api
-        self.senders = senders
-        self.dryRun = dryRun
-        self.sourceFile = sourceFile
-    }
 
     /// The sender named `name`, if configured.
     public func sender(named name: String) -> SenderConfiguration? {
@@ -77,14 +49,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
     /// What the suppression list does beyond remembering keys (`suppression`).
     public struct SuppressionSettings: Sendable, Equatable {
         /// Put every suppressed phone number on NLPearl's account blacklist.
-        public var blacklistPhones: Bool
+        public var blacklistPhones: Bool = true
         /// On every mapping load, delete the leads of contacts that carry a suppressed key.
-        public var enforceOnMappingLoad: Bool
-
-        /// Creates suppression settings with the documented defaults (both on).
-        public init(blacklistPhones: Bool = true, enforceOnMappingLoad: Bool = true) {
-            self.blacklistPhones = blacklistPhones
-            self.enforceOnMappingLoad = enforceOnMappingLoad
-        }
+        public var enforceOnMappingLoad: Bool = true
     }
 }

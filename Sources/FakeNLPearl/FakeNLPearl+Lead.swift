@@ -61,33 +61,16 @@ extension FakeNLPearl {
         public static let sortProperties: Set<String> = ["id", "externalId", "phoneNumber", "status", "created"]
 
         /// How many matches to pass over.
-        public var skip: Int
+        public var skip: Int = 0
         /// How many matches to answer at most.
-        public var limit: Int
+        public var limit: Int = 100
         /// The property to sort by; nil for the order in which leads were added.
         public var sortProp: String?
         /// Whether the sort is ascending; true when the body leaves it out.
-        public var isAscending: Bool
+        public var isAscending: Bool = true
         /// Only leads of these statuses; nil for all.
         public var statuses: Set<Int>?
         /// Text that a lead's phone number or external id contains, in any letter case; nil for all leads.
         public var searchInput: String?
-
-        /// Creates a search.
-        public init(
-            skip: Int = 0,
-            limit: Int = 100,
-            sortProp: String? = nil,
-            isAscending: Bool = true,
-            statuses: Set<Int>? = nil,
-            searchInput: String? = nil
-        ) {
-            self.skip = skip
-            self.limit = limit
-            self.sortProp = sortProp
-            self.isAscending = isAscending
-            self.statuses = statuses
-            self.searchInput = searchInput
-        }
     }
 }

@@ -7,7 +7,7 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     /// The journal's row id of this lead, the handle for ``Journal/recordOutcomes(_:)``.
     public var rowID: Int64
     /// A lead to delete, or a phone number to put on the account blacklist.
-    public var kind: ActionKind
+    public var kind: ActionKind = .delete
     /// NLPearl's outbound campaign id; empty for a blacklist row.
     public var pearlId: String
     /// NLPearl's lead id; for a blacklist row, the E.164 phone number; for a search row, the contact key searched.
@@ -17,7 +17,7 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     /// Where delivery stands.
     public var status: LeadStatus
     /// How many delivery attempts were recorded.
-    public var attemptCount: Int
+    public var attemptCount: Int = 0
     /// When the dispatcher should try next, for a pending lead that was deferred.
     public var nextAttemptAt: Date?
     /// When the current delivery effort began: the opt-out's arrival, or the last manual retry.
@@ -29,31 +29,13 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     /// NLPearl's problem details (JSON text) for a lead it rejected with 400.
     public var problem: String?
     /// Every attempt, oldest first.
-    public var attempts: [Journal.Attempt]
-
-    /// Creates a record; the journal makes these, this is for tests and decoding.
-    public init(
-        rowID: Int64, kind: ActionKind = .delete, pearlId: String, leadId: String, origin: LeadOrigin? = nil,
-        status: LeadStatus, attemptCount: Int = 0, nextAttemptAt: Date? = nil, queuedAt: Date, lastError: String? = nil,
-        problem: String? = nil, attempts: [Journal.Attempt] = []
-    ) {
-        self.rowID = rowID
-        self.kind = kind
-        self.pearlId = pearlId
-        self.leadId = leadId
-        self.origin = origin
-        self.status = status
-        self.attemptCount = attemptCount
-        self.nextAttemptAt = nextAttemptAt
-        self.queuedAt = queuedAt
-        self.lastError = lastError
-        self.problem = problem
-        self.attempts = attempts
-    }
+    public var attempts: [Journal.Attempt] = []
 
     /// The lead itself.
     public var lead: Lead { Lead(pearlId: pearlId, leadId: leadId) }
+}
 
+extension LeadRecord {
     private enum CodingKeys: String, CodingKey {
         case rowID = "rowId", kind, pearlId, leadId, origin, status, attemptCount, nextAttemptAt, queuedAt, lastError,
             problem

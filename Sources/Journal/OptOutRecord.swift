@@ -32,26 +32,6 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
     /// The rows of work, in the order they were given: leads to delete, then phone numbers to blacklist.
     public var leads: [LeadRecord]
 
-    /// Creates a record; the journal makes these, this is for tests and decoding.
-    public init(
-        id: String, source: String, idempotencyKey: String? = nil, keys: [String], identifiers: [String]? = nil,
-        requestId: String? = nil, receivedAt: Date, updatedAt: Date, reason: String? = nil, status: OptOutStatus,
-        suppressedBy: String? = nil, leads: [LeadRecord]
-    ) {
-        self.id = id
-        self.source = source
-        self.idempotencyKey = idempotencyKey
-        self.keys = keys
-        self.identifiers = identifiers ?? keys
-        self.requestId = requestId
-        self.receivedAt = receivedAt
-        self.updatedAt = updatedAt
-        self.reason = reason
-        self.status = status
-        self.suppressedBy = suppressedBy
-        self.leads = leads
-    }
-
     /// The leads of this record that are still waiting for delivery, ready for the dispatcher.
     public var pendingLeads: [Journal.PendingLead] {
         leads.filter { $0.status == .pending }.map {
@@ -61,7 +41,9 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
                 queuedAt: $0.queuedAt)
         }
     }
+}
 
+extension OptOutRecord {
     private enum CodingKeys: String, CodingKey {
         case id, source, idempotencyKey, keys, identifiers, requestId, receivedAt, updatedAt, reason, status
         case suppressedBy, leads

@@ -26,11 +26,12 @@ enum RecordReader {
     /// A full record from a row of ``optOutColumns``, fetching its leads and their attempts.
     static func record(from row: Row, _ db: Database) throws -> OptOutRecord {
         let id: String = row[0]
-        let keysText: String = row[3]
+        let keys = try JournalError.strings(row[3])
         let identifiersText: String? = row[9]
+        // Rows written before identifiers were kept have none: their keys stand in for them.
         return OptOutRecord(
-            id: id, source: row[1], idempotencyKey: row[2], keys: try JournalError.strings(keysText),
-            identifiers: try identifiersText.map(JournalError.strings), requestId: row[4],
+            id: id, source: row[1], idempotencyKey: row[2], keys: keys,
+            identifiers: try identifiersText.map(JournalError.strings) ?? keys, requestId: row[4],
             receivedAt: Timestamp.date(row[5]), updatedAt: Timestamp.date(row[6]), reason: row[7],
             status: try status(row[8], OptOutStatus.self), suppressedBy: row[10], leads: try leads(optOutID: id, db))
     }

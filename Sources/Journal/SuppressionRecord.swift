@@ -26,26 +26,9 @@ public struct SuppressionRecord: Sendable, Codable, Hashable {
     public var blacklist: BlacklistState?
     /// When ``blacklist`` last changed.
     public var blacklistUpdatedAt: Date?
+}
 
-    /// Creates a record; the journal makes these, this is for tests and decoding.
-    public init(
-        key: String, identifiers: [String], firstSource: String, firstOptOutId: String, firstAt: Date,
-        latestSource: String, latestOptOutId: String, latestAt: Date, optOutCount: Int,
-        blacklist: BlacklistState? = nil, blacklistUpdatedAt: Date? = nil
-    ) {
-        self.key = key
-        self.identifiers = identifiers
-        self.firstSource = firstSource
-        self.firstOptOutId = firstOptOutId
-        self.firstAt = firstAt
-        self.latestSource = latestSource
-        self.latestOptOutId = latestOptOutId
-        self.latestAt = latestAt
-        self.optOutCount = optOutCount
-        self.blacklist = blacklist
-        self.blacklistUpdatedAt = blacklistUpdatedAt
-    }
-
+extension SuppressionRecord {
     private enum CodingKeys: String, CodingKey {
         case key, identifiers, firstSource, firstOptOutId, firstAt, latestSource, latestOptOutId, latestAt
         case optOutCount, blacklist, blacklistUpdatedAt

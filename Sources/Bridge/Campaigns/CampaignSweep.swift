@@ -26,38 +26,18 @@ public actor CampaignSweep {
         public var externalIdNamespace: String?
         public var defaultCountryCode: String?
         /// From the start of one sweep to the start of the next (`sweepIntervalMinutes`).
-        public var interval: Duration
+        public var interval: Duration = .seconds(3600)
         /// Search calls per second at most (`maxCallsPerSecond`).
-        public var maxCallsPerSecond: Double
+        public var maxCallsPerSecond: Double = 5
         /// Leads per call.
-        public var pageSize: Int
+        public var pageSize: Int = NLPearlClient.searchLimits.upperBound
         /// How long a page waits for the deletes it asked for before the next page is read.
-        public var deleteWait: Duration
+        public var deleteWait: Duration = .seconds(30)
         /// Tries of one page before the sweep stops until its next run.
-        public var attemptsPerPage: Int
-        public var retry: RetryPolicy
+        public var attemptsPerPage: Int = 5
+        public var retry: RetryPolicy = RetryPolicy(maximumDelay: .seconds(60), giveUpAfter: .seconds(3600))
         /// Dry run: what is found is journaled `dry_run` and not sent.
-        public var dryRun: Bool
-
-        public init(
-            pearlIds: [String], externalIdNamespace: String? = nil, defaultCountryCode: String? = nil,
-            interval: Duration = .seconds(3600), maxCallsPerSecond: Double = 5,
-            pageSize: Int = NLPearlClient.searchLimits.upperBound, deleteWait: Duration = .seconds(30),
-            attemptsPerPage: Int = 5,
-            retry: RetryPolicy = RetryPolicy(maximumDelay: .seconds(60), giveUpAfter: .seconds(3600)),
-            dryRun: Bool = false
-        ) {
-            self.pearlIds = pearlIds
-            self.externalIdNamespace = externalIdNamespace
-            self.defaultCountryCode = defaultCountryCode
-            self.interval = interval
-            self.maxCallsPerSecond = maxCallsPerSecond
-            self.pageSize = pageSize
-            self.deleteWait = deleteWait
-            self.attemptsPerPage = attemptsPerPage
-            self.retry = retry
-            self.dryRun = dryRun
-        }
+        public var dryRun: Bool = false
     }
 
     /// What one sweep did, from its start (a resumed sweep counts what it did before the restart too).

@@ -8,10 +8,10 @@ public struct DeliveryItem: Sendable, Hashable {
     public var optOutID: String
     /// A lead to delete, a phone number (``lead``'s `leadId`, with an empty `pearlId`) to blacklist, or a contact
     /// key (``lead``'s `leadId`) to search for in a campaign.
-    public var kind: ActionKind
+    public var kind: ActionKind = .delete
     public var lead: Lead
     /// Attempts made so far.
-    public var attemptCount: Int
+    public var attemptCount: Int = 0
     /// When the current delivery effort began (arrival, or the last `journal retry`); retries stop `giveUpAfter` later.
     public var queuedAt: Date
     /// Not to be sent before this (a retry's backoff).
@@ -19,19 +19,6 @@ public struct DeliveryItem: Sendable, Hashable {
 
     /// The queue it waits in: its kind and campaign.
     var lane: DeliveryLane { DeliveryLane(kind: kind, pearlId: lead.pearlId) }
-
-    public init(
-        rowID: Int64, optOutID: String, kind: ActionKind = .delete, lead: Lead, attemptCount: Int = 0,
-        queuedAt: Date, notBefore: ContinuousClock.Instant? = nil
-    ) {
-        self.rowID = rowID
-        self.optOutID = optOutID
-        self.kind = kind
-        self.lead = lead
-        self.attemptCount = attemptCount
-        self.queuedAt = queuedAt
-        self.notBefore = notBefore
-    }
 }
 
 /// What became of one lead after an attempt, as a waiting request needs to know it.
