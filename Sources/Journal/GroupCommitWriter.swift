@@ -1,4 +1,5 @@
 import GRDB
+import OptOutCore
 import Synchronization
 
 /// Funnels every write of the journal into shared transactions: group commit.
@@ -36,6 +37,9 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let path: String
+    /// The database file's identity when opened. SQLite keeps writing to an open file after it was unlinked; every
+    /// acknowledged write would then be lost at the next start. Comparing identities before each transaction turns
+    /// that into an error.
     private let identity: FileIdentity?
     private let syncer: WALSyncer
     private let queue = GroupQueue<Job>()
@@ -124,7 +128,7 @@ final class GroupCommitWriter: Sendable {
         let durability = jobs.contains { $0.durable } ? Durability() : nil
         var completions: [@Sendable () -> Void] = []
         do {
-            if let identity, FileIdentity(path: path) != identity {
+            if let identity, FileIdentity(path: path)?.isSameFile(as: identity) != true {
                 throw JournalError(
                     code: .fileReplaced,
                     message: "the database file \(path) was removed or replaced; restart to open the new one")

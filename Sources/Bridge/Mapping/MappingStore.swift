@@ -172,20 +172,3 @@ public final class MappingStore: Sendable {
         PeriodicChore("mapping watcher", every: interval) { await self.reloadOffPool(onlyIfChanged: true) }
     }
 }
-
-/// Enough of a file's `stat` to notice a change: an editor's rename-over, an in-place write, a ConfigMap swap.
-struct FileIdentity: Equatable, Sendable {
-    let device: UInt64
-    let inode: UInt64
-    let size: Int64
-    let modified: Int64
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-    }
-}
