@@ -29,12 +29,6 @@ public struct ContactKeyError: Error, Sendable, Hashable, CustomStringConvertibl
     /// What is wrong, for people.
     public var message: String
 
-    /// Creates an error.
-    public init(code: Code, message: String) {
-        self.code = code
-        self.message = message
-    }
-
     /// The message.
     public var description: String { message }
 }

@@ -16,11 +16,6 @@ public struct WebhookError: Error, Sendable, Equatable, CustomStringConvertible 
     public var code: Code
     public var message: String
 
-    public init(code: Code, message: String) {
-        self.code = code
-        self.message = message
-    }
-
     public static func unauthorized(_ message: String) -> WebhookError {
         WebhookError(code: .unauthorized, message: message)
     }
