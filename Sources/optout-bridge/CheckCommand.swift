@@ -16,23 +16,9 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try config.load()
-        do {
-            _ = try configuration.makeSenders()
-        } catch {
-            for diagnostic in error.diagnostics {
-                print(diagnostic)
-            }
-            throw CLIError.user("the senders are not configured correctly")
-        }
-        let mapping: Mapping
-        do {
-            mapping = try configuration.loadMapping()
-        } catch {
-            for diagnostic in error.diagnostics {
-                print(diagnostic)
-            }
-            throw CLIError.user("the mapping file \(configuration.mapping.file) has errors")
-        }
+        _ = try printingDiagnostics(configuration.makeSenders, else: "the senders are not configured correctly")
+        let mapping = try printingDiagnostics(
+            configuration.loadMapping, else: "the mapping file \(configuration.mapping.file) has errors")
         for warning in mapping.warnings {
             print(warning.labelled)
         }
@@ -50,6 +36,20 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension CheckCommand {
+    /// What `make` makes; when it fails, each of its problems printed, then a failure that says `failure`.
+    private func printingDiagnostics<Value, Failure: DiagnosticsError>(
+        _ make: () throws(Failure) -> Value, else failure: String
+    ) throws -> Value {
+        do {
+            return try make()
+        } catch {
+            for diagnostic in error.diagnostics {
+                print(diagnostic)
+            }
+            throw CLIError.user(failure)
+        }
+    }
+
     /// How many leads of the mapping belong to suppressed contacts and were never deleted: what `serve` deletes on
     /// loading this file (SPEC §9). Silent when no journal exists yet.
     private func reportSuppressedLeads(_ configuration: BridgeConfiguration, _ mapping: Mapping) throws {

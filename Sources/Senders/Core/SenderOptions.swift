@@ -179,12 +179,10 @@ public final class SenderOptions {
 }
 
 /// A sender's configuration entry is not valid; each diagnostic has its place in the file.
-public struct SenderConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct SenderConfigurationError: DiagnosticsError, Sendable {
     public var diagnostics: [Diagnostic]
 
     public init(diagnostics: [Diagnostic]) {
         self.diagnostics = diagnostics
     }
-
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
