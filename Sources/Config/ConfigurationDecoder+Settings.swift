@@ -239,13 +239,9 @@ extension ConfigurationDecoder {
     /// `campaigns.pearlIds`: non-empty strings (`env:` and `file:` followed), each once.
     private mutating func pearlIds(_ value: JSONValue?) -> [String] {
         guard let value else { return [] }
-        guard let elements = value.asArray else {
-            error("campaigns.pearlIds must be an array of strings, not \(value.kindDescription)", at: value)
-            return []
-        }
         var pearlIds: [String] = []
         var seen: [String: SourcePosition] = [:]
-        for (index, element) in elements.enumerated() {
+        for (index, element) in elements(value, "campaigns.pearlIds", "an array of strings").enumerated() {
             let path = "campaigns.pearlIds[\(index)]"
             guard let resolved = resolve(element, path: path) else { continue }
             let pearlId: String
@@ -331,12 +327,8 @@ extension ConfigurationDecoder {
     private mutating func api(_ value: JSONValue?) -> BridgeConfiguration.APISettings {
         let section = section(value, path: "api", known: ["tokens"])
         guard let list = section["tokens"] else { return BridgeConfiguration.APISettings() }
-        guard let elements = list.asArray else {
-            error("api.tokens must be an array of strings, not \(list.kindDescription)", at: list)
-            return BridgeConfiguration.APISettings()
-        }
         var tokens: [Secret] = []
-        for (index, element) in elements.enumerated() {
+        for (index, element) in elements(list, "api.tokens", "an array of strings").enumerated() {
             let path = "api.tokens[\(index)]"
             guard let resolved = resolve(element, path: path) else { continue }
             let text: String
@@ -367,13 +359,9 @@ extension ConfigurationDecoder {
 
     private mutating func senders(_ value: JSONValue?) -> [SenderConfiguration] {
         guard let value else { return [] }
-        guard let elements = value.asArray else {
-            error("senders must be an array, not \(value.kindDescription)", at: value)
-            return []
-        }
         var senders: [SenderConfiguration] = []
         var names: [String: SourcePosition] = [:]
-        for (index, element) in elements.enumerated() {
+        for (index, element) in elements(value, "senders", "an array").enumerated() {
             guard let sender = sender(element, path: "senders[\(index)]") else { continue }
             if let first = names[sender.name] {
                 error(

@@ -196,35 +196,31 @@ struct ConfigurationDecoder {
         }
     }
 
+    /// The elements of an array setting; none, with an error, when it is not an array.
+    mutating func elements(_ value: JSONValue, _ path: String, _ expected: String) -> [JSONValue] {
+        guard let elements = value.asArray else {
+            error("\(path) must be \(expected), not \(value.kindDescription)", at: value)
+            return []
+        }
+        return elements
+    }
+
     /// A path setting, resolved against the configuration file's folder.
     mutating func optionalPath(_ section: Section, _ key: String) -> String? {
         optionalString(section, key).map(resolvePath)
     }
 
     mutating func int(_ section: Section, _ key: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
-        guard let value = section[key] else { return fallback }
-        let path = section.path(key)
-        guard let resolved = resolve(value, path: path) else { return fallback }
-        let number: Int?
-        switch resolved {
-        case .literal(.number):
-            number = value.intValue
-        case .reference(let text, _):
-            number = Int(text.trimmingCharacters(in: .whitespaces))
-        case .literal:
-            number = nil
-        }
-        guard let number else {
-            error(kindMessage(path, "an integer", resolved, value), at: value)
-            return fallback
-        }
+        guard let (number, setting) = number(section, key, "an integer", literal: \.intValue, text: { Int($0) })
+        else { return fallback }
         guard range.contains(number) else {
-            let shown: String
-            if case .literal = resolved { shown = ", not \(number)" } else { shown = "" }
+            let shown = setting.isLiteral ? ", not \(number)" : ""
             if range.upperBound == Int.max {
-                error("\(path) must be at least \(range.lowerBound)\(shown)", at: value)
+                error("\(setting.path) must be at least \(range.lowerBound)\(shown)", at: setting.value)
             } else {
-                error("\(path) must be between \(range.lowerBound) and \(range.upperBound)\(shown)", at: value)
+                error(
+                    "\(setting.path) must be between \(range.lowerBound) and \(range.upperBound)\(shown)",
+                    at: setting.value)
             }
             return fallback
         }
@@ -235,34 +231,64 @@ struct ConfigurationDecoder {
     mutating func double(
         _ section: Section, _ key: String, default fallback: Double, minimum: Double, inclusive: Bool
     ) -> Double {
-        guard let value = section[key] else { return fallback }
-        let path = section.path(key)
-        guard let resolved = resolve(value, path: path) else { return fallback }
-        let number: Double?
-        switch resolved {
-        case .literal(.number):
-            number = value.doubleValue
-        case .reference(let text, _):
-            number = Double(text.trimmingCharacters(in: .whitespaces))
-        case .literal:
-            number = nil
-        }
-        guard let number, number.isFinite else {
-            error(kindMessage(path, "a number", resolved, value), at: value)
-            return fallback
-        }
+        guard
+            let (number, setting) = number(
+                section, key, "a number", literal: { $0.doubleValue.flatMap(Self.finite) },
+                text: { Double($0).flatMap(Self.finite) })
+        else { return fallback }
         guard inclusive ? number >= minimum : number > minimum else {
             let bound = minimum == minimum.rounded() ? String(Int(minimum)) : String(minimum)
             let shown: String
-            if case .literal = resolved, let literal = value.numberLiteral {
+            if setting.isLiteral, let literal = setting.value.numberLiteral {
                 shown = ", not \(literal)"
             } else {
                 shown = ""
             }
-            error("\(path) must be \(inclusive ? "at least" : "greater than") \(bound)\(shown)", at: value)
+            error(
+                "\(setting.path) must be \(inclusive ? "at least" : "greater than") \(bound)\(shown)",
+                at: setting.value)
             return fallback
         }
         return number
+    }
+
+    /// Where a number setting stands, for messages about its value.
+    struct NumberSetting {
+        var value: JSONValue
+        var path: String
+        /// Written in the file, rather than read from the environment or a file.
+        var isLiteral: Bool
+    }
+
+    /// A number setting as written, or as the variable or file it names holds it; nil when it is absent or not
+    /// such a number (reported), so that the caller keeps its default.
+    private mutating func number<Number>(
+        _ section: Section, _ key: String, _ kind: String, literal: (JSONValue) -> Number?,
+        text: (String) -> Number?
+    ) -> (Number, NumberSetting)? {
+        guard let value = section[key] else { return nil }
+        let path = section.path(key)
+        guard let resolved = resolve(value, path: path) else { return nil }
+        let number: Number?
+        switch resolved {
+        case .literal(.number):
+            number = literal(value)
+        case .reference(let referenced, _):
+            number = text(referenced.trimmingCharacters(in: .whitespaces))
+        case .literal:
+            number = nil
+        }
+        guard let number else {
+            error(kindMessage(path, kind, resolved, value), at: value)
+            return nil
+        }
+        let isLiteral: Bool
+        if case .literal = resolved { isLiteral = true } else { isLiteral = false }
+        return (number, NumberSetting(value: value, path: path, isLiteral: isLiteral))
+    }
+
+    private static func finite(_ number: Double) -> Double? {
+        number.isFinite ? number : nil
     }
 
     mutating func bool(_ section: Section, _ key: String, default fallback: Bool) -> Bool {
