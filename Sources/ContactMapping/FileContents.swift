@@ -80,12 +80,6 @@ public struct FileReadError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The operating system's reason, such as `No such file or directory`.
     public var reason: String
 
-    /// Creates an error.
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
     /// `cannot read 'PATH': REASON`.
     public var description: String { "cannot read '\(path)': \(reason)" }
 }

@@ -22,23 +22,11 @@ extension ContractValidator {
     ///
     /// The first entry at fault is named, as `phoneNumbers[2]`; a duplicate names its second occurrence.
     static func phoneNumbers(in body: [UInt8]) -> Result<[String], Violation> {
-        func refuse(_ detail: String, _ field: String) -> Result<[String], Violation> {
-            .failure(.init(status: 400, detail: detail, field: field))
-        }
-        let members: [JSONMember]
-        switch bodyMembers(body, empty: "the request body is empty; send {\"phoneNumbers\": [...]}") {
-        case .failure(let violation): return .failure(violation)
-        case .success(let found): members = found
-        }
-        let extra = extraKeys(of: members, allowed: ["phoneNumbers"])
-        guard extra.isEmpty else {
-            let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
-            return refuse(
-                "the request body has properties other than phoneNumbers (\(names)); "
-                    + "AddRemoveNumbersToBlacklistRequest allows no additional properties", extra[0])
-        }
         let object: [String: JSONValue]
-        switch uniqueMembers(members, of: "the request body", prefix: "") {
+        switch jsonObject(
+            body, schema: "AddRemoveNumbersToBlacklistRequest", members: ["phoneNumbers"],
+            example: #"{"phoneNumbers": [...]}"#)
+        {
         case .failure(let violation): return .failure(violation)
         case .success(let found): object = found
         }

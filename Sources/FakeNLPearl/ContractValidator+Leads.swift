@@ -255,30 +255,4 @@ extension ContractValidator {
                 + "such as +15551234567",
             field: field)
     }
-
-    /// The body as a JSON object whose members are all among `members`, each sent once, or why not.
-    private static func jsonObject(
-        _ body: [UInt8],
-        schema: String,
-        members allowed: Set<String>,
-        example: String
-    ) -> Result<[String: JSONValue], Violation> {
-        let members: [JSONMember]
-        switch bodyMembers(body, empty: "the request body is empty; send \(example)") {
-        case .failure(let violation): return .failure(violation)
-        case .success(let found): members = found
-        }
-        let extra = extraKeys(of: members, allowed: allowed)
-        guard extra.isEmpty else {
-            let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
-            return refuse(
-                "the request body has properties that \(schema) does not define (\(names)); "
-                    + "it allows no additional properties", extra[0])
-        }
-        return uniqueMembers(members, of: "the request body", prefix: "")
-    }
-
-    private static func refuse<T>(_ detail: String, _ field: String) -> Result<T, Violation> {
-        .failure(.init(status: 400, detail: detail, field: field))
-    }
 }

@@ -288,22 +288,10 @@ public struct ContractValidator: Sendable {
     /// The leadIds of a `DeleteLeadsRequestApi` body, or how the body breaks its schema.
     static func leadIds(in body: [UInt8]) -> Result<[String], Violation> {
         // The contract leaves the body optional, but a delete without leads is always a client bug.
-        let members: [JSONMember]
-        switch bodyMembers(body, empty: "the request body is empty; send {\"leadIds\": [...]}") {
-        case .failure(let violation): return .failure(violation)
-        case .success(let found): members = found
-        }
-        let extra = extraKeys(of: members, allowed: ["leadIds"])
-        guard extra.isEmpty else {
-            let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
-            return .failure(
-                .init(
-                    status: 400,
-                    detail: "the request body has properties other than leadIds "
-                        + "(\(names)); DeleteLeadsRequestApi allows no additional properties", field: extra[0]))
-        }
         let object: [String: JSONValue]
-        switch uniqueMembers(members, of: "the request body", prefix: "") {
+        switch jsonObject(
+            body, schema: "DeleteLeadsRequestApi", members: ["leadIds"], example: #"{"leadIds": [...]}"#)
+        {
         case .failure(let violation): return .failure(violation)
         case .success(let found): object = found
         }
@@ -311,16 +299,13 @@ public struct ContractValidator: Sendable {
             return .success([])
         }
         guard let array = value.asArray else {
-            return .failure(.init(status: 400, detail: "leadIds is not an array", field: "leadIds"))
+            return refuse("leadIds is not an array", "leadIds")
         }
         var leadIds: [String] = []
         leadIds.reserveCapacity(array.count)
         for (index, element) in array.enumerated() {
             guard let leadId = element.asString else {
-                return .failure(
-                    .init(
-                        status: 400, detail: "leadIds[\(index)] is not a string",
-                        field: "leadIds[\(index)]"))
+                return refuse("leadIds[\(index)] is not a string", "leadIds[\(index)]")
             }
             leadIds.append(leadId)
         }
@@ -328,6 +313,33 @@ public struct ContractValidator: Sendable {
     }
 
     // MARK: JSON bodies
+
+    /// The body as a JSON object whose members are all among `members`, each sent once, or why not.
+    static func jsonObject(
+        _ body: [UInt8],
+        schema: String,
+        members allowed: Set<String>,
+        example: String
+    ) -> Result<[String: JSONValue], Violation> {
+        let members: [JSONMember]
+        switch bodyMembers(body, empty: "the request body is empty; send \(example)") {
+        case .failure(let violation): return .failure(violation)
+        case .success(let found): members = found
+        }
+        let extra = extraKeys(of: members, allowed: allowed)
+        guard extra.isEmpty else {
+            let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
+            return refuse(
+                "the request body has properties that \(schema) does not define (\(names)); "
+                    + "it allows no additional properties", extra[0])
+        }
+        return uniqueMembers(members, of: "the request body", prefix: "")
+    }
+
+    /// A 400 violation naming `field`.
+    static func refuse<T>(_ detail: String, _ field: String) -> Result<T, Violation> {
+        .failure(.init(status: 400, detail: detail, field: field))
+    }
 
     /// The members of a body that is one JSON object, in source order, or why it is not one.
     ///
@@ -400,20 +412,13 @@ public struct ContractValidator: Sendable {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+            guard let high = iterator.next().flatMap(hexDigitValue),
+                let low = iterator.next().flatMap(hexDigitValue)
+            else {
                 return nil
             }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 import struct Foundation.Date
 
 /// The fake's leads, per campaign: what Add Lead and Add Leads add, Search Leads and Get Lead read and a delete
@@ -103,7 +105,7 @@ struct LeadID: Sendable, Hashable {
         var high: UInt32 = 0
         var low: UInt64 = 0
         for (index, byte) in bytes.enumerated() {
-            guard let value = Self.hexValue(byte) else { return nil }
+            guard let value = hexDigitValue(byte) else { return nil }
             if index < 8 { high = high << 4 | UInt32(value) } else { low = low << 4 | UInt64(value) }
         }
         self.init(high: high, low: low)
@@ -112,15 +114,6 @@ struct LeadID: Sendable, Hashable {
     /// Whether a text is an ObjectId: 24 hexadecimal digits.
     static func isObjectId(_ text: some StringProtocol) -> Bool {
         LeadID(hex: text) != nil
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 
