@@ -88,6 +88,16 @@ public struct JSONWriter: Sendable {
     /// Writes a member whose value is an array of strings; nothing when `value` is nil.
     public mutating func member(_ key: String, _ value: [String]?) { member(key, value) { $0.array($1) } }
 
+    /// Writes a member whose value is an object of string arrays, such as a problem's `errors` by field, its keys
+    /// sorted so that the text does not depend on the dictionary's order; nothing when `value` is nil.
+    public mutating func member(_ key: String, _ value: [String: [String]]?) {
+        member(key, value) { json, lists in
+            json.object { json in
+                for name in lists.keys.sorted() { json.member(name, lists[name]) }
+            }
+        }
+    }
+
     private mutating func member<Value>(_ key: String, _ value: Value?, _ write: (inout JSONWriter, Value) -> Void) {
         guard let value else { return }
         self.key(key)

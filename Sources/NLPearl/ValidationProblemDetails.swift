@@ -102,13 +102,7 @@ extension ValidationProblemDetails {
             json.member("status", status.map(Int.init))
             json.member("detail", detail)
             json.member("instance", instance)
-            if let errors {
-                json.member("errors") { json in
-                    json.object { json in
-                        for key in errors.keys.sorted() { json.member(key, errors[key]) }
-                    }
-                }
-            }
+            json.member("errors", errors)
             for name in additionalProperties.keys.sorted() where !isSet(name) {
                 json.key(name)
                 json.value(additionalProperties[name]!)

@@ -33,13 +33,7 @@ public struct Problem: Sendable {
                 json.member("title", title)
                 json.member("status", status)
                 json.member("detail", detail)
-                if let errors {
-                    json.member("errors") { json in
-                        json.object { json in
-                            for key in errors.keys.sorted() { json.member(key, errors[key]) }
-                        }
-                    }
-                }
+                json.member("errors", errors)
                 for (key, write) in extensions { json.member(key, write) }
             }
         }
