@@ -48,10 +48,9 @@ extension ContractValidator {
         case .failure(let violation): return .failure(violation)
         case .success(let found): object = found
         }
+        // A member left out (or, where nil is allowed, sent as null) keeps the search's default.
         var search = FakeNLPearl.LeadSearch()
-        switch object["skip"] {
-        case nil: search.skip = 0
-        case let value?:
+        if let value = object["skip"] {
             guard let skip = integer(value) else { return refuse("skip is \(kind(value)), not an integer", "skip") }
             guard skip >= 0, skip <= Int64(Int32.max) else {
                 return refuse("skip is \(skip); send 0 to \(Int32.max)", "skip")
@@ -71,10 +70,7 @@ extension ContractValidator {
             }
             search.limit = Int(limit)
         }
-        switch object["sortProp"] {
-        case nil: search.sortProp = nil
-        case let value? where value.isNull: search.sortProp = nil
-        case let value?:
+        if let value = object["sortProp"], !value.isNull {
             guard let property = value.asString else {
                 return refuse("sortProp is \(kind(value)), not a string", "sortProp")
             }
@@ -84,18 +80,13 @@ extension ContractValidator {
             }
             search.sortProp = property
         }
-        switch object["isAscending"] {
-        case nil: search.isAscending = true
-        case let value?:
+        if let value = object["isAscending"] {
             guard let ascending = value.asBool else {
                 return refuse("isAscending is \(kind(value)), not a boolean", "isAscending")
             }
             search.isAscending = ascending
         }
-        switch object["statuses"] {
-        case nil: search.statuses = nil
-        case let value? where value.isNull: search.statuses = nil
-        case let value?:
+        if let value = object["statuses"], !value.isNull {
             guard let elements = value.asArray else {
                 return refuse("statuses is \(kind(value)), not an array of integers", "statuses")
             }
@@ -115,10 +106,7 @@ extension ContractValidator {
             }
             search.statuses = statuses
         }
-        switch object["searchInput"] {
-        case nil: search.searchInput = nil
-        case let value? where value.isNull: search.searchInput = nil
-        case let value?:
+        if let value = object["searchInput"], !value.isNull {
             guard let text = value.asString else {
                 return refuse("searchInput is \(kind(value)), not a string", "searchInput")
             }
