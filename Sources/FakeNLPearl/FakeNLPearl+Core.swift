@@ -33,17 +33,17 @@ extension FakeNLPearl {
         func handle(_ request: HTTPRequest) async -> HTTPResponse {
             let receivedAt = Date()
             let verdict = validator.check(
-                method: request.method,
+                method: request.method.rawValue,
                 uri: request.rawURI,
                 headerValues: { request.headers.values(for: $0) },
                 body: request.body
             )
             var call = Call(
-                method: request.method,
+                method: request.method.rawValue,
                 uri: request.rawURI,
                 pearlId: nil,
                 leadIds: nil,
-                headers: request.headers.map { Header($0.name, $0.value) },
+                headers: request.headers.map { Header($0.name.rawName, $0.value) },
                 body: request.body,
                 receivedAt: receivedAt,
                 status: 0,
@@ -141,9 +141,10 @@ extension FakeNLPearl {
             call.answer = reply.summary
             call.answerHeaders = reply.headers
             record(call, effect: effect)
-            var headers = HTTPHeaders()
+            var headers = HTTPFields()
+            headers.reserveCapacity(reply.headers.count)
             for header in reply.headers { headers.add(name: header.name, value: header.value) }
-            return HTTPResponse(status: reply.status, headers: headers, body: reply.body)
+            return HTTPResponse(status: HTTPStatus(code: reply.status), headers: headers, body: reply.body)
         }
 
         /// The plan for a valid call of a lead endpoint, after its delay.

@@ -1,12 +1,15 @@
+import HTTPTypes
+
 /// One HTTP request as the server received it: the body is the raw bytes, never re-encoded.
 public struct HTTPRequest: Sendable {
-    /// The method as sent, e.g. `POST`.
-    public var method: String
+    /// The method as sent, e.g. `.post`.
+    public var method: HTTPMethod
     /// The percent-decoded path without the query, e.g. `/hooks/hubspot`.
     public var path: String
     /// The request target exactly as sent on the request line, e.g. `/hooks/x?token=a%20b`.
     public var rawURI: String
-    public var headers: HTTPHeaders
+    /// The header fields in the order sent, repeated ones kept.
+    public var headers: HTTPFields
     public var body: [UInt8]
     /// The peer's numeric address, when known.
     public var remoteAddress: String?
@@ -17,7 +20,7 @@ public struct HTTPRequest: Sendable {
     public var isValidUTF8: Bool
 
     public init(
-        method: String, path: String, rawURI: String? = nil, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+        method: HTTPMethod, path: String, rawURI: String? = nil, headers: HTTPFields = HTTPFields(), body: [UInt8] = [],
         remoteAddress: String? = nil, isValidUTF8: Bool = true
     ) {
         self.method = method

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import HTTPTypes
 
 /// The C callbacks given to libmicrohttpd.
 ///
@@ -35,13 +36,19 @@ enum MHDCallbacks {
             context.headersSeen = true
             // While draining, requests are still taken: the journal is open, and a refusal would send the sender
             // away with its opt-out. Once the grace period is over they are refused before the body is read.
-            if core.refusing.load(ordering: .acquiring) {
-                let response = core.refuse(
-                    .shuttingDown, method: method.map { String(cString: $0) } ?? "GET", path: text(url).0 ?? "/")
+            // A method that is not a token cannot be an `HTTPMethod`; RFC 9112 §3 makes it a bad request line.
+            guard let requestMethod = method.flatMap({ HTTPMethod(String(cString: $0)) }) else {
+                let response = ServerCore.problem(.badRequest, "The request method is not a token.")
                 return queue(response, on: connection, close: true)
             }
-            (context.headers, context.headersAreValidUTF8) = headers(of: connection)
-            if let (status, detail) = RequestFraming.refusal(context.headers) {
+            context.method = requestMethod
+            if core.refusing.load(ordering: .acquiring) {
+                let response = core.refuse(.shuttingDown, method: requestMethod, path: text(url).0 ?? "/")
+                return queue(response, on: connection, close: true)
+            }
+            let head = headers(of: connection)
+            (context.headers, context.headersAreValidUTF8) = (head.fields, head.allValidUTF8)
+            if let (status, detail) = RequestFraming.refusal(head.fields, namesAreTokens: head.namesAreTokens) {
                 return queue(ServerCore.problem(status, detail), on: connection, close: true)
             }
             if let length = context.headers["Content-Length"].flatMap({ Int($0) }) {
@@ -50,9 +57,9 @@ enum MHDCallbacks {
                 }
                 // The whole declared body is reserved now, so that a slow client cannot grow past the budget later.
                 guard core.reserveBody(length) else {
-                    let method = method.map { String(cString: $0) } ?? "POST"
                     return queue(
-                        core.refuse(.busy, method: method, path: text(url).0 ?? "/"), on: connection, close: true)
+                        core.refuse(.busy, method: requestMethod, path: text(url).0 ?? "/"), on: connection,
+                        close: true)
                 }
                 context.reservedBytes = length
                 context.body.reserveCapacity(length)
@@ -91,12 +98,12 @@ enum MHDCallbacks {
             return queue(core.tooLargeResponse, on: connection, close: true)
         }
         if context.overBudget {
-            let method = method.map { String(cString: $0) } ?? "POST"
-            return queue(core.refuse(.busy, method: method, path: text(url).0 ?? "/"), on: connection, close: true)
+            return queue(
+                core.refuse(.busy, method: context.method, path: text(url).0 ?? "/"), on: connection, close: true)
         }
         let (path, pathIsValid) = text(url)
         let request = HTTPRequest(
-            method: method.map { String(cString: $0) } ?? "GET",
+            method: context.method,
             path: path ?? "/",
             rawURI: context.rawURI,
             headers: context.headers,
@@ -104,7 +111,7 @@ enum MHDCallbacks {
             remoteAddress: clientAddress(connection),
             isValidUTF8: context.rawURIIsValidUTF8 && pathIsValid && context.headersAreValidUTF8)
         context.body = []
-        context.headers = HTTPHeaders()
+        context.headers = HTTPFields()
         guard core.dispatch(request, context: context, connection: connection) else {
             return queue(
                 core.refuse(.shuttingDown, method: request.method, path: request.path), on: connection, close: true)
@@ -120,18 +127,16 @@ enum MHDCallbacks {
         }
         guard let mhdResponse else { return MHD_Result.NO }
         defer { MHD_destroy_response(mhdResponse) }
-        for (name, value) in response.headers {
+        for field in response.headers {
             // MHD computes the framing itself.
-            if name.caseInsensitiveEquals("Content-Length") || name.caseInsensitiveEquals("Transfer-Encoding") {
-                continue
-            }
-            if name.caseInsensitiveEquals("Connection"), !close { continue }
-            MHD_add_response_header(mhdResponse, name, value)
+            if field.name == .contentLength || field.name == .transferEncoding { continue }
+            if field.name == .connection, !close { continue }
+            MHD_add_response_header(mhdResponse, field.name.rawName, field.value)
         }
         if close {
             MHD_add_response_header(mhdResponse, "Connection", "close")
         }
-        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+        return MHD_queue_response(connection, UInt32(response.status.code), mhdResponse)
     }
 
     /// The C string as text (invalid UTF-8 becomes U+FFFD), and whether it was valid UTF-8.
@@ -141,36 +146,66 @@ enum MHDCallbacks {
         return (String(cString: cString), false)
     }
 
+    /// A request's header fields as MHD iterates them, and what their text was like as sent.
     private final class HeaderCollector {
-        var fields: [HTTPHeaders.Field] = []
+        var fields = HTTPFields()
         var allValidUTF8 = true
+        var namesAreTokens = true
 
-        /// The text of `count` bytes at `start`, noting when they are not valid UTF-8.
-        func text(_ start: UnsafePointer<CChar>, _ count: Int) -> String {
-            let bytes = UnsafeRawBufferPointer(start: start, count: count)
+        /// Adds one field; a name that is not a token is noted and left out, since no `HTTPField.Name` holds it.
+        func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+            guard let fieldName = HTTPField.Name(text(name)) else {
+                namesAreTokens = false
+                return
+            }
+            // libmicrohttpd 0.9.75 ends a value at a NUL itself; cutting here keeps that if the value size it reports
+            // ever spans one, where the lenient value would turn the NUL into a space instead.
+            let bytes = UnsafeRawBufferPointer(rebasing: value[..<(value.firstIndex(of: 0) ?? value.endIndex)])
+            if isValidUTF8(bytes) {
+                // Lenient: a value is kept as sent (control bytes and all), as signatures were computed over it.
+                fields.append(HTTPField(name: fieldName, lenientValue: bytes))
+            } else {
+                allValidUTF8 = false
+                fields.append(HTTPField(name: fieldName, lenientValue: String(decoding: bytes, as: UTF8.self).utf8))
+            }
+        }
+
+        /// The bytes as text (invalid UTF-8 becomes U+FFFD), noting when they are not valid UTF-8.
+        private func text(_ bytes: UnsafeRawBufferPointer) -> String {
             if let text = String(validating: bytes, as: UTF8.self) { return text }
             allValidUTF8 = false
             return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// Whether the bytes are UTF-8, without making a string of them when they are ASCII, as nearly all are.
+        private func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
         }
     }
 
     private static let collectHeader: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
         let collector = Unmanaged<HeaderCollector>.fromOpaque(cls!).takeUnretainedValue()
         guard let key else { return MHD_Result.YES }
-        let name = collector.text(key, keySize)
-        let text = value.map { collector.text($0, valueSize) }
-        collector.fields.append((name: name, value: text ?? ""))
+        collector.add(
+            name: UnsafeRawBufferPointer(start: key, count: keySize),
+            value: UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))
         return MHD_Result.YES
     }
 
-    /// The request's headers, and whether every name and value was valid UTF-8.
-    private static func headers(of connection: OpaquePointer) -> (HTTPHeaders, Bool) {
+    /// The request's header fields, whether every name and value was valid UTF-8, and whether every name was a
+    /// token.
+    private static func headers(
+        of connection: OpaquePointer
+    ) -> (fields: HTTPFields, allValidUTF8: Bool, namesAreTokens: Bool) {
         let collector = HeaderCollector()
+        // A NULL iterator only counts, so that the fields are stored once, without regrowing.
+        let count = MHD_get_connection_values_n(connection, MHD_ValueKind.HEADER_KIND, nil, nil)
+        collector.fields.reserveCapacity(Int(max(count, 0)))
         withExtendedLifetime(collector) {
             _ = MHD_get_connection_values_n(
                 connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(collector).toOpaque())
         }
-        return (HTTPHeaders(collector.fields), collector.allValidUTF8)
+        return (collector.fields, collector.allValidUTF8, collector.namesAreTokens)
     }
 
     private static func clientAddress(_ connection: OpaquePointer) -> String? {

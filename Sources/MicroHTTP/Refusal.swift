@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// A request that the server answers itself instead of handing it to its handler: it is shutting down, or the
 /// handler took longer than ``HTTPServer/Configuration/requestTimeout``.
 ///
@@ -16,11 +18,11 @@ public struct Refusal: Sendable {
 
     public var reason: Reason
     /// The request's method, as sent.
-    public var method: String
+    public var method: HTTPMethod
     /// The request's percent-decoded path, without the query.
     public var path: String
 
-    public init(reason: Reason, method: String, path: String) {
+    public init(reason: Reason, method: HTTPMethod, path: String) {
         self.reason = reason
         self.method = method
         self.path = path
@@ -29,9 +31,9 @@ public struct Refusal: Sendable {
     /// The answer when the application gives none: an RFC 9457 problem, 503 with `Retry-After: 5`.
     public var defaultResponse: HTTPResponse {
         switch reason {
-        case .shuttingDown: ServerCore.problem(503, "The server is shutting down; try again.")
-        case .timedOut: ServerCore.problem(503, "The request took too long; try again.")
-        case .busy: ServerCore.problem(503, "The server holds too many request bodies now; try again.")
+        case .shuttingDown: ServerCore.problem(.serviceUnavailable, "The server is shutting down; try again.")
+        case .timedOut: ServerCore.problem(.serviceUnavailable, "The request took too long; try again.")
+        case .busy: ServerCore.problem(.serviceUnavailable, "The server holds too many request bodies now; try again.")
         }
     }
 }

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import HTTPTypes
 import Synchronization
 
 /// The state of one request, from the URI-log callback to the completion callback.
@@ -17,8 +18,10 @@ final class RequestContext: @unchecked Sendable {
     /// Whether the request target as sent was valid UTF-8.
     let rawURIIsValidUTF8: Bool
     var headersSeen = false
+    /// The method, read on the first call; every later use of it comes after that call.
+    var method: HTTPMethod = .get
     /// Read once, on the first call, for the framing checks and then for the handler.
-    var headers = HTTPHeaders()
+    var headers = HTTPFields()
     var headersAreValidUTF8 = true
     var body: [UInt8] = []
     var bodyTooLarge = false
@@ -27,7 +30,7 @@ final class RequestContext: @unchecked Sendable {
     /// The body would have passed the server's budget: it is read and dropped, and the request refused as busy.
     var overBudget = false
     /// Method and path, set when the handler starts: what a refusal in the application's dialect needs.
-    var requestLine: (method: String, path: String)?
+    var requestLine: (method: HTTPMethod, path: String)?
     let outcome = Mutex(Outcome.reading)
 
     init(rawURI: String, rawURIIsValidUTF8: Bool = true) {

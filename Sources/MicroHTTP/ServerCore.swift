@@ -1,4 +1,6 @@
 import CMicroHTTPD
+import HTTPTypes
+import JSON
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,17 +9,24 @@ import Synchronization
 
 /// What the C callbacks of one daemon share: the handler, the limits, and the requests being handled.
 final class ServerCore: Sendable {
-    /// An error answered before the handler runs, titled with the status's reason phrase.
-    static func problem(_ status: Int, _ detail: String) -> HTTPResponse {
-        let titles = [400: "Bad Request", 413: "Content Too Large", 501: "Not Implemented", 503: "Service Unavailable"]
-        return problem(status, titles[status] ?? "Error", detail)
+    /// An error answered before the handler runs, titled with the status's reason phrase (a named status, such as
+    /// `.badRequest`, carries one; a bare code does not and is titled "Error").
+    static func problem(_ status: HTTPStatus, _ detail: String) -> HTTPResponse {
+        problem(status, status.reasonPhrase.isEmpty ? "Error" : status.reasonPhrase, detail)
     }
 
-    private static func problem(_ status: Int, _ title: String, _ detail: String) -> HTTPResponse {
-        var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
-        if status == 503 { headers.add(name: "Retry-After", value: "5") }
-        let body = #"{"type":"about:blank","title":"\#(title)","status":\#(status),"detail":"\#(detail)"}"#
-        return HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+    private static func problem(_ status: HTTPStatus, _ title: String, _ detail: String) -> HTTPResponse {
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == .serviceUnavailable { headers.append(HTTPField(name: .retryAfter, value: "5")) }
+        let body = JSONWriter.bytes { json in
+            json.object { json in
+                json.member("type", "about:blank")
+                json.member("title", title)
+                json.member("status", status.code)
+                json.member("detail", detail)
+            }
+        }
+        return HTTPResponse(status: status, headers: headers, body: body)
     }
 
     let configuration: HTTPServer.Configuration
@@ -50,7 +59,7 @@ final class ServerCore: Sendable {
     ) {
         self.configuration = configuration
         self.tooLargeResponse = Self.problem(
-            413, "Content Too Large", "The request body is larger than \(configuration.maxBodyBytes) bytes.")
+            .contentTooLarge, "The request body is larger than \(configuration.maxBodyBytes) bytes.")
         self.refusal = refusal ?? { $0.defaultResponse }
         self.handler = handler
     }
@@ -73,7 +82,7 @@ final class ServerCore: Sendable {
     }
 
     /// The answer to a refused request, as the application shapes it.
-    func refuse(_ reason: Refusal.Reason, method: String, path: String) -> HTTPResponse {
+    func refuse(_ reason: Refusal.Reason, method: HTTPMethod, path: String) -> HTTPResponse {
         refusal(Refusal(reason: reason, method: method, path: path))
     }
 
@@ -182,7 +191,7 @@ final class ServerCore: Sendable {
     }
 
     private func refuse(_ reason: Refusal.Reason, _ context: RequestContext) -> HTTPResponse {
-        let (method, path) = context.requestLine ?? ("GET", "/")
+        let (method, path) = context.requestLine ?? (.get, "/")
         return refuse(reason, method: method, path: path)
     }
 

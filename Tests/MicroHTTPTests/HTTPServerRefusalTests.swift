@@ -10,7 +10,7 @@ import Testing
     /// A refusal that says why, for whom, in a status no default would use.
     private static let dialect: HTTPServer.RefusalResponder = { refusal in
         var response = HTTPResponse.text(429, "refused \(refusal.reason) \(refusal.method) \(refusal.path)")
-        response.headers.replace(name: "Retry-After", value: "7")
+        response.headers[.retryAfter] = "7"
         return response
     }
 

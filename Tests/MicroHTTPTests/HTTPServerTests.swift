@@ -44,8 +44,8 @@ func startSlowServer(answeringAfter duration: Duration) throws -> (
 }
 
 let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
-    var headers = HTTPHeaders()
-    headers.add(name: "X-Method", value: request.method)
+    var headers = HTTPFields()
+    headers.add(name: "X-Method", value: request.method.rawValue)
     headers.add(name: "X-Path", value: request.path)
     headers.add(name: "X-Raw-URI", value: request.rawURI)
     headers.add(name: "X-Query", value: request.query ?? "-")
@@ -75,7 +75,7 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     }
 
     @Test func queryItemsAreFormDecoded() {
-        let request = HTTPRequest(method: "GET", path: "/x", rawURI: "/x?token=a%2Bb+c&empty&k=%ZZ")
+        let request = HTTPRequest(method: .get, path: "/x", rawURI: "/x?token=a%2Bb+c&empty&k=%ZZ")
         let items = request.queryItems
         #expect(items.map(\.name) == ["token", "empty", "k"])
         #expect(items.map(\.value) == ["a+b c", "", "%ZZ"])

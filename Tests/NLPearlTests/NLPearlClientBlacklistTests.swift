@@ -128,7 +128,7 @@ struct NLPearlClientBlacklistTests {
     func redirectAndPrefix() async throws {
         try await withServer({ request in
             request.rawURI.hasPrefix("/moved")
-                ? .init(status: 308, headers: ["Location": "http://127.0.0.1:1/v2/Account/Blacklist"])
+                ? .init(status: 308, headers: [.location: "http://127.0.0.1:1/v2/Account/Blacklist"])
                 : .text(200, "true")
         }) { baseURL, seen in
             #expect(await client(baseURL + "/nlpearl/").addToBlacklist(phoneNumbers: ["+41"]) == .deleted)
@@ -138,7 +138,7 @@ struct NLPearlClientBlacklistTests {
                     == .unexpected(
                         status: 308, detail: "redirect to http://127.0.0.1:1/v2/Account/Blacklist not followed"))
             #expect(seen().map(\.rawURI) == ["/nlpearl/v2/Account/Blacklist", "/moved/v2/Account/Blacklist"])
-            #expect(seen().allSatisfy { $0.method == "POST" })
+            #expect(seen().allSatisfy { $0.method == .post })
         }
     }
 

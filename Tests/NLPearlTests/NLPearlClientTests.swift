@@ -156,7 +156,7 @@ struct NLPearlClientTests {
     func redirectNotFollowed() async throws {
         try await withFake { fake in
             let target = fake.baseURL + "/v2/Outbound/P/Leads"
-            try await withServer({ _ in .init(status: 307, headers: ["Location": target]) }) { baseURL, seen in
+            try await withServer({ _ in .init(status: 307, headers: [.location: target]) }) { baseURL, seen in
                 let outcome = await client(baseURL).deleteLeads(pearlId: "P", leadIds: ["L1"])
                 #expect(outcome == .unexpected(status: 307, detail: "redirect to \(target) not followed"))
                 #expect(outcome.isRetryable)
@@ -173,14 +173,14 @@ struct NLPearlClientTests {
     func redirectLoopNotFollowed(status: Int) async throws {
         let location = Mutex<String>("")
         try await withServer({ request in
-            .init(status: status, headers: ["Location": location.withLock { $0 }])
+            .init(status: .init(code: status), headers: [.location: location.withLock { $0 }])
         }) { baseURL, seen in
             let target = baseURL + "/v2/Outbound/P/Leads"
             location.withLock { $0 = target }
             let outcome = await client(baseURL).deleteLeads(pearlId: "P", leadIds: ["L1"])
             #expect(outcome == .unexpected(status: status, detail: "redirect to \(target) not followed"))
             #expect(seen().count == 1)
-            #expect(seen().allSatisfy { $0.method == "DELETE" })
+            #expect(seen().allSatisfy { $0.method == .delete })
         }
     }
 

@@ -19,8 +19,8 @@ struct ActiveCampaignSenderTests {
 
     private func request(_ body: [UInt8], query: String? = "token=ac-token%2B%2F%3D") -> HTTPRequest {
         HTTPRequest(
-            method: "POST", path: "/hooks/ac", rawURI: "/hooks/ac" + (query.map { "?" + $0 } ?? ""),
-            headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body)
+            method: .post, path: "/hooks/ac", rawURI: "/hooks/ac" + (query.map { "?" + $0 } ?? ""),
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -73,7 +73,7 @@ struct BodyDigestEventIdTests {
         let sender = try SenderRegistry.make(
             name: testCase.type, type: testCase.type, options: SenderOptions(object, defaultCountryCode: "+1"))
         let request = HTTPRequest(
-            method: "POST", path: "/hooks/x", rawURI: "/hooks/x", headers: [:], body: Array(testCase.body.utf8))
+            method: .post, path: "/hooks/x", rawURI: "/hooks/x", headers: [:], body: Array(testCase.body.utf8))
         let decoded = try sender.decode(request)
         #expect(decoded.invalid.isEmpty)
         #expect(decoded.events.map(\.eventId) == testCase.eventIds)

@@ -26,10 +26,10 @@ struct CloseSenderTests {
     private func request(_ body: [UInt8], signature: String?, timestamp: String? = CloseSenderTests.timestamp)
         -> HTTPRequest
     {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let signature { headers.add(name: "close-sig-hash", value: signature) }
         if let timestamp { headers.add(name: "close-sig-timestamp", value: timestamp) }
-        return HTTPRequest(method: "POST", path: "/hooks/close", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/close", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -73,7 +73,7 @@ struct FuzzRegressionTests {
     func aSalesforceBodyThatIsNotUTF8IsRefusedAs400InsteadOfAbortingTheProcess(_ body: Body) throws {
         let sender = try sender()
         let request = HTTPRequest(
-            method: "POST", path: "/hooks/salesforce", headers: ["Content-Type": "text/xml; charset=utf-8"],
+            method: .post, path: "/hooks/salesforce", headers: [.contentType: "text/xml; charset=utf-8"],
             body: body.bytes)
 
         #expect(throws: Self.notUTF8) { try sender.authenticate(request, now: Date()) }
@@ -92,7 +92,7 @@ struct FuzzRegressionTests {
         var restored = Self.crashingBody
         for (offset, pair) in changed { restored[offset] = pair.0 }
         let sender = try sender()
-        let request = HTTPRequest(method: "POST", path: "/hooks/salesforce", body: restored)
+        let request = HTTPRequest(method: .post, path: "/hooks/salesforce", body: restored)
         try sender.authenticate(request, now: Date())
         #expect(try !sender.decode(request).events.isEmpty)
     }

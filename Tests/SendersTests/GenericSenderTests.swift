@@ -31,9 +31,9 @@ struct GenericSenderTests {
     }
 
     private func request(_ body: [UInt8], headers: [(String, String)]) -> HTTPRequest {
-        var fields: HTTPHeaders = ["Content-Type": "application/json"]
+        var fields: HTTPFields = [.contentType: "application/json"]
         for (name, value) in headers { fields.add(name: name, value: value) }
-        return HTTPRequest(method: "POST", path: "/hooks/gen", headers: fields, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/gen", headers: fields, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

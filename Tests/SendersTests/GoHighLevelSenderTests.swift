@@ -38,10 +38,10 @@ struct GoHighLevelSenderTests {
     }
 
     private func request(_ body: [UInt8], rsa: String? = nil, ed25519: String? = nil) -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let rsa { headers.add(name: "x-wh-signature", value: rsa) }
         if let ed25519 { headers.add(name: "X-GHL-Signature", value: ed25519) }
-        return HTTPRequest(method: "POST", path: "/hooks/ghl", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/ghl", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -25,7 +25,7 @@ struct HubSpotSenderTests {
     }
 
     private func request(
-        _ body: [UInt8], query: String? = nil, headers: HTTPHeaders, method: String = "POST"
+        _ body: [UInt8], query: String? = nil, headers: HTTPFields, method: HTTPMethod = .post
     ) -> HTTPRequest {
         HTTPRequest(
             method: method, path: "/hooks/hubspot", rawURI: "/hooks/hubspot" + (query.map { "?" + $0 } ?? ""),
@@ -44,8 +44,9 @@ struct HubSpotSenderTests {
         }
     }
 
-    private func v3(_ signature: String, timestamp: String = Self.timestamp) -> HTTPHeaders {
-        ["X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp, "Host": "evil.example"]
+    private func v3(_ signature: String, timestamp: String = Self.timestamp) -> HTTPFields {
+        HTTPFields(
+            ["X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": timestamp, "Host": "evil.example"])
     }
 
     @Test("the documented example, signed v3 over publicURL and a query with escapes, is one opt-out")
@@ -122,7 +123,7 @@ struct HubSpotSenderTests {
         #expect(throws: WebhookError.unauthorized("X-HubSpot-Signature-v3 is missing")) {
             try hubspot.authenticate(request(body, query: query, headers: [:]), now: signedAt)
         }
-        let noTimestamp: HTTPHeaders = ["X-HubSpot-Signature-v3": "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="]
+        let noTimestamp = HTTPFields(["X-HubSpot-Signature-v3": "6uGOggcqRrREGzG3kIJwZSqH9qZYOGkbZd7Vw+T0eT0="])
         #expect(
             refusal { try hubspot.authenticate(request(body, query: query, headers: noTimestamp), now: signedAt) }
                 == 401)
@@ -142,24 +143,24 @@ struct HubSpotSenderTests {
     func legacySignatures() throws {
         let body = try fixture("hubspot-workflow.json")
         let hubspot = try sender(#", "allowLegacySignatures": true"#)
-        let v1: HTTPHeaders = [
+        let v1 = HTTPFields([
             "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3",
             "X-HubSpot-Signature-Version": "v1",
-        ]
+        ])
         try hubspot.authenticate(request(body, headers: v1), now: signedAt)
-        let v2: HTTPHeaders = [
+        let v2 = HTTPFields([
             "X-HubSpot-Signature": "10CDB0059BAC573B33D87BE034C0A31CF679FF8EBCAA76A2E5C209F0DD06BC6E",
             "X-HubSpot-Signature-Version": "v2",
-        ]
+        ])
         try hubspot.authenticate(request(body, headers: v2), now: signedAt)
-        let swapped: HTTPHeaders = [
+        let swapped = HTTPFields([
             "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3",
             "X-HubSpot-Signature-Version": "v2",
-        ]
+        ])
         #expect(refusal { try hubspot.authenticate(request(body, headers: swapped), now: signedAt) } == 401)
-        let unversioned: HTTPHeaders = [
+        let unversioned = HTTPFields([
             "X-HubSpot-Signature": "d72083a52500c4a32a7b122c713033b09ffb8391f8350099afc69b03b4eae7d3"
-        ]
+        ])
         #expect(refusal { try hubspot.authenticate(request(body, headers: unversioned), now: signedAt) } == 401)
         #expect(refusal { try hubspot.authenticate(request(body + [0x20], headers: v1), now: signedAt) } == 401)
     }
@@ -173,10 +174,10 @@ struct HubSpotSenderTests {
     func legacySignaturesNeedTheOption(_ version: String, _ signature: String) throws {
         let body = try fixture("hubspot-workflow.json")
         // The timestamp is not covered by a v1 or v2 signature, so it cannot make a replay stale.
-        let headers: HTTPHeaders = [
+        let headers = HTTPFields([
             "X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version,
             "X-HubSpot-Request-Timestamp": Self.timestamp,
-        ]
+        ])
         for hubspot in [try sender(), try sender(#", "allowLegacySignatures": false"#)] {
             #expect(throws: WebhookError.self) {
                 try hubspot.authenticate(request(body, headers: headers), now: signedAt)
@@ -202,10 +203,10 @@ struct HubSpotSenderTests {
             options: SenderOptions(
                 #"{"secret": "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy", "publicURL": "\#(publicURL)", "#
                     + #""allowLegacySignatures": true}"#))
-        let headers: HTTPHeaders = [
+        let headers = HTTPFields([
             "X-HubSpot-Signature": "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de",
             "X-HubSpot-Signature-Version": "v1",
-        ]
+        ])
         try hubspot.authenticate(request(body, headers: headers), now: signedAt)
     }
 
@@ -272,7 +273,7 @@ struct HubSpotSenderTests {
         let signed = try hubspot.sign(
             body: body, url: "http://127.0.0.1:8080/hooks/hubspot?a=%3A1", now: now, privateKeyPEM: nil)
         #expect(signed.url == "http://127.0.0.1:8080/hooks/hubspot?a=%3A1")
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
         for header in signed.headers { headers.add(name: header.name, value: header.value) }
         #expect(headers["X-HubSpot-Request-Timestamp"] == "1750000000500")
         try hubspot.authenticate(request(body, query: "a=%3A1", headers: headers), now: now)
@@ -304,7 +305,7 @@ struct HubSpotSenderTests {
         #expect(HubSpotSender.type == "hubspot")
         let response = try sender().respond(.refused(.unauthorized("no")))
         #expect(response.status == 401)
-        #expect(try sender().allowedMethods == ["POST"])
+        #expect(try sender().allowedMethods == [.post])
     }
 
     @Test("a bad event of a Webhooks API array is invalid at its index, and the others are still opt-outs")

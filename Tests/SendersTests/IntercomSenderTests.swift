@@ -21,9 +21,9 @@ struct IntercomSenderTests {
     }
 
     private func request(_ body: [UInt8], signature: String?) -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let signature { headers.add(name: "X-Hub-Signature", value: signature) }
-        return HTTPRequest(method: "POST", path: "/hooks/intercom", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/intercom", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -20,10 +20,10 @@ struct KlaviyoSenderTests {
     }
 
     private func request(_ body: [UInt8], signature: String?, timestamp: String?) -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let signature { headers.add(name: "Klaviyo-Signature", value: signature) }
         if let timestamp { headers.add(name: "Klaviyo-Timestamp", value: timestamp) }
-        return HTTPRequest(method: "POST", path: "/hooks/klaviyo", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/klaviyo", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

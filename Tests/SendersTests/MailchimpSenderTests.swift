@@ -17,10 +17,11 @@ struct MailchimpSenderTests {
         try MailchimpSender(name: "mailchimp", options: SenderOptions(#"{"token": "mc-token"}"#))
     }
 
-    private func request(_ body: [UInt8], method: String = "POST", query: String? = "token=mc-token") -> HTTPRequest {
+    private func request(_ body: [UInt8], method: HTTPMethod = .post, query: String? = "token=mc-token") -> HTTPRequest
+    {
         HTTPRequest(
             method: method, path: "/hooks/mailchimp", rawURI: "/hooks/mailchimp" + (query.map { "?" + $0 } ?? ""),
-            headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body)
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.
@@ -62,17 +63,17 @@ struct MailchimpSenderTests {
     @Test("the validation GET with the token is answered 200; without it, 401")
     func validation() throws {
         let mailchimp = try sender()
-        #expect(mailchimp.allowedMethods.contains("GET"))
-        #expect(mailchimp.allowedMethods.contains("POST"))
-        let get = request([], method: "GET")
+        #expect(mailchimp.allowedMethods.contains(.get))
+        #expect(mailchimp.allowedMethods.contains(.post))
+        let get = request([], method: .get)
         #expect(refusal { try mailchimp.authenticate(get, now: now) } == nil)
         #expect(mailchimp.validationResponse(to: get)?.status == 200)
         #expect(try mailchimp.decode(get).events.isEmpty)
-        #expect(mailchimp.validationResponse(to: request([], method: "HEAD"))?.status == 200)
+        #expect(mailchimp.validationResponse(to: request([], method: .head))?.status == 200)
         #expect(mailchimp.validationResponse(to: request(try fixture("mailchimp-unsubscribe.txt"))) == nil)
-        #expect(refusal { try mailchimp.authenticate(request([], method: "GET", query: nil), now: now) } == 401)
+        #expect(refusal { try mailchimp.authenticate(request([], method: .get, query: nil), now: now) } == 401)
         #expect(
-            refusal { try mailchimp.authenticate(request([], method: "GET", query: "token=mc-tokeN"), now: now) } == 401
+            refusal { try mailchimp.authenticate(request([], method: .get, query: "token=mc-tokeN"), now: now) } == 401
         )
     }
 

@@ -25,9 +25,9 @@ struct PipedriveSenderTests {
     }
 
     private func request(_ body: [UInt8], authorization: String? = Self.goodAuthorization) -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let authorization { headers.add(name: "Authorization", value: authorization) }
-        return HTTPRequest(method: "POST", path: "/hooks/pipedrive", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/pipedrive", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

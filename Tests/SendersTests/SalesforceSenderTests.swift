@@ -20,8 +20,8 @@ struct SalesforceSenderTests {
 
     private func request(_ body: [UInt8], query: String? = nil) -> HTTPRequest {
         HTTPRequest(
-            method: "POST", path: "/hooks/sf", rawURI: "/hooks/sf" + (query.map { "?" + $0 } ?? ""),
-            headers: ["Content-Type": "text/xml; charset=utf-8", "SOAPAction": "\"\""], body: body)
+            method: .post, path: "/hooks/sf", rawURI: "/hooks/sf" + (query.map { "?" + $0 } ?? ""),
+            headers: HTTPFields(["Content-Type": "text/xml; charset=utf-8", "SOAPAction": "\"\""]), body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -33,10 +33,10 @@ struct SendGridSenderTests {
     private func request(_ body: [UInt8], signature: String?, timestamp: String? = SendGridSenderTests.timestamp)
         -> HTTPRequest
     {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let signature { headers.add(name: "X-Twilio-Email-Event-Webhook-Signature", value: signature) }
         if let timestamp { headers.add(name: "X-Twilio-Email-Event-Webhook-Timestamp", value: timestamp) }
-        return HTTPRequest(method: "POST", path: "/hooks/sendgrid", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/sendgrid", headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -31,11 +31,11 @@ struct StandardWebhooksSenderTests {
     }
 
     private func request(_ body: [UInt8], id: String?, timestamp: String?, signature: String?) -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPFields = [.contentType: "application/json"]
         if let id { headers.add(name: "webhook-id", value: id) }
         if let timestamp { headers.add(name: "webhook-timestamp", value: timestamp) }
         if let signature { headers.add(name: "webhook-signature", value: signature) }
-        return HTTPRequest(method: "POST", path: "/hooks/std", headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/std", headers: headers, body: body)
     }
 
     private func vectorRequest(signature: String? = StandardWebhooksSenderTests.vectorSignature) throws -> HTTPRequest {

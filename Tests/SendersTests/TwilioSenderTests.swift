@@ -25,9 +25,9 @@ struct TwilioSenderTests {
     }
 
     private func request(_ body: [UInt8], signature: String?, target: String = "/hooks/twilio") -> HTTPRequest {
-        var headers: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if let signature { headers.add(name: "X-Twilio-Signature", value: signature) }
-        return HTTPRequest(method: "POST", path: "/hooks/twilio", rawURI: target, headers: headers, body: body)
+        return HTTPRequest(method: .post, path: "/hooks/twilio", rawURI: target, headers: headers, body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

@@ -18,7 +18,7 @@ struct ZohoSenderTests {
     }
 
     private func request(_ body: [UInt8]) -> HTTPRequest {
-        HTTPRequest(method: "POST", path: "/hooks/zoho", headers: ["Content-Type": "application/json"], body: body)
+        HTTPRequest(method: .post, path: "/hooks/zoho", headers: [.contentType: "application/json"], body: body)
     }
 
     /// The HTTP status of the refusal `work` throws, `nil` when it succeeds, and 0 for an error of another kind.

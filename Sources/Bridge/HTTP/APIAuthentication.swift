@@ -16,14 +16,14 @@ struct APIAuthentication: Sendable {
             header.prefix(7).lowercased() == "bearer "
         else {
             var response = Problem.unauthorized("Send 'Authorization: Bearer <api token>'.").response
-            response.headers.replace(name: "WWW-Authenticate", value: "Bearer")
+            response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         let token = header.dropFirst(7)
         // APISettings compares every token in constant time, so timing tells nothing about which one nearly matched.
         guard api.accepts(token) else {
             var response = Problem.unauthorized("The API token is not valid.").response
-            response.headers.replace(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"")
+            response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
             return response
         }
         return nil

@@ -56,15 +56,16 @@ public struct BridgeRouter: Sendable {
         logger[metadataKey: "request_id"] = .string(requestId)
         let (route, response) = await route(request, requestId: requestId, logger: logger)
         var answered = response
-        answered.headers.replace(name: "X-Request-Id", value: requestId)
-        if request.method == "HEAD" {
+        answered.headers[.requestId] = requestId
+        if request.method == .head {
             answered.body = []
         }
-        metrics.recordRequest(route: route, status: answered.status)
+        metrics.recordRequest(route: route, status: answered.status.code)
         logger.log(
-            level: answered.status >= 500 ? .warning : .info, "request",
+            level: answered.status.code >= 500 ? .warning : .info, "request",
             metadata: [
-                "method": .string(request.method), "path": .string(request.path), "status": "\(answered.status)",
+                "method": .string(request.method.rawValue), "path": .string(request.path),
+                "status": "\(answered.status.code)",
                 "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
             ])
         return answered
@@ -85,31 +86,31 @@ public struct BridgeRouter: Sendable {
         let path = request.path
         switch path {
         case "/v1/opt-outs":
-            guard request.method == "POST" else { return ("api", Self.notAllowed(request, ["POST"])) }
+            guard request.method == .post else { return ("api", Self.notAllowed(request, [.post])) }
             return ("api", await optOuts.submit(request, requestId: requestId, logger: logger))
         case "/v1/suppressions/check":
-            guard request.method == "POST" else { return ("suppressions", Self.notAllowed(request, ["POST"])) }
+            guard request.method == .post else { return ("suppressions", Self.notAllowed(request, [.post])) }
             return ("suppressions", await suppressions.check(request))
         case "/healthz":
-            guard Self.isRead(request) else { return ("healthz", Self.notAllowed(request, ["GET", "HEAD"])) }
+            guard Self.isRead(request) else { return ("healthz", Self.notAllowed(request, [.get, .head])) }
             return ("healthz", health.healthz())
         case "/readyz":
-            guard Self.isRead(request) else { return ("readyz", Self.notAllowed(request, ["GET", "HEAD"])) }
+            guard Self.isRead(request) else { return ("readyz", Self.notAllowed(request, [.get, .head])) }
             return ("readyz", await health.readyz())
         case "/metrics":
-            guard Self.isRead(request) else { return ("metrics", Self.notAllowed(request, ["GET", "HEAD"])) }
+            guard Self.isRead(request) else { return ("metrics", Self.notAllowed(request, [.get, .head])) }
             return ("metrics", await health.metrics())
         case "/openapi.json":
-            guard Self.isRead(request) else { return ("openapi", Self.notAllowed(request, ["GET", "HEAD"])) }
+            guard Self.isRead(request) else { return ("openapi", Self.notAllowed(request, [.get, .head])) }
             return ("openapi", .json(200, OpenAPIDocument.json))
         default:
             if path.hasPrefix("/v1/opt-outs/") {
-                guard Self.isRead(request) else { return ("api", Self.notAllowed(request, ["GET", "HEAD"])) }
+                guard Self.isRead(request) else { return ("api", Self.notAllowed(request, [.get, .head])) }
                 let id = String(path.dropFirst("/v1/opt-outs/".count))
                 return ("api", await optOuts.show(id: id, request: request))
             }
             if path.hasPrefix("/v1/suppressions/") {
-                guard Self.isRead(request) else { return ("suppressions", Self.notAllowed(request, ["GET", "HEAD"])) }
+                guard Self.isRead(request) else { return ("suppressions", Self.notAllowed(request, [.get, .head])) }
                 let key = String(path.dropFirst("/v1/suppressions/".count))
                 return ("suppressions", await suppressions.show(key: key, request: request))
             }
@@ -139,17 +140,19 @@ public struct BridgeRouter: Sendable {
             return sender.respond(.retryLater(seconds: 5, problem: problem))
         }
         var response = problem.response
-        response.headers.replace(name: "Retry-After", value: "5")
+        response.headers[.retryAfter] = "5"
         return response
     }
 
     private static func isRead(_ request: HTTPRequest) -> Bool {
-        request.method == "GET" || request.method == "HEAD"
+        request.method == .get || request.method == .head
     }
 
-    private static func notAllowed(_ request: HTTPRequest, _ allowed: [String]) -> HTTPResponse {
-        var response = Problem.methodNotAllowed(request.method, allowed: allowed).response
-        response.headers.replace(name: "Allow", value: allowed.joined(separator: ", "))
+    /// A 405 whose `Allow` lists the methods served here (RFC 9110 §15.5.6).
+    static func notAllowed(_ request: HTTPRequest, _ allowed: [HTTPMethod]) -> HTTPResponse {
+        let names = allowed.map(\.rawValue)
+        var response = Problem.methodNotAllowed(request.method.rawValue, allowed: names).response
+        response.headers[.allow] = names.joined(separator: ", ")
         return response
     }
 

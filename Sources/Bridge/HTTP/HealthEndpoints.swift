@@ -52,7 +52,7 @@ struct HealthEndpoints: Sendable {
             }
         }
         var response = HTTPResponse.json(report.ready ? 200 : 503, body)
-        if !report.ready { response.headers.replace(name: "Retry-After", value: "5") }
+        if !report.ready { response.headers[.retryAfter] = "5" }
         return response
     }
 
@@ -66,7 +66,7 @@ struct HealthEndpoints: Sendable {
                 blacklist: Dictionary(uniqueKeysWithValues: counts.blacklist.map { ($0.key.rawValue, $0.value) }))
         }
         return HTTPResponse(
-            status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+            status: 200, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: metrics.render())
     }
 }

@@ -45,7 +45,7 @@ struct OptOutsEndpoint: Sendable {
         } catch {
             logger.error("journal append failed; answering 503", metadata: ["error": "\(error)"])
             var response = Problem.journalUnavailable().response
-            response.headers.replace(name: "Retry-After", value: "30")
+            response.headers[.retryAfter] = "30"
             return response
         }
         var answers: [Answer] = []
@@ -53,7 +53,9 @@ struct OptOutsEndpoint: Sendable {
         for item in parsed {
             switch item {
             case .invalid(let problem, _):
-                answers.append(Answer(status: problem.status, body: problem.json, retryAfter: nil, isProblem: true))
+                answers.append(
+                    Answer(
+                        status: HTTPStatus(code: problem.status), body: problem.json, retryAfter: nil, isProblem: true))
             case .valid:
                 let outcome = next.next()!
                 metrics.recordOptOut(
@@ -84,7 +86,7 @@ struct OptOutsEndpoint: Sendable {
             return .json(200, OptOutView(record: record, duplicate: false, detailed: true).json)
         } catch {
             var response = Problem.journalUnavailable().response
-            response.headers.replace(name: "Retry-After", value: "30")
+            response.headers[.retryAfter] = "30"
             return response
         }
     }
@@ -218,7 +220,7 @@ struct OptOutsEndpoint: Sendable {
     // MARK: - Translation (SPEC §6, /v1/opt-outs column)
 
     private struct Answer {
-        var status: Int
+        var status: HTTPStatus
         var body: [UInt8]
         var retryAfter: Int?
         var isProblem: Bool
@@ -226,7 +228,7 @@ struct OptOutsEndpoint: Sendable {
         var response: HTTPResponse {
             var response = HTTPResponse.json(
                 status, body, contentType: isProblem ? "application/problem+json" : "application/json")
-            if let retryAfter { response.headers.replace(name: "Retry-After", value: String(retryAfter)) }
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
         }
 
@@ -236,7 +238,7 @@ struct OptOutsEndpoint: Sendable {
             guard isProblem else { return json.raw(body) }
             json.object { json in
                 json.member("status", status == 400 ? "invalid" : "error")
-                json.member("httpStatus", status)
+                json.member("httpStatus", status.code)
                 json.member("problem") { $0.raw(body) }
             }
         }

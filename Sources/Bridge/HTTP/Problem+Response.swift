@@ -4,6 +4,6 @@ import OptOutCore
 extension Problem {
     /// The problem as an `application/problem+json` answer.
     public var response: HTTPResponse {
-        HTTPResponse.json(status, json, contentType: "application/problem+json")
+        HTTPResponse.json(HTTPStatus(code: status), json, contentType: "application/problem+json")
     }
 }

@@ -151,7 +151,7 @@ struct SuppressionsEndpoint: Sendable {
 
     private static func unavailable() -> HTTPResponse {
         var response = Problem.journalUnavailable().response
-        response.headers.replace(name: "Retry-After", value: "30")
+        response.headers[.retryAfter] = "30"
         return response
     }
 }

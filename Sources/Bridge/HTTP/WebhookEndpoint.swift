@@ -19,9 +19,7 @@ struct WebhookEndpoint: Sendable {
             return Problem.notFound("No sender named '\(name)' is configured.").response
         }
         guard sender.allowedMethods.contains(request.method) else {
-            var response = Problem.methodNotAllowed(request.method, allowed: sender.allowedMethods).response
-            response.headers.replace(name: "Allow", value: sender.allowedMethods.joined(separator: ", "))
-            return response
+            return BridgeRouter.notAllowed(request, sender.allowedMethods)
         }
         do {
             try sender.authenticate(request, now: Date())
@@ -30,7 +28,7 @@ struct WebhookEndpoint: Sendable {
             logger.warning("webhook refused", metadata: ["sender": "\(name)", "reason": "\(error.message)"])
             return sender.respond(.refused(error))
         }
-        if request.method != "POST", let validation = sender.validationResponse(to: request) {
+        if request.method != .post, let validation = sender.validationResponse(to: request) {
             return validation
         }
         let decoded: DecodedEvents

@@ -14,17 +14,22 @@ public enum WebhookAnswer: Sendable {
     case refused(WebhookError)
 
     /// The HTTP status for JSON senders.
-    public var jsonStatus: Int {
+    public var jsonStatus: HTTPStatus {
         switch self {
         case .handled(let status, _, _): status == .queued ? 202 : 200
         case .unmapped: 404
         case .retryLater: 503
-        case .refused(let error): error.status
+        case .refused(let error): HTTPStatus(code: error.status)
         }
     }
 
+    /// The plain JSON dialect, asking for a retry with 503.
+    public func jsonResponse() -> HTTPResponse {
+        jsonResponse(retryStatus: .serviceUnavailable)
+    }
+
     /// The plain JSON dialect: a small status object, or a problem.
-    public func jsonResponse(retryStatus: Int = 503) -> HTTPResponse {
+    public func jsonResponse(retryStatus: HTTPStatus) -> HTTPResponse {
         switch self {
         case .handled(let status, let ids, let duplicate):
             let body = JSONWriter.bytes(capacity: 48 + ids.count * 32) { json in
@@ -41,12 +46,12 @@ public enum WebhookAnswer: Sendable {
                 detail: "No NLPearl lead is mapped to this contact; journaled as \(ids.joined(separator: ", ")).")
             return .json(404, problem.json, contentType: "application/problem+json")
         case .retryLater(let seconds, var problem):
-            problem.status = retryStatus
+            problem.status = retryStatus.code
             var response = HTTPResponse.json(retryStatus, problem.json, contentType: "application/problem+json")
-            response.headers.replace(name: "Retry-After", value: String(seconds))
+            response.headers[.retryAfter] = String(seconds)
             return response
         case .refused(let error):
-            return .json(error.status, error.problem.json, contentType: "application/problem+json")
+            return .json(jsonStatus, error.problem.json, contentType: "application/problem+json")
         }
     }
 }

@@ -26,7 +26,7 @@ public protocol WebhookSender: Sendable {
     init(name: String, checked options: SenderOptions)
 
     /// Methods served at `/hooks/{name}`: `POST`, plus `GET`/`HEAD` where the sender validates its URL that way.
-    var allowedMethods: [String] { get }
+    var allowedMethods: [HTTPMethod] { get }
 
     /// The answer to a validation request (a `GET` the sender makes when the webhook is set up), if this type has
     /// one. Called after ``authenticate(_:now:)`` succeeded.
@@ -72,7 +72,7 @@ extension WebhookSender {
         SenderSchema(type: type, keys: optionKeys)
     }
 
-    public var allowedMethods: [String] { ["POST"] }
+    public var allowedMethods: [HTTPMethod] { [.post] }
 
     public func validationResponse(to request: HTTPRequest) -> HTTPResponse? { nil }
 

@@ -67,7 +67,7 @@ public struct HubSpotSender: WebhookSender {
             }
             let uri = Self.decodeReserved(PublicURL.signed(publicURL, query: request.query))
             let expected = Signatures.hmacSHA256(
-                key: key, Array(request.method.utf8), Array(uri.utf8), request.body, Array(timestamp.utf8))
+                key: key, Array(request.method.rawValue.utf8), Array(uri.utf8), request.body, Array(timestamp.utf8))
             guard let given = Signatures.unbase64(signature), Signatures.constantTimeEqual(given, expected) else {
                 throw .unauthorized(
                     "X-HubSpot-Signature-v3 does not match; check the app's client secret and that publicURL is the "
@@ -87,7 +87,7 @@ public struct HubSpotSender: WebhookSender {
                 expected = Signatures.sha256(key, request.body)
             case "v2":
                 let uri = PublicURL.signed(publicURL, query: request.query)
-                expected = Signatures.sha256(key, Array(request.method.utf8), Array(uri.utf8), request.body)
+                expected = Signatures.sha256(key, Array(request.method.rawValue.utf8), Array(uri.utf8), request.body)
             default:
                 throw .unauthorized("X-HubSpot-Signature-Version must be v1 or v2 with X-HubSpot-Signature")
             }

@@ -17,11 +17,11 @@ public struct MailchimpSender: SharedSecretSender {
     let secret: Secret
     let defaultCountryCode: String?
 
-    public var allowedMethods: [String] { ["POST", "GET", "HEAD"] }
+    public var allowedMethods: [HTTPMethod] { [.post, .get, .head] }
 
     /// Mailchimp checks the URL with a `GET` (without a body) when the webhook is created and wants a 200.
     public func validationResponse(to request: HTTPRequest) -> HTTPResponse? {
-        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        guard request.method == .get || request.method == .head else { return nil }
         return .json(200, Array(#"{"status":"ok"}"#.utf8))
     }
 
@@ -31,7 +31,7 @@ public struct MailchimpSender: SharedSecretSender {
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         // The validation request carries nothing to decode.
-        if request.method == "GET" || request.method == "HEAD" { return DecodedEvents() }
+        if request.method == .get || request.method == .head { return DecodedEvents() }
         let field = FormFields(request.body)
         guard let type = field["type"] else {
             throw .badRequest("expected a form-encoded Mailchimp webhook with a 'type' field")

@@ -62,8 +62,7 @@ public struct PipedriveSender: WebhookSender {
     public func respond(_ answer: WebhookAnswer) -> HTTPResponse {
         var response = answer.jsonResponse()
         if case .refused(let error) = answer, error.code == .unauthorized {
-            response.headers.replace(
-                name: "WWW-Authenticate", value: "Basic realm=\"optout-bridge\", charset=\"UTF-8\"")
+            response.headers[.wwwAuthenticate] = "Basic realm=\"optout-bridge\", charset=\"UTF-8\""
         }
         return response
     }

@@ -111,10 +111,10 @@ public struct SalesforceSender: WebhookSender {
             return Self.soap(200, Self.acknowledgement)
         case .retryLater(let seconds, let problem):
             var response = Self.soap(500, Self.fault(code: "soapenv:Server", message: problem.detail))
-            response.headers.replace(name: "Retry-After", value: String(seconds))
+            response.headers[.retryAfter] = String(seconds)
             return response
         case .refused(let error):
-            return Self.soap(error.status, Self.fault(code: "soapenv:Client", message: error.message))
+            return Self.soap(HTTPStatus(code: error.status), Self.fault(code: "soapenv:Client", message: error.message))
         }
     }
 
@@ -134,7 +134,7 @@ public struct SalesforceSender: WebhookSender {
         """
     }
 
-    private static func soap(_ status: Int, _ xml: String) -> HTTPResponse {
+    private static func soap(_ status: HTTPStatus, _ xml: String) -> HTTPResponse {
         .text(status, xml, contentType: "text/xml; charset=utf-8")
     }
 
