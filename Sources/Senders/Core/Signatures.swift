@@ -34,6 +34,11 @@ public enum Signatures {
         return difference == 0
     }
 
+    /// `now` in whole Unix seconds, as the timestamp headers that `sign` writes carry it.
+    static func unixSeconds(_ now: Date) -> String {
+        String(Int64(now.timeIntervalSince1970.rounded(.down)))
+    }
+
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

@@ -126,14 +126,11 @@ public struct CloseSender: WebhookSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        let timestamp = String(Int64(now.timeIntervalSince1970.rounded(.down)))
+        let timestamp = Signatures.unixSeconds(now)
         let signature = Signatures.hmacSHA256(key: Self.keyBytes(signatureKey) ?? [], Array(timestamp.utf8), body)
-        return SignedRequest(
+        return SignedRequest.json(
             url: url,
-            headers: [
-                .init("Content-Type", "application/json"),
-                .init("close-sig-timestamp", timestamp),
-                .init("close-sig-hash", Signatures.hex(signature)),
-            ])
+            .init("close-sig-timestamp", timestamp),
+            .init("close-sig-hash", Signatures.hex(signature)))
     }
 }

@@ -210,6 +210,6 @@ public struct GenericSender: WebhookSender {
         case .hmac(let hmac):
             authentication = .init(hmac.header, hmac.encoded(hmac.digest(body)))
         }
-        return SignedRequest(url: url, headers: [.init("Content-Type", "application/json"), authentication])
+        return SignedRequest.json(url: url, authentication)
     }
 }

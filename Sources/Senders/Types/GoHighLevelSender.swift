@@ -257,6 +257,6 @@ public struct GoHighLevelSender: WebhookSender {
         } else {
             throw .badRequest("the private key is neither an RSA key nor an Ed25519 key (PKCS #8) in PEM")
         }
-        return SignedRequest(url: url, headers: [.init("Content-Type", "application/json"), header])
+        return SignedRequest.json(url: url, header)
     }
 }

@@ -77,11 +77,8 @@ public struct IntercomSender: SharedSecretSender {
         -> SignedRequest
     {
         let signature = Signatures.hmacSHA1(key: Array(secret.reveal().utf8), body)
-        return SignedRequest(
+        return SignedRequest.json(
             url: url,
-            headers: [
-                .init("Content-Type", "application/json"),
-                .init("X-Hub-Signature", "sha1=" + Signatures.hex(signature)),
-            ])
+            .init("X-Hub-Signature", "sha1=" + Signatures.hex(signature)))
     }
 }

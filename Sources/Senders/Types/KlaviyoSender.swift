@@ -102,14 +102,11 @@ public struct KlaviyoSender: SharedSecretSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        let timestamp = String(Int64(now.timeIntervalSince1970.rounded(.down)))
+        let timestamp = Signatures.unixSeconds(now)
         let signature = Signatures.hmacSHA256(key: Array(secret.reveal().utf8), body, Array(timestamp.utf8))
-        return SignedRequest(
+        return SignedRequest.json(
             url: url,
-            headers: [
-                .init("Content-Type", "application/json"),
-                .init("Klaviyo-Timestamp", timestamp),
-                .init("Klaviyo-Signature", Signatures.hex(signature)),
-            ])
+            .init("Klaviyo-Timestamp", timestamp),
+            .init("Klaviyo-Signature", Signatures.hex(signature)))
     }
 }

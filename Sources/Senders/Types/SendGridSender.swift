@@ -108,16 +108,13 @@ public struct SendGridSender: WebhookSender {
         guard Array(privateKey.publicKey.rawRepresentation) == publicKeyBytes else {
             throw .badRequest("the private key is not the pair of the configured publicKey")
         }
-        let timestamp = String(Int64(now.timeIntervalSince1970.rounded(.down)))
+        let timestamp = Signatures.unixSeconds(now)
         guard let signature = try? privateKey.signature(for: Array(timestamp.utf8) + body) else {
             throw .badRequest("signing with the P-256 private key failed")
         }
-        return SignedRequest(
+        return SignedRequest.json(
             url: url,
-            headers: [
-                .init("Content-Type", "application/json"),
-                .init("X-Twilio-Email-Event-Webhook-Signature", Signatures.base64(signature.derRepresentation)),
-                .init("X-Twilio-Email-Event-Webhook-Timestamp", timestamp),
-            ])
+            .init("X-Twilio-Email-Event-Webhook-Signature", Signatures.base64(signature.derRepresentation)),
+            .init("X-Twilio-Email-Event-Webhook-Timestamp", timestamp))
     }
 }

@@ -99,20 +99,17 @@ public struct StandardWebhooksSender: WebhookSender {
     public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
         -> SignedRequest
     {
-        let timestamp = String(Int64(now.timeIntervalSince1970.rounded(.down)))
+        let timestamp = Signatures.unixSeconds(now)
         let id = "msg_" + Signatures.hex(Signatures.sha256(Array(timestamp.utf8), body).prefix(12))
         let signature = keys.map { key in
             let mac = Signatures.hmacSHA256(
                 key: storedKey(key), Array((id + "." + timestamp + ".").utf8), body)
             return "v1," + Signatures.base64(mac)
         }.joined(separator: " ")
-        return SignedRequest(
+        return SignedRequest.json(
             url: url,
-            headers: [
-                .init("Content-Type", "application/json"),
-                .init("webhook-id", id),
-                .init("webhook-timestamp", timestamp),
-                .init("webhook-signature", signature),
-            ])
+            .init("webhook-id", id),
+            .init("webhook-timestamp", timestamp),
+            .init("webhook-signature", signature))
     }
 }

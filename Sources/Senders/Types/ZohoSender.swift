@@ -113,6 +113,6 @@ public struct ZohoSender: WebhookSender {
             throw .badRequest(
                 "a Zoho notification carries the token in its body: set its \"token\" member to the token")
         }
-        return SignedRequest(url: url, headers: [.init("Content-Type", "application/json")])
+        return SignedRequest.json(url: url)
     }
 }
