@@ -6,7 +6,7 @@ extension Journal {
     /// One delivery attempt of one lead, as the audit trail shows it.
     public struct Attempt: Sendable, Codable, Hashable {
         /// When the attempt finished.
-        public var at: Date
+        @ISO8601Date public var at: Date
         /// A short outcome word, such as `deleted`, `not_deleted`, `rejected`, `rate_limited`,
         /// `unavailable`, `timeout`, `unauthorized`, `dry_run`, `gave_up`, `requeued`.
         public var outcome: String
@@ -21,26 +21,6 @@ extension Journal {
             self.outcome = outcome
             self.httpStatus = httpStatus
             self.detail = detail
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case at, outcome, httpStatus, detail
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            at = try c.decodeISO8601(forKey: .at)
-            outcome = try c.decode(String.self, forKey: .outcome)
-            httpStatus = try c.decodeIfPresent(Int.self, forKey: .httpStatus)
-            detail = try c.decodeIfPresent(String.self, forKey: .detail)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(Timestamp.iso8601(at), forKey: .at)
-            try c.encode(outcome, forKey: .outcome)
-            try c.encodeIfPresent(httpStatus, forKey: .httpStatus)
-            try c.encodeIfPresent(detail, forKey: .detail)
         }
     }
 

@@ -19,11 +19,11 @@ public struct LeadRecord: Sendable, Codable, Hashable {
     /// How many delivery attempts were recorded.
     public var attemptCount: Int = 0
     /// When the dispatcher should try next, for a pending lead that was deferred.
-    public var nextAttemptAt: Date?
+    @OptionalISO8601Date public var nextAttemptAt: Date?
     /// When the current delivery effort began: the opt-out's arrival, or the last manual retry.
     ///
     /// The dispatcher's `giveUpAfterHours` counts from here, so that a retried lead gets a full window.
-    public var queuedAt: Date
+    @ISO8601Date public var queuedAt: Date
     /// A short description of the last failure, cleared once the lead is done.
     public var lastError: String?
     /// NLPearl's problem details (JSON text) for a lead it rejected with 400.
@@ -42,6 +42,7 @@ extension LeadRecord {
         case attempts
     }
 
+    // Decoded by hand for `kind`: exports written before rows had kinds hold deletes only. Encoding is synthesized.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         rowID = try c.decode(Int64.self, forKey: .rowID)
@@ -51,26 +52,10 @@ extension LeadRecord {
         origin = try c.decodeIfPresent(LeadOrigin.self, forKey: .origin)
         status = try c.decode(LeadStatus.self, forKey: .status)
         attemptCount = try c.decode(Int.self, forKey: .attemptCount)
-        nextAttemptAt = try c.decodeISO8601IfPresent(forKey: .nextAttemptAt)
-        queuedAt = try c.decodeISO8601(forKey: .queuedAt)
+        _nextAttemptAt = try c.decode(OptionalISO8601Date.self, forKey: .nextAttemptAt)
+        _queuedAt = try c.decode(ISO8601Date.self, forKey: .queuedAt)
         lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
         problem = try c.decodeIfPresent(String.self, forKey: .problem)
         attempts = try c.decode([Journal.Attempt].self, forKey: .attempts)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(rowID, forKey: .rowID)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(pearlId, forKey: .pearlId)
-        try c.encode(leadId, forKey: .leadId)
-        try c.encodeIfPresent(origin, forKey: .origin)
-        try c.encode(status, forKey: .status)
-        try c.encode(attemptCount, forKey: .attemptCount)
-        try c.encodeIfPresent(nextAttemptAt.map(Timestamp.iso8601), forKey: .nextAttemptAt)
-        try c.encode(Timestamp.iso8601(queuedAt), forKey: .queuedAt)
-        try c.encodeIfPresent(lastError, forKey: .lastError)
-        try c.encodeIfPresent(problem, forKey: .problem)
-        try c.encode(attempts, forKey: .attempts)
     }
 }

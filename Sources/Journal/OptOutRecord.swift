@@ -20,9 +20,9 @@ public struct OptOutRecord: Sendable, Codable, Hashable {
     /// The `X-Request-Id` of the request that brought the opt-out.
     public var requestId: String?
     /// When the bridge received the opt-out.
-    public var receivedAt: Date
+    @ISO8601Date public var receivedAt: Date
     /// When the record last changed (creation, an outcome, a retry).
-    public var updatedAt: Date
+    @ISO8601Date public var updatedAt: Date
     /// Why the opt-out has no leads (`unmapped`), or why it is `invalid`.
     public var reason: String?
     /// The aggregate of the rows' statuses (``OptOutStatus/aggregate(_:)``); `suppressed` without leads.
@@ -49,6 +49,8 @@ extension OptOutRecord {
         case suppressedBy, leads
     }
 
+    // Decoded by hand for `identifiers`: exports written before identifiers were kept have none, and the keys
+    // stand in for them. Encoding is synthesized.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
@@ -57,45 +59,11 @@ extension OptOutRecord {
         keys = try c.decode([String].self, forKey: .keys)
         identifiers = try c.decodeIfPresent([String].self, forKey: .identifiers) ?? keys
         requestId = try c.decodeIfPresent(String.self, forKey: .requestId)
-        receivedAt = try c.decodeISO8601(forKey: .receivedAt)
-        updatedAt = try c.decodeISO8601(forKey: .updatedAt)
+        _receivedAt = try c.decode(ISO8601Date.self, forKey: .receivedAt)
+        _updatedAt = try c.decode(ISO8601Date.self, forKey: .updatedAt)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
         status = try c.decode(OptOutStatus.self, forKey: .status)
         suppressedBy = try c.decodeIfPresent(String.self, forKey: .suppressedBy)
         leads = try c.decode([LeadRecord].self, forKey: .leads)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(source, forKey: .source)
-        try c.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
-        try c.encode(keys, forKey: .keys)
-        try c.encode(identifiers, forKey: .identifiers)
-        try c.encodeIfPresent(requestId, forKey: .requestId)
-        try c.encode(Timestamp.iso8601(receivedAt), forKey: .receivedAt)
-        try c.encode(Timestamp.iso8601(updatedAt), forKey: .updatedAt)
-        try c.encodeIfPresent(reason, forKey: .reason)
-        try c.encode(status, forKey: .status)
-        try c.encodeIfPresent(suppressedBy, forKey: .suppressedBy)
-        try c.encode(leads, forKey: .leads)
-    }
-}
-
-extension KeyedDecodingContainer {
-    /// Decodes an ISO-8601 string into a `Date`, whatever the decoder's date strategy.
-    func decodeISO8601(forKey key: Key) throws -> Date {
-        let text = try decode(String.self, forKey: key)
-        guard let date = Timestamp.parseISO8601(text) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: self, debugDescription: "expected an ISO-8601 date, got \(text)")
-        }
-        return date
-    }
-
-    /// Decodes an optional ISO-8601 string into a `Date`.
-    func decodeISO8601IfPresent(forKey key: Key) throws -> Date? {
-        guard contains(key), try !decodeNil(forKey: key) else { return nil }
-        return try decodeISO8601(forKey: key)
     }
 }

@@ -14,55 +14,18 @@ public struct SuppressionRecord: Sendable, Codable, Hashable {
     public var firstSource: String
     /// The first opt-out that named the key, and when it arrived.
     public var firstOptOutId: String
-    public var firstAt: Date
+    @ISO8601Date public var firstAt: Date
     /// The latest opt-out that named the key, its source, and when it arrived.
     public var latestSource: String
     public var latestOptOutId: String
-    public var latestAt: Date
+    @ISO8601Date public var latestAt: Date
     /// How many opt-outs named the key.
     public var optOutCount: Int
     /// For a phone number: where its entry on NLPearl's account blacklist stands; nil for other keys, or while
     /// `suppression.blacklistPhones` is off.
     public var blacklist: BlacklistState?
     /// When ``blacklist`` last changed.
-    public var blacklistUpdatedAt: Date?
-}
-
-extension SuppressionRecord {
-    private enum CodingKeys: String, CodingKey {
-        case key, identifiers, firstSource, firstOptOutId, firstAt, latestSource, latestOptOutId, latestAt
-        case optOutCount, blacklist, blacklistUpdatedAt
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        key = try c.decode(String.self, forKey: .key)
-        identifiers = try c.decode([String].self, forKey: .identifiers)
-        firstSource = try c.decode(String.self, forKey: .firstSource)
-        firstOptOutId = try c.decode(String.self, forKey: .firstOptOutId)
-        firstAt = try c.decodeISO8601(forKey: .firstAt)
-        latestSource = try c.decode(String.self, forKey: .latestSource)
-        latestOptOutId = try c.decode(String.self, forKey: .latestOptOutId)
-        latestAt = try c.decodeISO8601(forKey: .latestAt)
-        optOutCount = try c.decode(Int.self, forKey: .optOutCount)
-        blacklist = try c.decodeIfPresent(BlacklistState.self, forKey: .blacklist)
-        blacklistUpdatedAt = try c.decodeISO8601IfPresent(forKey: .blacklistUpdatedAt)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(key, forKey: .key)
-        try c.encode(identifiers, forKey: .identifiers)
-        try c.encode(firstSource, forKey: .firstSource)
-        try c.encode(firstOptOutId, forKey: .firstOptOutId)
-        try c.encode(Timestamp.iso8601(firstAt), forKey: .firstAt)
-        try c.encode(latestSource, forKey: .latestSource)
-        try c.encode(latestOptOutId, forKey: .latestOptOutId)
-        try c.encode(Timestamp.iso8601(latestAt), forKey: .latestAt)
-        try c.encode(optOutCount, forKey: .optOutCount)
-        try c.encodeIfPresent(blacklist, forKey: .blacklist)
-        try c.encodeIfPresent(blacklistUpdatedAt.map(Timestamp.iso8601), forKey: .blacklistUpdatedAt)
-    }
+    @OptionalISO8601Date public var blacklistUpdatedAt: Date?
 }
 
 /// Where a suppressed phone number stands on NLPearl's account blacklist.
