@@ -4,7 +4,7 @@ import SenderSchema
 /// A sender type whose one option is a shared secret: ActiveCampaign's and Mailchimp's URL token, Klaviyo's and
 /// Intercom's signing secret.
 ///
-/// Such a type declares the key's name and a memberwise initializer, and gets its option keys and its
+/// Such a type declares the key's name (``URLTokenSender`` declares `token`) and a memberwise initializer, and gets its option keys and its
 /// configuration reading from here.
 protocol SharedSecretSender: WebhookSender {
     /// The secret's key in the configuration entry, e.g. `token`.

@@ -8,18 +8,13 @@ import OptOutCore
 /// deactivates a webhook answered 410, so the bridge must journal before it answers (it does) and never answer 410.
 /// The payload has no event id; `contact[id]` (or the address) and `date_time` together name the unsubscription,
 /// so a repeat of the same delivery is a duplicate.
-public struct ActiveCampaignSender: SharedSecretSender {
+public struct ActiveCampaignSender: URLTokenSender {
     public static let type = "activecampaign"
-    static let secretKey = "token"
 
     public let name: String
     /// The URL's `token`.
     let secret: Secret
     let defaultCountryCode: String?
-
-    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        try URLToken.check(request, against: secret, place: "the webhook's URL")
-    }
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
         let field = FormFields(request.body)
@@ -40,14 +35,5 @@ public struct ActiveCampaignSender: SharedSecretSender {
             let occurredAt = dateTime.flatMap { try? Date($0, strategy: .iso8601) }
             return try keys.event(eventId: eventId, occurredAt: occurredAt)
         }
-    }
-
-    /// The URL with `?token=`; ActiveCampaign sends no signature headers.
-    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
-        -> SignedRequest
-    {
-        return SignedRequest(
-            url: URLToken.append(secret, to: url),
-            headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
     }
 }

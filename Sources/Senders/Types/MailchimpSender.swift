@@ -8,9 +8,8 @@ import OptOutCore
 /// Mailchimp signs nothing, so the webhook's URL carries a secret `?token=`, checked for the `GET` that Mailchimp
 /// sends when the webhook is saved as well as for deliveries; that `GET` is answered 200. The event id joins the
 /// type, `data[id]` (or, for `cleaned`, which has none, the address) and `fired_at`.
-public struct MailchimpSender: SharedSecretSender {
+public struct MailchimpSender: URLTokenSender {
     public static let type = "mailchimp"
-    static let secretKey = "token"
 
     public let name: String
     /// The URL's `token`.
@@ -23,10 +22,6 @@ public struct MailchimpSender: SharedSecretSender {
     public func validationResponse(to request: HTTPRequest) -> HTTPResponse? {
         guard request.method == .get || request.method == .head else { return nil }
         return .json(200, Array(#"{"status":"ok"}"#.utf8))
-    }
-
-    public func authenticate(_ request: HTTPRequest, now: Date) throws(WebhookError) {
-        try URLToken.check(request, against: secret, place: "the webhook's URL")
     }
 
     public func decode(_ request: HTTPRequest) throws(WebhookError) -> DecodedEvents {
@@ -56,14 +51,5 @@ public struct MailchimpSender: SharedSecretSender {
     /// `fired_at` is `YYYY-MM-DD HH:MM:SS` in UTC.
     private static func date(_ text: String) -> Date? {
         try? Date(text.replacingOccurrences(of: " ", with: "T") + "Z", strategy: .iso8601)
-    }
-
-    /// The URL with `?token=`; Mailchimp sends no signature headers.
-    public func sign(body: [UInt8], url: String, now: Date, privateKeyPEM: String?) throws(WebhookError)
-        -> SignedRequest
-    {
-        return SignedRequest(
-            url: URLToken.append(secret, to: url),
-            headers: [.init("Content-Type", "application/x-www-form-urlencoded")])
     }
 }
