@@ -22,22 +22,12 @@ extension ContractValidator {
     ///
     /// The first entry at fault is named, as `phoneNumbers[2]`; a duplicate names its second occurrence.
     static func phoneNumbers(in body: [UInt8]) -> Result<[String], Violation> {
-        let object: [String: JSONValue]
-        switch jsonObject(
-            body, schema: "AddRemoveNumbersToBlacklistRequest", members: ["phoneNumbers"],
-            example: #"{"phoneNumbers": [...]}"#)
+        let array: [JSONValue]
+        switch itemsToAdd(
+            in: body, schema: "AddRemoveNumbersToBlacklistRequest", member: "phoneNumbers", items: "numbers")
         {
         case .failure(let violation): return .failure(violation)
-        case .success(let found): object = found
-        }
-        guard let value = object["phoneNumbers"], !value.isNull else {
-            return refuse("phoneNumbers is missing or null; send one or more numbers to add", "phoneNumbers")
-        }
-        guard let array = value.asArray else {
-            return refuse("phoneNumbers is not an array", "phoneNumbers")
-        }
-        guard !array.isEmpty else {
-            return refuse("phoneNumbers is empty; send one or more numbers to add", "phoneNumbers")
+        case .success(let found): array = found
         }
         var firstIndex: [String: Int] = [:]
         var numbers: [String] = []

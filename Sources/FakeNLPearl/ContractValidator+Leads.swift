@@ -128,18 +128,11 @@ extension ContractValidator {
 
     /// The leads of a `LeadsToAddApi` body, or how the body breaks the contract.
     static func newLeads(in body: [UInt8]) -> Result<[FakeNLPearl.NewLead], Violation> {
-        let object: [String: JSONValue]
-        switch jsonObject(body, schema: "LeadsToAddApi", members: ["leads"], example: #"{"leads": [...]}"#) {
+        let elements: [JSONValue]
+        switch itemsToAdd(in: body, schema: "LeadsToAddApi", member: "leads", items: "leads") {
         case .failure(let violation): return .failure(violation)
-        case .success(let found): object = found
+        case .success(let found): elements = found
         }
-        guard let value = object["leads"], !value.isNull else {
-            return refuse("leads is missing or null; send one or more leads to add", "leads")
-        }
-        guard let elements = value.asArray else {
-            return refuse("leads is \(kind(value)), not an array", "leads")
-        }
-        guard !elements.isEmpty else { return refuse("leads is empty; send one or more leads to add", "leads") }
         guard elements.count <= maxLeadsPerAdd else {
             return refuse("leads has \(elements.count) leads; one call adds at most \(maxLeadsPerAdd)", "leads")
         }

@@ -329,11 +329,36 @@ public struct ContractValidator: Sendable {
         let extra = extraKeys(of: members, allowed: allowed)
         guard extra.isEmpty else {
             let names = extra.map { "\"\($0)\"" }.joined(separator: ", ")
+            // A schema of one member names it: the body was meant to be just that.
+            guard allowed.count == 1, let only = allowed.first else {
+                return refuse(
+                    "the request body has properties that \(schema) does not define (\(names)); "
+                        + "it allows no additional properties", extra[0])
+            }
             return refuse(
-                "the request body has properties that \(schema) does not define (\(names)); "
-                    + "it allows no additional properties", extra[0])
+                "the request body has properties other than \(only) (\(names)); "
+                    + "\(schema) allows no additional properties", extra[0])
         }
         return uniqueMembers(members, of: "the request body", prefix: "")
+    }
+
+    /// The elements of a body that is an object whose one member, `member`, is an array of one or more `items`
+    /// to add, or how the body breaks `schema`.
+    static func itemsToAdd(
+        in body: [UInt8], schema: String, member: String, items: String
+    ) -> Result<[JSONValue], Violation> {
+        jsonObject(body, schema: schema, members: [member], example: "{\"\(member)\": [...]}").flatMap { object in
+            guard let value = object[member], !value.isNull else {
+                return refuse("\(member) is missing or null; send one or more \(items) to add", member)
+            }
+            guard let elements = value.asArray else {
+                return refuse("\(member) is \(kind(value)), not an array", member)
+            }
+            guard !elements.isEmpty else {
+                return refuse("\(member) is empty; send one or more \(items) to add", member)
+            }
+            return .success(elements)
+        }
     }
 
     /// A 400 violation naming `field`.
