@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "fake-nlpearl",
             dependencies: [
-                "FakeNLPearl",
+                "FakeNLPearl", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -112,9 +112,9 @@ let package = Package(
         .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore", "JSON"]),
-        .testTarget(name: "ContactMappingTests", dependencies: ["ContactMapping", "OptOutCore"]),
+        .testTarget(name: "ContactMappingTests", dependencies: ["ContactMapping", "OptOutCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "JSON", "SenderSchema", "Senders"]),
-        .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl"]),
+        .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl", "TestSupport", "JSON"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",

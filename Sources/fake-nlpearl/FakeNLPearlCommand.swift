@@ -1,6 +1,7 @@
 import ArgumentParser
 import FakeNLPearl
 import Foundation
+import JSON
 import UnixSignals
 
 /// `fake-nlpearl`: a strict fake of NLPearl's delete-leads and account blacklist endpoints, for trying the
@@ -92,12 +93,21 @@ struct FakeNLPearlCommand: AsyncParsableCommand {
     /// A call as one JSON line, for scripts that count what reached NLPearl; `endpoint` is
     /// an ``FakeNLPearl/Endpoint`` name such as `deleteLeads`, `blacklist` or `searchLeads`, or null (another path).
     static func jsonLine(_ call: FakeNLPearl.Call) -> String {
-        let object: [String: Any] = [
-            "endpoint": call.endpoint?.rawValue ?? NSNull(), "pearlId": call.pearlId ?? NSNull(),
-            "leadIds": call.leadIds ?? [], "phoneNumbers": call.phoneNumbers ?? [], "status": call.status,
-            "answer": call.answer, "at": call.receivedAt.timeIntervalSince1970,
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        // Members in sorted order, as scripts have read them since the first release.
+        JSONWriter.text { json in
+            json.object { json in
+                json.member("answer", call.answer)
+                json.member("at", call.receivedAt.timeIntervalSince1970)
+                if let endpoint = call.endpoint {
+                    json.member("endpoint", endpoint.rawValue)
+                } else {
+                    json.nullMember("endpoint")
+                }
+                json.member("leadIds", call.leadIds ?? [])
+                if let pearlId = call.pearlId { json.member("pearlId", pearlId) } else { json.nullMember("pearlId") }
+                json.member("phoneNumbers", call.phoneNumbers ?? [])
+                json.member("status", call.status)
+            }
+        }
     }
 }
