@@ -121,10 +121,7 @@ struct SuppressionCommand: AsyncParsableCommand {
             let countryCode = configuration.mapping.defaultCountryCode
             // Searched in the listed campaigns like any opt-out (SPEC §10), so that a running serve deletes the
             // leads that NLPearl holds and the mapping does not, without waiting for the next sweep.
-            let campaigns = configuration.campaigns
-            let search =
-                campaigns.searchOnOptOut && !campaigns.pearlIds.isEmpty
-                ? Intake.Search(pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace) : nil
+            let search = Intake.Search(configuration.campaigns)
             for (index, line) in String(decoding: contents, as: UTF8.self).split(
                 separator: "\n", omittingEmptySubsequences: false
             ).enumerated() {

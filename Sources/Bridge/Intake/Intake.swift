@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Journal
 import Logging
@@ -49,6 +50,12 @@ public final class Intake: Sendable {
         public init(pearlIds: [String], externalIdNamespace: String?) {
             self.pearlIds = pearlIds
             self.externalIdNamespace = externalIdNamespace
+        }
+
+        /// The searches that `campaigns` asks for; nil when `searchOnOptOut` is off or no campaign is listed.
+        public init?(_ campaigns: BridgeConfiguration.CampaignSettings) {
+            guard campaigns.searchOnOptOut, !campaigns.pearlIds.isEmpty else { return nil }
+            self.init(pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace)
         }
 
         /// One search row per campaign and searchable key.

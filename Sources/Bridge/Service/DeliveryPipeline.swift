@@ -74,8 +74,7 @@ public struct DeliveryPipeline: Sendable {
         intake = Intake(
             journal: journal, dispatcher: dispatcher, mappings: mappings, dryRun: dryRun,
             syncWait: .milliseconds(delivery.syncWaitMilliseconds), blacklistPhones: suppression.blacklistPhones,
-            search: campaigns.searchOnOptOut
-                ? Intake.Search(pearlIds: campaigns.pearlIds, externalIdNamespace: campaigns.externalIdNamespace) : nil)
+            search: Intake.Search(campaigns))
         enforcer =
             suppression.enforceOnMappingLoad
             ? SuppressionEnforcer(
