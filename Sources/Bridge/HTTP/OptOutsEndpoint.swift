@@ -247,13 +247,20 @@ struct OptOutsEndpoint: Sendable {
     private func translate(_ outcome: Intake.Outcome) -> Answer {
         let view = OptOutView(record: outcome.record, duplicate: outcome.duplicate, detailed: false)
         let record = outcome.record
-        if settings.unmapped == .reject, !outcome.mapped {
-            var problem = Problem(
-                "unmapped", title: "Not Found", status: 404,
-                detail: "No NLPearl lead is mapped to these keys; nothing was deleted. The keys are on the suppression "
-                    + "list all the same, and the opt-out is journaled as \(record.id).")
+        /// A problem answer that carries the opt-out's record as its `optOut` member.
+        func problemAnswer(_ problem: Problem, retryAfter: Int? = nil) -> Answer {
+            var problem = problem
             problem.extend("optOut") { view.write(to: &$0) }
-            return Answer(status: 404, body: problem.json, retryAfter: nil, isProblem: true)
+            return Answer(
+                status: HTTPStatus(code: problem.status), body: problem.json, retryAfter: retryAfter, isProblem: true)
+        }
+        if settings.unmapped == .reject, !outcome.mapped {
+            return problemAnswer(
+                Problem(
+                    "unmapped", title: "Not Found", status: 404,
+                    detail:
+                        "No NLPearl lead is mapped to these keys; nothing was deleted. The keys are on the suppression "
+                        + "list all the same, and the opt-out is journaled as \(record.id)."))
         }
         switch record.status {
         case .deleted, .dryRun, .suppressed, .ignored, .invalid:
@@ -263,12 +270,12 @@ struct OptOutsEndpoint: Sendable {
             case .durable:
                 return Answer(status: 202, body: view.json, retryAfter: nil, isProblem: false)
             case .sync:
-                var problem = Problem(
-                    "delivery-pending", title: "Service Unavailable", status: 503,
-                    detail: "The opt-out is journaled as \(record.id) and will be delivered; NLPearl has not "
-                        + "confirmed it yet. Send it again (same idempotency key) to learn the outcome.")
-                problem.extend("optOut") { view.write(to: &$0) }
-                return Answer(status: 503, body: problem.json, retryAfter: retryAfter(record), isProblem: true)
+                return problemAnswer(
+                    Problem(
+                        "delivery-pending", title: "Service Unavailable", status: 503,
+                        detail: "The opt-out is journaled as \(record.id) and will be delivered; NLPearl has not "
+                            + "confirmed it yet. Send it again (same idempotency key) to learn the outcome."),
+                    retryAfter: retryAfter(record))
             }
         case .notDeleted:
             return Answer(status: 422, body: view.json, retryAfter: nil, isProblem: false)
@@ -278,19 +285,18 @@ struct OptOutsEndpoint: Sendable {
             // opt-out is not done and nothing in the request is wrong, so 5xx, which tells a caller to retry (§6).
             // The retry is answered from the journal: it reads `deleted` once `journal retry` has delivered it, and
             // without an idempotency key it is a new opt-out, tried afresh.
-            var problem = Problem(
-                "delivery-failed", title: "Service Unavailable", status: 503,
-                detail: "The opt-out is journaled as \(record.id), but NLPearl did not confirm the deletion within "
-                    + "giveUpAfterHours; it is kept as failed for `optout-bridge journal retry`. Nothing was "
-                    + "confirmed deleted: try again later.")
-            problem.extend("optOut") { view.write(to: &$0) }
-            return Answer(status: 503, body: problem.json, retryAfter: Self.failedRetryAfter, isProblem: true)
+            return problemAnswer(
+                Problem(
+                    "delivery-failed", title: "Service Unavailable", status: 503,
+                    detail: "The opt-out is journaled as \(record.id), but NLPearl did not confirm the deletion within "
+                        + "giveUpAfterHours; it is kept as failed for `optout-bridge journal retry`. Nothing was "
+                        + "confirmed deleted: try again later."), retryAfter: Self.failedRetryAfter)
         case .rejected:
-            var problem = Problem(
-                "rejected", title: "Unprocessable Content", status: 422,
-                detail: "NLPearl rejected the deletion of some leads (400); see errors.", errors: view.nlpearlErrors)
-            problem.extend("optOut") { view.write(to: &$0) }
-            return Answer(status: 422, body: problem.json, retryAfter: nil, isProblem: true)
+            return problemAnswer(
+                Problem(
+                    "rejected", title: "Unprocessable Content", status: 422,
+                    detail: "NLPearl rejected the deletion of some leads (400); see errors.", errors: view.nlpearlErrors
+                ))
         }
     }
 
