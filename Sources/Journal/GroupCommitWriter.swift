@@ -2,29 +2,35 @@ import GRDB
 import OptOutCore
 import Synchronization
 
-/// Funnels every write of the journal into shared transactions: group commit.
+/// Funnels every write of the journal into shared transactions: group commit, one transaction per fsync.
 ///
-/// A caller enqueues a piece of work and suspends. One drain loop, running on the pool's serial
-/// writer queue (a dedicated dispatch queue, since GRDB writes block), takes *everything* queued and runs
-/// it in one `BEGIN IMMEDIATE` transaction. While one transaction runs, new work piles up and goes out
-/// together in the next one, and no caller waits for a timer.
+/// A caller enqueues a piece of work and suspends. One drain loop, running on the pool's serial writer queue (a
+/// dedicated dispatch queue, since GRDB writes block), takes everything queued and runs it in one `BEGIN IMMEDIATE`
+/// transaction.
 ///
-/// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an
-/// append, a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the
-/// commit: the same promise as `synchronous=FULL`, but the writer commits the next group during that fsync instead
-/// of waiting for it, and N concurrent writers share far fewer than N fsyncs. ``writeCommitted(_:)`` resumes at the
-/// commit instead, with the ``Durability`` of the fsync to come, so that its caller can work during the fsync.
-/// Once an fsync has failed, durable work fails before it is run: nothing more reaches the WAL that could not be
-/// called durable.
+/// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an append,
+/// a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the commit: the
+/// same promise as `synchronous=FULL`. ``writeCommitted(_:)`` resumes at the commit instead, with the ``Durability``
+/// of the fsync to come, so that its caller can work during the fsync. Once an fsync has failed, durable work fails
+/// before it is run: nothing more reaches the WAL that could not be called durable.
 ///
-/// Delivery outcomes are resumed as soon as they are committed. A crash of the process loses nothing, since they are
-/// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
-/// leads are then pending again after the restart, and NLPearl is asked once more to delete what it already
-/// deleted, which is idempotent: the same as after a crash between a call and its record.
+/// While a durable group's fsync runs, durable work waits: it goes into the first transaction after that fsync,
+/// together with everything that arrived meanwhile. It loses no time by waiting, since an fsync that began before its
+/// commit could not have made it durable anyway; but the transactions are as large as the fsyncs are slow, and every
+/// page a transaction touches is written to the WAL once per transaction. Committing each arrival at once, as this
+/// writer did before, wrote the same pages of `opt_outs`, `leads` and their indexes over and over: 29 page writes per
+/// opt-out under full load, and the largest share of the bridge's CPU (`docs/performance.md`).
 ///
-/// Each piece of work runs in its own savepoint, so that a piece that throws a logical error is undone
-/// alone and fails alone. A storage error (disk full, I/O error, read-only file, lock timeout) or a
-/// failed `COMMIT` fails the whole group: nothing of it was committed, and every caller hears so.
+/// Delivery outcomes do not wait for the fsync: they are committed at once, in a transaction of their own if an fsync
+/// runs, and resumed as soon as they are committed. A crash of the process loses nothing, since they are in the WAL,
+/// and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their leads are then
+/// pending again after the restart, and NLPearl is asked once more to delete what it already deleted, which is
+/// idempotent: the same as after a crash between a call and its record.
+///
+/// A piece of work that throws an error of its own (a constraint, a missing row) fails alone: the transaction is
+/// rolled back and the other pieces run again in a new one, so a piece's body may run more than once and must do
+/// nothing outside the database. A storage error (disk full, I/O error, read-only file, lock timeout) or a failed
+/// `COMMIT` fails the whole group: nothing of it was committed, and every caller hears so.
 final class GroupCommitWriter: Sendable {
     /// One caller's work: `run` executes inside the shared transaction and returns what to do once the
     /// transaction committed; `fail` is called instead when it did not.
@@ -42,8 +48,44 @@ final class GroupCommitWriter: Sendable {
     /// that into an error.
     private let identity: FileIdentity?
     private let syncer: WALSyncer
-    private let queue = GroupQueue<Job>()
+    private let state = Mutex(State())
     private let counters = Mutex(Journal.Statistics())
+
+    /// The work queued, and what the drain loop and the fsync are doing.
+    private struct State {
+        var durable: [Job] = []
+        var outcomes: [Job] = []
+        /// A drain loop is scheduled or runs on the writer queue.
+        var draining = false
+        /// A committed durable group waits for its fsync: durable work waits for the next transaction after it.
+        var syncing = false
+
+        /// Whether the drain loop has work it may take now.
+        var hasWork: Bool { !outcomes.isEmpty || (!syncing && !durable.isEmpty) }
+
+        /// Takes the work that may go into the next transaction; nothing, and the loop must end, when none may.
+        mutating func take() -> [Job] {
+            guard hasWork else {
+                draining = false
+                return []
+            }
+            var jobs = outcomes
+            outcomes = []
+            if !syncing, !durable.isEmpty {
+                jobs += durable
+                durable = []
+                syncing = true
+            }
+            return jobs
+        }
+
+        /// Whether the caller must start a drain loop: there is work for it and none runs.
+        mutating func needsDrain() -> Bool {
+            guard !draining, hasWork else { return false }
+            draining = true
+            return true
+        }
+    }
 
     init(pool: DatabasePool, path: String, syncer: WALSyncer) {
         self.pool = pool
@@ -60,10 +102,11 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// How many requests wait for the next transaction.
-    var queuedCount: Int { queue.count }
+    var queuedCount: Int { state.withLock { $0.durable.count + $0.outcomes.count } }
 
     /// Runs `body` inside the next group transaction and returns its result once that committed and, when
-    /// `durable`, was fsynced.
+    /// `durable`, was fsynced. `body` runs again when another job of its group fails, so it must do nothing outside
+    /// the database.
     ///
     /// - Parameter durable: false only for work that may be forgotten by a power loss, because redoing it is harmless
     ///   (delivery outcomes); such work returns once committed, without waiting for the fsync.
@@ -103,30 +146,93 @@ final class GroupCommitWriter: Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        if queue.add(job) {
-            pool.asyncWriteWithoutTransaction { db in self.drain(db) }
+        let start = state.withLock { state in
+            if job.durable { state.durable.append(job) } else { state.outcomes.append(job) }
+            return state.needsDrain()
         }
+        if start { startDrain() }
     }
 
-    /// Commits queued work group after group until the queue is empty.
+    private func startDrain() {
+        pool.asyncWriteWithoutTransaction { db in self.drain(db) }
+    }
+
+    /// Commits queued work group after group until none may go now.
     private func drain(_ db: Database) {
         while true {
-            let jobs = queue.takeAll()
+            let jobs = state.withLock { $0.take() }
             if jobs.isEmpty { return }
             commit(jobs, db)
         }
     }
 
+    /// The end of a durable group's fsync: the durable work that waited for it may go now.
+    private func synced() {
+        let start = state.withLock { state in
+            state.syncing = false
+            return state.needsDrain()
+        }
+        if start { startDrain() }
+    }
+
     private func commit(_ jobs: [Job], _ db: Database) {
         var jobs = jobs
+        let tookDurable = jobs.contains { $0.durable }
         if let failure = syncer.failure {
             for job in jobs where job.durable { job.fail(failure) }
             jobs.removeAll { $0.durable }
-            if jobs.isEmpty { return }
         }
-        // Every durable job of the group shares the fsync that follows its commit.
-        let durability = jobs.contains { $0.durable } ? Durability() : nil
+        var durability: Durability?
+        // Durable work waits for this group's fsync; when none follows, it need not.
+        defer { if tookDurable, durability == nil { synced() } }
+        // A job that throws an error of its own is taken out, and the others run again in a new transaction.
+        while !jobs.isEmpty {
+            // Every durable job of the group shares the fsync that follows its commit.
+            let group = jobs.contains { $0.durable } ? Durability() : nil
+            switch run(jobs, durability: group, db) {
+            case .committed(let completions):
+                counters.withLock {
+                    $0.transactions += 1
+                    if group != nil { $0.durableTransactions += 1 }
+                    $0.operations += jobs.count
+                    $0.largestGroup = max($0.largestGroup, jobs.count)
+                }
+                if let group {
+                    durability = group
+                    syncer.afterNextSync {
+                        group.finish($0)
+                        self.synced()
+                    }
+                }
+                for completion in completions { completion() }
+                return
+            case .jobFailed(let index, let error):
+                jobs.remove(at: index).fail(error)
+            case .groupFailed(let failure):
+                counters.withLock { $0.failedTransactions += 1 }
+                for job in jobs { job.fail(failure) }
+                return
+            }
+        }
+    }
+
+    /// How one transaction of a group ended.
+    private enum GroupRun {
+        /// Committed: what to call now, one per job.
+        case committed([@Sendable () -> Void])
+        /// Rolled back because this job threw an error of its own.
+        case jobFailed(Int, any Error)
+        /// Rolled back, or not begun, because the storage failed.
+        case groupFailed(JournalError)
+    }
+
+    /// Runs the jobs in one transaction, without a savepoint each: a savepoint copies every page its job touches
+    /// into a statement journal first, and with several jobs in a group that journal outgrew its memory and was
+    /// written to a file, page by page (two thirds of the journal's system calls). A job's error rolls back the whole
+    /// transaction instead, which is rare, and the others run again.
+    private func run(_ jobs: [Job], durability: Durability?, _ db: Database) -> GroupRun {
         var completions: [@Sendable () -> Void] = []
+        var failedJob: (index: Int, error: any Error)?
         do {
             if let identity, FileIdentity(path: path)?.isSameFile(as: identity) != true {
                 throw JournalError(
@@ -134,47 +240,24 @@ final class GroupCommitWriter: Sendable {
                     message: "the database file \(path) was removed or replaced; restart to open the new one")
             }
             try db.inTransaction(.immediate) {
-                // Alone in its transaction, a job needs no savepoint: if it fails, the transaction rolls back.
-                let alone = jobs.count == 1
-                for job in jobs {
+                for (index, job) in jobs.enumerated() {
                     do {
-                        var completion: (@Sendable (Durability?) -> Void)?
-                        if alone {
-                            completion = try job.run(db)
-                        } else {
-                            try db.inSavepoint {
-                                completion = try job.run(db)
-                                return .commit
-                            }
-                        }
-                        if let completion {
-                            let handed = job.durable ? durability : nil
-                            completions.append { completion(handed) }
-                        }
+                        let completion = try job.run(db)
+                        let handed = job.durable ? durability : nil
+                        completions.append { completion(handed) }
                     } catch {
                         if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
-                        completions.append { job.fail(error) }
-                        if alone { return .rollback }
+                        failedJob = (index, error)
+                        return .rollback
                     }
                 }
                 return .commit
             }
         } catch {
-            let failure = Self.unavailable(error)
-            counters.withLock { $0.failedTransactions += 1 }
-            for job in jobs { job.fail(failure) }
-            return
+            return .groupFailed(Self.unavailable(error))
         }
-        counters.withLock {
-            $0.transactions += 1
-            if durability != nil { $0.durableTransactions += 1 }
-            $0.operations += jobs.count
-            $0.largestGroup = max($0.largestGroup, jobs.count)
-        }
-        if let durability {
-            syncer.afterNextSync { durability.finish($0) }
-        }
-        for completion in completions { completion() }
+        if let failedJob { return .jobFailed(failedJob.index, failedJob.error) }
+        return .committed(completions)
     }
 
     /// Whether an error inside one job means the storage itself is in trouble, so the group must fail.
