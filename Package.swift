@@ -65,7 +65,10 @@ let package = Package(
         // The SQLite outbox and audit trail.
         .target(
             name: "Journal",
-            dependencies: ["OptOutCore", "JSON", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "OptOutCore", "JSON", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // The service: intake, journal, dispatcher, HTTP routes, metrics, reload.
         .target(

@@ -167,10 +167,9 @@ extension Journal {
         guard !fresh.isEmpty else { return .duplicate(existing) }
         let insertLead = try Self.insertRowStatement(db)
         for lead in Set(fresh) {
-            try insertLead.execute(arguments: [
-                existing.id, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, nil, item.initialStatus.rawValue,
-                now, now,
-            ])
+            try insertLead.execute(
+                existing.id, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, String?.none,
+                item.initialStatus.rawValue, now, now)
         }
         try db.cachedStatement(sql: "UPDATE opt_outs SET reason = NULL WHERE id = ?").execute(arguments: [existing.id])
         try Self.refreshStatus(of: [existing.id], now: now, db)
@@ -183,18 +182,18 @@ extension Journal {
     /// Two lookups in covering indexes (`leads_target`, `settled_leads`' key); blacklist rows have an empty
     /// `pearl_id`, so they never match a lead.
     static func isJournaled(_ lead: Lead, _ db: Database) throws -> Bool {
-        let arguments: StatementArguments = [lead.pearlId, lead.leadId]
-        let inLeads = try db.cachedStatement(sql: "SELECT 1 FROM leads WHERE pearl_id = ? AND lead_id = ? LIMIT 1")
-        if try Int.fetchOne(inLeads, arguments: arguments) != nil { return true }
-        let settled = try db.cachedStatement(sql: "SELECT 1 FROM settled_leads WHERE pearl_id = ? AND lead_id = ?")
-        return try Int.fetchOne(settled, arguments: arguments) != nil
+        let inLeads = try RawStatement(db, sql: "SELECT 1 FROM leads WHERE pearl_id = ? AND lead_id = ? LIMIT 1")
+        if try inLeads.fetchOne(lead.pearlId, lead.leadId, read: { _ in true }) != nil { return true }
+        let settled = try RawStatement(db, sql: "SELECT 1 FROM settled_leads WHERE pearl_id = ? AND lead_id = ?")
+        return try settled.fetchOne(lead.pearlId, lead.leadId, read: { _ in true }) != nil
     }
 
     /// Of these leads, those that an opt-out's row already deleted (or did before it was pruned), with that opt-out.
     static func deletedBefore(_ leads: [Lead], _ db: Database) throws -> [Lead: String] {
         guard !leads.isEmpty else { return [:] }
         // One statement a lead: most leads were never deleted, and both lookups then come back empty.
-        let statement = try db.cachedStatement(
+        let statement = try RawStatement(
+            db,
             sql: """
                 SELECT opt_out_id FROM leads WHERE pearl_id = ?1 AND lead_id = ?2 AND status = 'deleted'
                 UNION ALL SELECT opt_out_id FROM settled_leads WHERE pearl_id = ?1 AND lead_id = ?2
@@ -202,15 +201,16 @@ extension Journal {
                 """)
         var found: [Lead: String] = [:]
         for lead in leads {
-            if let id = try String.fetchOne(statement, arguments: [lead.pearlId, lead.leadId]) {
+            if let id = try statement.fetchOne(lead.pearlId, lead.leadId, read: { $0.text(0) }) ?? nil {
                 found[lead] = id
             }
         }
         return found
     }
 
-    static func insertRowStatement(_ db: Database) throws -> Statement {
-        try db.cachedStatement(
+    static func insertRowStatement(_ db: Database) throws -> RawStatement {
+        try RawStatement(
+            db,
             sql: """
                 INSERT INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -246,37 +246,33 @@ extension Journal {
             (kind: .search, lead: $0, origin: nil, status: item.initialStatus)
         }
         let status = item.isInvalid ? .invalid : OptOutStatus.aggregate(rows.lazy.map { ($0.kind, $0.status) })
-        try db.cachedStatement(
+        try RawStatement(
+            db,
             sql: """
                 INSERT INTO opt_outs
                     (id, source, idempotency_key, keys, identifiers, request_id, received_at, updated_at, reason,
                      status, suppressed_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
+        ).execute(
             id, item.source, item.isInvalid ? nil : item.idempotencyKey, JSONWriter.arrayText(item.keys),
             // NULL reads back as the keys: most identifiers are sent as the keys they became.
             item.identifiers == item.keys ? nil : JSONWriter.arrayText(item.identifiers), item.requestId, receivedAt,
-            now,
-            item.reason, status.rawValue, item.suppressedBy,
-        ])
+            now, item.reason, status.rawValue, item.suppressedBy)
         let insertRow = try Self.insertRowStatement(db)
         var records: [LeadRecord] = []
         records.reserveCapacity(rows.count)
         for row in rows {
-            try insertRow.execute(arguments: [
+            try insertRow.execute(
                 id, row.kind.rawValue, row.lead.pearlId, row.lead.leadId, row.origin?.rawValue, row.status.rawValue,
-                receivedAt, now,
-            ])
+                receivedAt, now)
             var record = LeadRecord(
                 rowID: db.lastInsertedRowID, kind: row.kind, pearlId: row.lead.pearlId, leadId: row.lead.leadId,
                 origin: row.origin, status: row.status, queuedAt: Timestamp.date(receivedAt))
             if let earlier = deletedBy[row.lead], row.kind == .delete {
                 let attempt = Attempt(
                     at: Timestamp.date(now), outcome: "deleted_previously", detail: "deleted by \(earlier)")
-                try db.cachedStatement(
-                    sql: "INSERT INTO attempts (lead_row_id, at, outcome, detail) VALUES (?, ?, ?, ?)"
-                ).execute(arguments: [record.rowID, now, attempt.outcome, attempt.detail])
+                try Self.insertAttempt(attempt, row: record.rowID, db)
                 record.attempts = [attempt]
             }
             records.append(record)

@@ -44,10 +44,9 @@ extension Journal {
             var added: [LeadRecord] = []
             for lead in fresh {
                 let status = deletedBy[lead] == nil ? initialStatus : .deleted
-                try insertRow.execute(arguments: [
+                try insertRow.execute(
                     optOutID, ActionKind.delete.rawValue, lead.pearlId, lead.leadId, LeadOrigin.search.rawValue,
-                    status.rawValue, now, now,
-                ])
+                    status.rawValue, now, now)
                 var record = LeadRecord(
                     rowID: db.lastInsertedRowID, pearlId: lead.pearlId, leadId: lead.leadId, origin: .search,
                     status: status, queuedAt: Timestamp.date(now))
@@ -74,14 +73,6 @@ extension Journal {
             try Self.refreshStatus(of: [optOutID], now: now, db)
             return added
         }
-    }
-
-    static func insertAttempt(_ attempt: Attempt, row: Int64, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [
-            row, Timestamp.milliseconds(attempt.at), attempt.outcome, attempt.httpStatus, attempt.detail,
-        ])
     }
 
     // MARK: - The sweep (SPEC §10)

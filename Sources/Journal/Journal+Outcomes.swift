@@ -69,52 +69,53 @@ extension Journal {
 
     private static func apply(_ outcomes: [LeadOutcome], _ db: Database) throws {
         let now = Timestamp.milliseconds(Date())
-        let updateLead = try db.cachedStatement(
+        let updateLead = try RawStatement(
+            db,
             sql: """
                 UPDATE leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
                     last_error = ?, problem = ?, updated_at = ?
                 WHERE id = ? RETURNING opt_out_id, kind, lead_id
                 """)
-        let insertAttempt = try db.cachedStatement(
-            sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)")
         var touched: [String] = []
         var seen = Set<String>()
         for outcome in outcomes {
             let finished = outcome.newStatus == .deleted || outcome.newStatus == .dryRun
             let lastError = finished ? nil : (outcome.attempt.detail ?? outcome.attempt.outcome)
             guard
-                let updated = try Row.fetchOne(
-                    updateLead,
-                    arguments: [
-                        outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
-                        outcome.problem, now, outcome.leadRowID,
-                    ])
+                let (optOutID, kind, leadId) = try updateLead.fetchOne(
+                    outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
+                    outcome.problem, now, outcome.leadRowID, read: { ($0.text(0) ?? "", $0.text(1), $0.text(2) ?? "") })
             else { continue }
-            let optOutID: String = updated[0]
-            if updated[1] == ActionKind.blacklist.rawValue, outcome.newStatus.isFinal {
-                try recordBlacklist(phone: updated[2], status: outcome.newStatus, at: now, db)
+            if kind == ActionKind.blacklist.rawValue, outcome.newStatus.isFinal {
+                try recordBlacklist(phone: leadId, status: outcome.newStatus, at: now, db)
             }
-            try insertAttempt.execute(arguments: [
-                outcome.leadRowID, Timestamp.milliseconds(outcome.attempt.at), outcome.attempt.outcome,
-                outcome.attempt.httpStatus, outcome.attempt.detail,
-            ])
+            try insertAttempt(outcome.attempt, row: outcome.leadRowID, db)
             if seen.insert(optOutID).inserted { touched.append(optOutID) }
         }
         try refreshStatus(of: touched, now: now, db)
     }
 
+    /// Adds an attempt to a lead's audit trail.
+    static func insertAttempt(_ attempt: Attempt, row: Int64, _ db: Database) throws {
+        try RawStatement(
+            db, sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)"
+        ).execute(row, Timestamp.milliseconds(attempt.at), attempt.outcome, attempt.httpStatus, attempt.detail)
+    }
+
     /// Recomputes the stored aggregate status of these opt-outs from their rows.
     static func refreshStatus(of optOutIDs: [String], now: Int64, _ db: Database) throws {
-        let rowStatuses = try db.cachedStatement(sql: "SELECT kind, status FROM leads WHERE opt_out_id = ?")
-        let update = try db.cachedStatement(sql: "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?")
+        let rowStatuses = try RawStatement(db, sql: "SELECT kind, status FROM leads WHERE opt_out_id = ?")
+        let update = try RawStatement(db, sql: "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?")
         for id in optOutIDs {
-            let rows = try Row.fetchAll(rowStatuses, arguments: [id]).map {
-                (
-                    kind: try RecordReader.status($0[0], ActionKind.self),
-                    status: try RecordReader.status($0[1], LeadStatus.self)
-                )
+            var rows: [(kind: ActionKind, status: LeadStatus)] = []
+            try rowStatuses.forEachRow(id) { row in
+                rows.append(
+                    (
+                        kind: try RecordReader.status(row.text(0) ?? "", ActionKind.self),
+                        status: try RecordReader.status(row.text(1) ?? "", LeadStatus.self)
+                    ))
             }
-            try update.execute(arguments: [OptOutStatus.aggregate(rows).rawValue, now, id])
+            try update.execute(OptOutStatus.aggregate(rows).rawValue, now, id)
         }
     }
 }

@@ -17,7 +17,8 @@ extension Journal {
     > {
         guard !item.isInvalid else { return [] }
         if item.suppressedBy == nil {
-            let upsert = try db.cachedStatement(
+            let upsert = try RawStatement(
+                db,
                 sql: """
                     INSERT INTO suppressions (key, identifiers, first_source, first_opt_out_id, first_at,
                         latest_source, latest_opt_out_id, latest_at, opt_out_count)
@@ -34,24 +35,28 @@ extension Journal {
                     """)
             let identifiers = JSONWriter.arrayText(item.identifiers)
             for key in item.keys {
-                try upsert.execute(arguments: [key, identifiers, item.source, optOutID, receivedAt])
+                try upsert.execute(key, identifiers, item.source, optOutID, receivedAt)
             }
         }
         guard !item.blacklist.isEmpty else { return [] }
-        let state = try db.cachedStatement(sql: "SELECT blacklist FROM suppressions WHERE key = ?")
-        let mark = try db.cachedStatement(
-            sql: "UPDATE suppressions SET blacklist = ?, blacklist_updated_at = ? WHERE key = ?")
+        let mark = try RawStatement(
+            db, sql: "UPDATE suppressions SET blacklist = ?, blacklist_updated_at = ? WHERE key = ?")
         let newState = BlacklistState(item.initialStatus).rawValue
         var blacklisted = Set<String>()
         for phone in item.blacklist {
-            let key = "phone:" + phone
-            if try String.fetchOne(state, arguments: [key]) == BlacklistState.blacklisted.rawValue {
+            if try blacklistState(phone: phone, db) == .blacklisted {
                 blacklisted.insert(phone)
             } else {
-                try mark.execute(arguments: [newState, receivedAt, key])
+                try mark.execute(newState, receivedAt, "phone:" + phone)
             }
         }
         return blacklisted
+    }
+
+    /// The blacklist state that the list shows for this E.164 number; nil when it was never sent.
+    static func blacklistState(phone: String, _ db: Database) throws -> BlacklistState? {
+        let state = try RawStatement(db, sql: "SELECT blacklist FROM suppressions WHERE key = ?")
+        return try state.fetchOne("phone:" + phone, read: { $0.text(0) }).flatMap { $0 }.flatMap(BlacklistState.init)
     }
 
     /// At most this many distinct forms of one key's identifiers are kept.
@@ -59,12 +64,13 @@ extension Journal {
 
     /// Records the final state of blacklist rows on their numbers' entries; a number once blacklisted stays so.
     static func recordBlacklist(phone: String, status: LeadStatus, at: Int64, _ db: Database) throws {
-        try db.cachedStatement(
+        try RawStatement(
+            db,
             sql: """
                 UPDATE suppressions SET blacklist = ?1, blacklist_updated_at = ?2
                 WHERE key = ?3 AND (blacklist IS NULL OR blacklist != 'blacklisted' OR ?1 = 'blacklisted')
                 """
-        ).execute(arguments: [BlacklistState(status).rawValue, at, "phone:" + phone])
+        ).execute(BlacklistState(status).rawValue, at, "phone:" + phone)
     }
 
     /// Fills the list from the opt-outs of a journal written before it existed, oldest first (migration `v2`).
@@ -294,15 +300,12 @@ extension Journal {
         -> [OptOutRecord]
     {
         let now = Timestamp.milliseconds(Date())
-        let state = try db.cachedStatement(sql: "SELECT blacklist FROM suppressions WHERE key = ?")
         var records: [OptOutRecord] = []
         for enforcement in enforcements {
             let leads = try enforcement.leads.filter { try !Self.isJournaled($0, db) }
             var phones: [String] = []
             if let phone = enforcement.blacklist,
-                Self.needsBlacklisting(
-                    try String.fetchOne(state, arguments: ["phone:" + phone]).flatMap(BlacklistState.init),
-                    initialStatus: initialStatus)
+                Self.needsBlacklisting(try Self.blacklistState(phone: phone, db), initialStatus: initialStatus)
             {
                 phones = [phone]
             }
