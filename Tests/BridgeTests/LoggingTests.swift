@@ -45,6 +45,23 @@ import Testing
     }
 }
 
+extension LoggingTests {
+    /// A request without `X-Request-Id` gets one of its own, different from every other request's.
+    @Test func requestsWithoutAnIdGetDistinctOnes() async throws {
+        let bridge = try await BridgeHarness()
+        var ids: Set<String> = []
+        for _ in 0..<200 {
+            let response = try await bridge.request("GET", "/healthz")
+            let id = try #require(response.header("X-Request-Id"))
+            #expect(id.hasPrefix("req_") && id.count > 4 && id.count <= 17)
+            #expect(id.dropFirst(4).allSatisfy { $0.isNumber || ("a"..."z").contains($0) })
+            ids.insert(id)
+        }
+        await bridge.stop()
+        #expect(ids.count == 200)
+    }
+}
+
 @Suite struct JSONLogLineTests {
     /// Whatever a message or a metadata value holds, the line is one JSON object that reads back as it was logged.
     @Test func escapedTextReadsBackUnchanged() throws {

@@ -4,6 +4,7 @@ import Logging
 import MicroHTTP
 import OptOutCore
 import Senders
+import Synchronization
 
 /// Routes requests to the endpoints of SPEC §5 and does what every answer needs: `X-Request-Id`, metrics, a log line.
 public struct BridgeRouter: Sendable {
@@ -163,7 +164,31 @@ public struct BridgeRouter: Sendable {
         {
             return given
         }
+        return RequestIDs.next()
+    }
+}
+
+/// The ids of requests that bring no `X-Request-Id`: `req_` and up to 13 base-36 digits.
+///
+/// Each is a bijective mix of a random key, drawn once per process, and a counter: unique within the process without
+/// a lock or a system call (two `getrandom` calls per request cost more than routing it), and neither guessable nor
+/// telling how many requests came before.
+enum RequestIDs {
+    private static let key: UInt64 = {
         var generator = SystemRandomNumberGenerator()
-        return "req_" + String(generator.next() as UInt64, radix: 36) + String(generator.next() as UInt32, radix: 36)
+        return generator.next()
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        "req_" + String(mix(key &+ counter.add(1, ordering: .relaxed).newValue), radix: 36)
+    }
+
+    /// SplitMix64's finalizer: a bijection of the 64-bit integers, so distinct inputs give distinct ids.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }
