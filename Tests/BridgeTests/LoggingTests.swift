@@ -64,6 +64,22 @@ extension LoggingTests {
 
 @Suite struct JSONLogLineTests {
     /// Whatever a message or a metadata value holds, the line is one JSON object that reads back as it was logged.
+    /// The logger's metadata and the event's share one line, sorted by key; on the same key the event's wins.
+    @Test func eventMetadataJoinsTheLoggersSortedAndWins() throws {
+        let output = LogOutput.capturing()
+        var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, output: output) }
+        logger[metadataKey: "request_id"] = "req-1"
+        logger[metadataKey: "status"] = "from the logger"
+        logger.info("request", metadata: ["status": "200", "method": "POST"])
+        logger.info("plain")
+
+        let lines = output.captured
+        try #require(lines.count == 2)
+        #expect(
+            lines[0].hasSuffix(#""msg":"request","method":"POST","request_id":"req-1","status":"200"}"# + "\n"))
+        #expect(lines[1].hasSuffix(#""msg":"plain","request_id":"req-1","status":"from the logger"}"# + "\n"))
+    }
+
     @Test func escapedTextReadsBackUnchanged() throws {
         let output = LogOutput.capturing()
         var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, output: output) }
