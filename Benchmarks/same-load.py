@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Two builds of the bridge under the same load at the same time: the CPU per opt-out of B as a ratio to A's.
+
+On this noisy machine, `throughput.py --baseline-bin` runs the two builds one after the other, and a change of 5 %
+drowns in the drift between its runs. Here both bridges run side by side, each posting opt-outs of the same mapping
+to the same fast fake NLPearl (nginx `return 200 "true";`), with one wrk each, started together: whatever slows the
+machine slows both, and the ratio of their CPU per opt-out is what the change did.
+
+    Benchmarks/same-load.py A/optout-bridge B/optout-bridge [--duration 8] [--rounds 3] [--rate 0]
+
+`--rate` offers that many opt-outs/s to each bridge (0: closed loop, 32 connections each). The same build on both
+sides gave ratios of 0.91 to 1.01 per round, so trust a mean over three rounds, and a change of less than 5 % not at
+all.
+"""
+import argparse
+import os
+import tempfile
+import threading
+
+from benchlib import ROOT, cpu_seconds, fast_nlpearl, free_port, start_bridge, write_mapping, wrk
+
+CONTACTS = 20000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("a", help="build A's optout-bridge, the reference")
+    parser.add_argument("b", help="build B's optout-bridge")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rate", type=int, default=0, help="opt-outs/s offered to each; 0 for a closed loop")
+    args = parser.parse_args()
+
+    directory = tempfile.mkdtemp(prefix="optout-same-load-", dir=os.environ.get("BENCH_DIR", ROOT + "/.build"))
+    write_mapping(os.path.join(directory, "mapping.json"), CONTACTS)
+    upstream_port = free_port()
+    upstream = fast_nlpearl(directory, upstream_port)
+    bridges = {}
+    try:
+        for name, binary in (("A", args.a), ("B", args.b)):
+            bridges[name] = start_bridge(binary, directory, "http://127.0.0.1:%d" % upstream_port, name)
+        for _, port in bridges.values():
+            wrk(port, 2, 32, CONTACTS)  # warm-up
+        ratios = []
+        for round_number in range(1, args.rounds + 1):
+            results = {}
+            before = {name: cpu_seconds([server.process.pid]) for name, (server, _) in bridges.items()}
+
+            def load(name, port):
+                results[name] = wrk(port, args.duration, 32, CONTACTS, total_rate=args.rate, threads=1)
+
+            threads = [threading.Thread(target=load, args=(name, port)) for name, (_, port) in bridges.items()]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            cpu = {name: (cpu_seconds([server.process.pid]) - before[name]) / results[name]["requests"] * 1e6
+                   for name, (server, _) in bridges.items()}
+            ratios.append(cpu["B"] / cpu["A"])
+            print("round %d: A %.0f us/opt-out (%.0f/s), B %.0f us/opt-out (%.0f/s), B/A %.3f"
+                  % (round_number, cpu["A"], results["A"]["rps"], cpu["B"], results["B"]["rps"], ratios[-1]),
+                  flush=True)
+        print("B/A %.3f (mean of %d rounds)" % (sum(ratios) / len(ratios), len(ratios)))
+    finally:
+        for server, _ in bridges.values():
+            server.stop()
+        upstream.stop()
+
+
+if __name__ == "__main__":
+    main()
