@@ -64,7 +64,8 @@ struct RawStatement {
         guard code != SQLITE_OK else { return }
         let message = db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }
         throw DatabaseError(
-            resultCode: ResultCode(rawValue: code), message: message, sql: sqlite3_sql(handle).map { String(cString: $0) })
+            resultCode: ResultCode(rawValue: code), message: message,
+            sql: sqlite3_sql(handle).map { String(cString: $0) })
     }
 }
 
@@ -93,17 +94,10 @@ protocol SQLArgument {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension String: SQLArgument {
+    /// Up to the first NUL, as GRDB binds a string, so that a value means the same whichever of the two wrote it and
+    /// whichever looks it up.
     func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        var text = self
-        return text.withUTF8 { bytes in
-            // An empty buffer may have no address, which SQLite would bind as NULL rather than ''.
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                return sqlite3_bind_text(statement, index, "", 0, transient)
-            }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient)
-            }
-        }
+        withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
     }
 }
 
