@@ -54,14 +54,16 @@ final class GroupCommitWriter: Sendable {
     /// The work queued, and what the drain loop and the fsync are doing.
     private struct State {
         var durable: [Job] = []
-        var outcomes: [Job] = []
+        /// Work that does not wait for an fsync (delivery outcomes, searches, the sweep's cursor): it goes into the
+        /// next transaction, even while one runs.
+        var nonDurable: [Job] = []
         /// A drain loop is scheduled or runs on the writer queue.
         var draining = false
         /// A committed durable group waits for its fsync: durable work waits for the next transaction after it.
         var syncing = false
 
         /// Whether the drain loop has work it may take now.
-        var hasWork: Bool { !outcomes.isEmpty || (!syncing && !durable.isEmpty) }
+        var hasWork: Bool { !nonDurable.isEmpty || (!syncing && !durable.isEmpty) }
 
         /// Takes the work that may go into the next transaction; nothing, and the loop must end, when none may.
         mutating func take() -> [Job] {
@@ -69,8 +71,8 @@ final class GroupCommitWriter: Sendable {
                 draining = false
                 return []
             }
-            var jobs = outcomes
-            outcomes = []
+            var jobs = nonDurable
+            nonDurable = []
             if !syncing, !durable.isEmpty {
                 jobs += durable
                 durable = []
@@ -102,7 +104,7 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// How many requests wait for the next transaction.
-    var queuedCount: Int { state.withLock { $0.durable.count + $0.outcomes.count } }
+    var queuedCount: Int { state.withLock { $0.durable.count + $0.nonDurable.count } }
 
     /// Runs `body` inside the next group transaction and returns its result once that committed and, when
     /// `durable`, was fsynced. `body` runs again when another job of its group fails, so it must do nothing outside
@@ -147,7 +149,7 @@ final class GroupCommitWriter: Sendable {
 
     private func enqueue(_ job: Job) {
         let start = state.withLock { state in
-            if job.durable { state.durable.append(job) } else { state.outcomes.append(job) }
+            if job.durable { state.durable.append(job) } else { state.nonDurable.append(job) }
             return state.needsDrain()
         }
         if start { startDrain() }
