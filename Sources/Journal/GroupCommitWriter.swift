@@ -232,6 +232,10 @@ final class GroupCommitWriter: Sendable {
     /// into a statement journal first, and with several jobs in a group that journal outgrew its memory and was
     /// written to a file, page by page (two thirds of the journal's system calls). A job's error rolls back the whole
     /// transaction instead, which is rare, and the others run again.
+    ///
+    /// For the same reason the statements that run for every opt-out say `OR ROLLBACK`: a statement that may fail
+    /// halfway through its indexes otherwise keeps a statement journal of its own, to undo itself alone. Here its
+    /// failure rolls back the transaction at once, and GRDB's rollback and this loop take that as the job's error.
     private func run(_ jobs: [Job], durability: Durability?, _ db: Database) -> GroupRun {
         var completions: [@Sendable () -> Void] = []
         var failedJob: (index: Int, error: any Error)?
@@ -248,7 +252,8 @@ final class GroupCommitWriter: Sendable {
                         let handed = job.durable ? durability : nil
                         completions.append { completion(handed) }
                     } catch {
-                        if Self.failsGroup(error) || !db.isInsideTransaction { throw error }
+                        // The transaction may be gone already (a statement `OR ROLLBACK`); GRDB's rollback allows it.
+                        if Self.failsGroup(error) { throw error }
                         failedJob = (index, error)
                         return .rollback
                     }

@@ -212,7 +212,7 @@ extension Journal {
         try RawStatement(
             db,
             sql: """
-                INSERT INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)
+                INSERT OR ROLLBACK INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
     }
@@ -249,7 +249,7 @@ extension Journal {
         try RawStatement(
             db,
             sql: """
-                INSERT INTO opt_outs
+                INSERT OR ROLLBACK INTO opt_outs
                     (id, source, idempotency_key, keys, identifiers, request_id, received_at, updated_at, reason,
                      status, suppressed_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -72,7 +72,7 @@ extension Journal {
         let updateLead = try RawStatement(
             db,
             sql: """
-                UPDATE leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+                UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
                     last_error = ?, problem = ?, updated_at = ?
                 WHERE id = ? RETURNING opt_out_id, kind, lead_id
                 """)
@@ -98,14 +98,19 @@ extension Journal {
     /// Adds an attempt to a lead's audit trail.
     static func insertAttempt(_ attempt: Attempt, row: Int64, _ db: Database) throws {
         try RawStatement(
-            db, sql: "INSERT INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)"
+            db,
+            sql: """
+                INSERT OR ROLLBACK INTO attempts (lead_row_id, at, outcome, http_status, detail)
+                VALUES (?, ?, ?, ?, ?)
+                """
         ).execute(row, Timestamp.milliseconds(attempt.at), attempt.outcome, attempt.httpStatus, attempt.detail)
     }
 
     /// Recomputes the stored aggregate status of these opt-outs from their rows.
     static func refreshStatus(of optOutIDs: [String], now: Int64, _ db: Database) throws {
         let rowStatuses = try RawStatement(db, sql: "SELECT kind, status FROM leads WHERE opt_out_id = ?")
-        let update = try RawStatement(db, sql: "UPDATE opt_outs SET status = ?, updated_at = ? WHERE id = ?")
+        let update = try RawStatement(
+            db, sql: "UPDATE OR ROLLBACK opt_outs SET status = ?, updated_at = ? WHERE id = ?")
         for id in optOutIDs {
             var rows: [(kind: ActionKind, status: LeadStatus)] = []
             try rowStatuses.forEachRow(id) { row in

@@ -20,7 +20,7 @@ extension Journal {
             let upsert = try RawStatement(
                 db,
                 sql: """
-                    INSERT INTO suppressions (key, identifiers, first_source, first_opt_out_id, first_at,
+                    INSERT OR ROLLBACK INTO suppressions (key, identifiers, first_source, first_opt_out_id, first_at,
                         latest_source, latest_opt_out_id, latest_at, opt_out_count)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?4, ?5, 1)
                     ON CONFLICT(key) DO UPDATE SET

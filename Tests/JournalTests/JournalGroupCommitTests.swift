@@ -124,6 +124,41 @@ struct JournalGroupCommitTests {
         }
     }
 
+    @Test("A job whose statement rolls the whole transaction back (OR ROLLBACK) fails alone; the others commit")
+    func aJobRollsTheTransactionBack() async throws {
+        try await withJournal { journal, _ in
+            try await journal.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "CREATE TABLE t (v TEXT UNIQUE); INSERT INTO t VALUES ('taken')")
+            }
+            let release = DispatchSemaphore(value: 0)
+            journal.pool.asyncWriteWithoutTransaction { _ in release.wait() }
+            let writes = Task {
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    for value in ["a", "taken", "b"] {
+                        group.addTask {
+                            do {
+                                try await journal.writer.write { db in
+                                    try db.execute(sql: "INSERT OR ROLLBACK INTO t VALUES (?)", arguments: [value])
+                                }
+                                return value + ": committed"
+                            } catch let error as DatabaseError {
+                                return value + (error.resultCode == .SQLITE_CONSTRAINT ? ": constraint" : ": \(error)")
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }.sorted()
+                }
+            }
+            while journal.writer.queuedCount < 3 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            release.signal()
+            let outcomes = try await writes.value
+            #expect(outcomes == ["a: committed", "b: committed", "taken: constraint"])
+            #expect(try await Self.values(journal) == ["a", "b", "taken"])
+        }
+    }
+
     @Test("The database runs in WAL mode with synchronous=NORMAL and a busy timeout; appends fsync the WAL")
     func durabilityPragmas() async throws {
         try await withJournal { journal, _ in
