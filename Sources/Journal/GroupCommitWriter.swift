@@ -2,30 +2,25 @@ import GRDB
 import OptOutCore
 import Synchronization
 
-/// Funnels every write of the journal into shared transactions: group commit, one transaction per fsync.
+/// Funnels every write of the journal into shared transactions: group commit.
 ///
-/// A caller enqueues a piece of work and suspends. One drain loop, running on the pool's serial writer queue (a
-/// dedicated dispatch queue, since GRDB writes block), takes everything queued and runs it in one `BEGIN IMMEDIATE`
-/// transaction.
+/// A caller enqueues a piece of work and suspends. One drain loop, running on the pool's serial
+/// writer queue (a dedicated dispatch queue, since GRDB writes block), takes *everything* queued and runs
+/// it in one `BEGIN IMMEDIATE` transaction. While one transaction runs, new work piles up and goes out
+/// together in the next one, and no caller waits for a timer.
 ///
-/// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an append,
-/// a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the commit: the
-/// same promise as `synchronous=FULL`. ``writeCommitted(_:)`` resumes at the commit instead, with the ``Durability``
-/// of the fsync to come, so that its caller can work during the fsync. Once an fsync has failed, durable work fails
-/// before it is run: nothing more reaches the WAL that could not be called durable.
+/// The connection commits with `synchronous=NORMAL`, so COMMIT does not wait for the disk. *Durable* work (an
+/// append, a requeue, a prune, the health probe) is resumed only once ``WALSyncer`` has fsynced the WAL after the
+/// commit: the same promise as `synchronous=FULL`, but the writer commits the next group during that fsync instead
+/// of waiting for it, and N concurrent writers share far fewer than N fsyncs. ``writeCommitted(_:)`` resumes at the
+/// commit instead, with the ``Durability`` of the fsync to come, so that its caller can work during the fsync.
+/// Once an fsync has failed, durable work fails before it is run: nothing more reaches the WAL that could not be
+/// called durable.
 ///
-/// While a durable group's fsync runs, durable work waits: it goes into the first transaction after that fsync,
-/// together with everything that arrived meanwhile. It loses no time by waiting, since an fsync that began before its
-/// commit could not have made it durable anyway; but the transactions are as large as the fsyncs are slow, and every
-/// page a transaction touches is written to the WAL once per transaction. Committing each arrival at once, as this
-/// writer did before, wrote the same pages of `opt_outs`, `leads` and their indexes over and over: 29 page writes per
-/// opt-out under full load, and the largest share of the bridge's CPU (`docs/performance.md`).
-///
-/// Delivery outcomes do not wait for the fsync: they are committed at once, in a transaction of their own if an fsync
-/// runs, and resumed as soon as they are committed. A crash of the process loses nothing, since they are in the WAL,
-/// and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their leads are then
-/// pending again after the restart, and NLPearl is asked once more to delete what it already deleted, which is
-/// idempotent: the same as after a crash between a call and its record.
+/// Delivery outcomes are resumed as soon as they are committed. A crash of the process loses nothing, since they are
+/// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
+/// leads are then pending again after the restart, and NLPearl is asked once more to delete what it already
+/// deleted, which is idempotent: the same as after a crash between a call and its record.
 ///
 /// A piece of work that throws an error of its own (a constraint, a missing row) fails alone: the transaction is
 /// rolled back and the other pieces run again in a new one, so a piece's body may run more than once and must do
@@ -48,46 +43,8 @@ final class GroupCommitWriter: Sendable {
     /// that into an error.
     private let identity: FileIdentity?
     private let syncer: WALSyncer
-    private let state = Mutex(State())
+    private let queue = GroupQueue<Job>()
     private let counters = Mutex(Journal.Statistics())
-
-    /// The work queued, and what the drain loop and the fsync are doing.
-    private struct State {
-        var durable: [Job] = []
-        /// Work that does not wait for an fsync (delivery outcomes, searches, the sweep's cursor): it goes into the
-        /// next transaction, even while one runs.
-        var nonDurable: [Job] = []
-        /// A drain loop is scheduled or runs on the writer queue.
-        var draining = false
-        /// A committed durable group waits for its fsync: durable work waits for the next transaction after it.
-        var syncing = false
-
-        /// Whether the drain loop has work it may take now.
-        var hasWork: Bool { !nonDurable.isEmpty || (!syncing && !durable.isEmpty) }
-
-        /// Takes the work that may go into the next transaction; nothing, and the loop must end, when none may.
-        mutating func take() -> [Job] {
-            guard hasWork else {
-                draining = false
-                return []
-            }
-            var jobs = nonDurable
-            nonDurable = []
-            if !syncing, !durable.isEmpty {
-                jobs += durable
-                durable = []
-                syncing = true
-            }
-            return jobs
-        }
-
-        /// Whether the caller must start a drain loop: there is work for it and none runs.
-        mutating func needsDrain() -> Bool {
-            guard !draining, hasWork else { return false }
-            draining = true
-            return true
-        }
-    }
 
     init(pool: DatabasePool, path: String, syncer: WALSyncer) {
         self.pool = pool
@@ -104,7 +61,7 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// How many requests wait for the next transaction.
-    var queuedCount: Int { state.withLock { $0.durable.count + $0.nonDurable.count } }
+    var queuedCount: Int { queue.count }
 
     /// Runs `body` inside the next group transaction and returns its result once that committed and, when
     /// `durable`, was fsynced. `body` runs again when another job of its group fails, so it must do nothing outside
@@ -148,45 +105,26 @@ final class GroupCommitWriter: Sendable {
     }
 
     private func enqueue(_ job: Job) {
-        let start = state.withLock { state in
-            if job.durable { state.durable.append(job) } else { state.nonDurable.append(job) }
-            return state.needsDrain()
+        if queue.add(job) {
+            pool.asyncWriteWithoutTransaction { db in self.drain(db) }
         }
-        if start { startDrain() }
     }
 
-    private func startDrain() {
-        pool.asyncWriteWithoutTransaction { db in self.drain(db) }
-    }
-
-    /// Commits queued work group after group until none may go now.
+    /// Commits queued work group after group until the queue is empty.
     private func drain(_ db: Database) {
         while true {
-            let jobs = state.withLock { $0.take() }
+            let jobs = queue.takeAll()
             if jobs.isEmpty { return }
             commit(jobs, db)
         }
     }
 
-    /// The end of a durable group's fsync: the durable work that waited for it may go now.
-    private func synced() {
-        let start = state.withLock { state in
-            state.syncing = false
-            return state.needsDrain()
-        }
-        if start { startDrain() }
-    }
-
     private func commit(_ jobs: [Job], _ db: Database) {
         var jobs = jobs
-        let tookDurable = jobs.contains { $0.durable }
         if let failure = syncer.failure {
             for job in jobs where job.durable { job.fail(failure) }
             jobs.removeAll { $0.durable }
         }
-        var durability: Durability?
-        // Durable work waits for this group's fsync; when none follows, it need not.
-        defer { if tookDurable, durability == nil { synced() } }
         // A job that throws an error of its own is taken out, and the others run again in a new transaction.
         while !jobs.isEmpty {
             // Every durable job of the group shares the fsync that follows its commit.
@@ -200,11 +138,7 @@ final class GroupCommitWriter: Sendable {
                     $0.largestGroup = max($0.largestGroup, jobs.count)
                 }
                 if let group {
-                    durability = group
-                    syncer.afterNextSync {
-                        group.finish($0)
-                        self.synced()
-                    }
+                    syncer.afterNextSync { group.finish($0) }
                 }
                 for completion in completions { completion() }
                 return
