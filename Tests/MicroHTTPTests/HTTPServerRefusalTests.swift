@@ -18,7 +18,12 @@ import Testing
         let started = Atomic<Int>(0)
         let server = HTTPServer(configuration: .init()) { request in
             started.add(1, ordering: .relaxed)
-            try? await Task.sleep(for: request.path == "/first" ? .milliseconds(800) : .milliseconds(10))
+            // The first handler runs until the second request has reached its own: a fixed 800 ms was too short for
+            // a machine busy with the rest of the suite, and the drain then ended before the second one came.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while request.path == "/first", started.load(ordering: .relaxed) < 2, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
             return .text(200, "handled \(request.path)")
         }
         try server.start()
