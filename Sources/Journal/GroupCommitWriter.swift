@@ -169,7 +169,8 @@ final class GroupCommitWriter: Sendable {
     ///
     /// For the same reason the statements that run for every opt-out say `OR ROLLBACK`: a statement that may fail
     /// halfway through its indexes otherwise keeps a statement journal of its own, to undo itself alone. Here its
-    /// failure rolls back the transaction at once, and GRDB's rollback and this loop take that as the job's error.
+    /// failure rolls back the transaction at once, and GRDB's rollback and this loop take that as the job's error; a
+    /// job must therefore let such an error through, never catch it and go on, since its transaction is gone.
     private func run(_ jobs: [Job], durability: Durability?, _ db: Database) -> GroupRun {
         var completions: [@Sendable () -> Void] = []
         var failedJob: (index: Int, error: any Error)?
