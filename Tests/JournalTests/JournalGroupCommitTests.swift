@@ -93,32 +93,14 @@ struct JournalGroupCommitTests {
     func aJobFailsInAGroup() async throws {
         try await withJournal { journal, _ in
             try await journal.pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE t (v TEXT)") }
-            let release = DispatchSemaphore(value: 0)
-            journal.pool.asyncWriteWithoutTransaction { _ in release.wait() }
             let before = journal.statistics
-            let writes = Task {
-                try await withThrowingTaskGroup(of: String.self) { group in
-                    for value in ["a", "failing", "b"] {
-                        group.addTask {
-                            do {
-                                try await journal.writer.write { db in
-                                    try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
-                                    if value == "failing" { throw JobFailed() }
-                                }
-                                return value + ": committed"
-                            } catch {
-                                return value + (error is JobFailed ? ": its own error" : ": \(error)")
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }.sorted()
-                }
+            let outcomes = try await Self.writeInOneGroup(
+                journal, ["a", "failing", "b"], describe: { $0 is JobFailed ? "its own error" : "\($0)" }
+            ) { value, db in
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                if value == "failing" { throw JobFailed() }
             }
-            while journal.writer.queuedCount < 3 {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            release.signal()
-            #expect(try await writes.value == ["a: committed", "b: committed", "failing: its own error"])
+            #expect(outcomes == ["a: committed", "b: committed", "failing: its own error"])
             #expect(try await Self.values(journal) == ["a", "b"])
             #expect(journal.statistics.transactions - before.transactions == 1)
         }
@@ -130,33 +112,46 @@ struct JournalGroupCommitTests {
             try await journal.pool.writeWithoutTransaction { db in
                 try db.execute(sql: "CREATE TABLE t (v TEXT UNIQUE); INSERT INTO t VALUES ('taken')")
             }
-            let release = DispatchSemaphore(value: 0)
-            journal.pool.asyncWriteWithoutTransaction { _ in release.wait() }
-            let writes = Task {
-                try await withThrowingTaskGroup(of: String.self) { group in
-                    for value in ["a", "taken", "b"] {
-                        group.addTask {
-                            do {
-                                try await journal.writer.write { db in
-                                    try db.execute(sql: "INSERT OR ROLLBACK INTO t VALUES (?)", arguments: [value])
-                                }
-                                return value + ": committed"
-                            } catch let error as DatabaseError {
-                                return value + (error.resultCode == .SQLITE_CONSTRAINT ? ": constraint" : ": \(error)")
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }.sorted()
-                }
+            let outcomes = try await Self.writeInOneGroup(
+                journal, ["a", "taken", "b"],
+                describe: { ($0 as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT ? "constraint" : "\($0)" }
+            ) { value, db in
+                try db.execute(sql: "INSERT OR ROLLBACK INTO t VALUES (?)", arguments: [value])
             }
-            while journal.writer.queuedCount < 3 {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            release.signal()
-            let outcomes = try await writes.value
             #expect(outcomes == ["a: committed", "b: committed", "taken: constraint"])
             #expect(try await Self.values(journal) == ["a", "b", "taken"])
         }
+    }
+
+    /// Queues one write per value while the writer is held, so that they all go into one group, then lets it go.
+    ///
+    /// - Returns: `value: committed`, or `value: ` and `describe(error)`, for each value, sorted.
+    private static func writeInOneGroup(
+        _ journal: Journal, _ values: [String], describe: @escaping @Sendable (any Error) -> String,
+        _ body: @escaping @Sendable (String, Database) throws -> Void
+    ) async throws -> [String] {
+        let release = DispatchSemaphore(value: 0)
+        journal.pool.asyncWriteWithoutTransaction { _ in release.wait() }
+        let writes = Task {
+            await withTaskGroup(of: String.self) { group in
+                for value in values {
+                    group.addTask {
+                        do {
+                            try await journal.writer.write { db in try body(value, db) }
+                            return value + ": committed"
+                        } catch {
+                            return value + ": " + describe(error)
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }.sorted()
+            }
+        }
+        while journal.writer.queuedCount < values.count {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        release.signal()
+        return await writes.value
     }
 
     @Test("The database runs in WAL mode with synchronous=NORMAL and a busy timeout; appends fsync the WAL")
