@@ -181,12 +181,18 @@ def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
     return server, port
 
 
+# The first contact that no request to a port has named yet: each run to the same server goes on from there
+# (`opt-outs.lua`), so that every opt-out a bridge answers is a new one, with a lead for NLPearl to delete.
+_next_contact = {}
+
+
 def wrk(port, duration, connections, contacts, total_rate=0, threads=2, timeout="2s"):
     # Dirty pages left by what ran before (the generated mapping, earlier runs' logs) are written back about 30 s
     # after they were written, and an fsync of the journal then waits behind them: flush them first, so that a
     # run measures its own I/O only.
     os.sync()
-    env = dict(os.environ, CONTACTS=str(contacts), API_TOKEN=API_TOKEN)
+    first = _next_contact.get(port, 0)
+    env = dict(os.environ, CONTACTS=str(contacts), API_TOKEN=API_TOKEN, FIRST=str(first), THREADS=str(threads))
     if total_rate:
         env["THREAD_RATE"] = str(total_rate / threads)
     out = subprocess.run(
@@ -195,6 +201,9 @@ def wrk(port, duration, connections, contacts, total_rate=0, threads=2, timeout=
         env=env, capture_output=True, text=True, check=True).stdout
     result = json.loads(out.split("RESULT ", 1)[1])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    _next_contact[port] = result["next"]
+    # Past the mapping's end the contacts repeat, and a repeated contact's opt-out costs far less (no NLPearl call).
+    result["repeated_contacts"] = max(0, result["next"] - max(first, contacts))
     return result
 
 
@@ -205,7 +214,7 @@ def metrics(port):
     text = c.getresponse().read().decode()
     sums = {}
     for line in text.splitlines():
-        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total))(\{[^}]*\})? ([0-9.e+]+)$", line)
+        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total|nlpearl_leads_per_call_sum))(\{[^}]*\})? ([0-9.e+]+)$", line)
         if match:
             labels = match.group(2) or ""
             key = match.group(1)
@@ -224,9 +233,11 @@ def delivery_figures(counted):
     """Opt-outs by outcome and NLPearl calls, from the change in the bridge's counters over a run."""
     deleted = counted.get("optout_bridge_optouts_total:deleted", 0)
     calls = counted.get("optout_bridge_nlpearl_calls_total", 0)
+    # Leads sent to NLPearl: one per opt-out when every opt-out is of a contact not opted out before.
+    sent = counted.get("optout_bridge_nlpearl_leads_per_call_sum", 0)
     others = sum(v for k, v in counted.items() if k.startswith("optout_bridge_optouts_total:") and
                  not k.endswith(":deleted"))
-    return {"deleted": deleted, "not_deleted": others, "nlpearl_calls": calls,
+    return {"deleted": deleted, "not_deleted": others, "nlpearl_calls": calls, "leads_sent": sent,
             "optouts_per_call": deleted / max(1, calls)}
 
 

@@ -1,5 +1,11 @@
--- wrk script: POST /v1/opt-outs, one distinct mapped contact per request (user<i>@bench.example, i cycling
--- through CONTACTS), with the API token from API_TOKEN.
+-- wrk script: POST /v1/opt-outs, one distinct mapped contact per request (user<i>@bench.example), with the API token
+-- from API_TOKEN.
+--
+-- The threads take turns through the contacts from FIRST (thread t of T sends FIRST + t, FIRST + t + T, ...), so no two
+-- requests of a run name the same contact, and done() reports in "next" the first contact no request reached: the
+-- harness starts the next run on the same bridge there (benchlib.wrk). A contact opted out before has no lead left
+-- to delete, so its opt-out is answered without an NLPearl call, at a fraction of the cost: only past CONTACTS do
+-- the contacts wrap around and repeat.
 --
 -- Without THREAD_RATE, wrk runs closed-loop (as fast as the server answers). With THREAD_RATE (requests/s of
 -- each wrk thread), each thread keeps its own schedule of send times and delay() holds a connection
@@ -19,17 +25,19 @@ local function now_ms()
 end
 
 local contacts = tonumber(os.getenv("CONTACTS") or "100000")
+local first = tonumber(os.getenv("FIRST") or "0")
 local rate = tonumber(os.getenv("THREAD_RATE") or "0")
 local token = os.getenv("API_TOKEN") or ""
-local thread_count = 0
+local threads = {}
 
 function setup(thread)
-  thread:set("index", thread_count)
-  thread_count = thread_count + 1
+  thread:set("index", #threads)
+  table.insert(threads, thread)
 end
 
 function init(args)
-  counter = index * 7919
+  stride = tonumber(os.getenv("THREADS") or "1")
+  counter = first + index - stride
   if rate > 0 then interval = 1000 / rate end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -37,7 +45,7 @@ function init(args)
 end
 
 function request()
-  counter = counter + 1
+  counter = counter + stride
   local body = '{"keys":["email:user' .. (counter % contacts) .. '@bench.example"]}'
   return wrk.format(nil, "/v1/opt-outs", nil, body)
 end
@@ -54,10 +62,14 @@ end
 
 function done(summary, latency, requests)
   local errors = summary.errors
+  local next = first
+  for _, thread in ipairs(threads) do
+    next = math.max(next, (thread:get("counter") or first) + 1)
+  end
   io.write(string.format(
     'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"timeouts":%d,' ..
-    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,"max_us":%d}\n',
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"p999_us":%d,"max_us":%d,"next":%d}\n',
     summary.requests, summary.duration, errors.status, errors.connect + errors.read + errors.write,
     errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), latency.max))
+    latency:percentile(99.9), latency.max, next))
 end
