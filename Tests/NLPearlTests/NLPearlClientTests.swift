@@ -214,6 +214,15 @@ struct NLPearlClientTests {
         }
     }
 
+    @Test("an answer body past the bound is unexpected, with its status, and the call ends there")
+    func answerBodyPastTheBound() async throws {
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) + 1)
+        try await withFake(behaviour: .respond(status: 200, headers: [], body: body)) { fake in
+            let outcome = await client(fake.baseURL).deleteLeads(pearlId: "P", leadIds: ["L1"])
+            #expect(outcome == .unexpected(status: 200, detail: "answer body larger than 1048576 bytes"))
+        }
+    }
+
     @Test("concurrent calls are all answered and all keep the contract")
     func concurrentCalls() async throws {
         try await withFake { fake in
