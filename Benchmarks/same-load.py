@@ -8,9 +8,11 @@ machine slows both, and the ratio of their CPU per opt-out is what the change di
 
     Benchmarks/same-load.py A/optout-bridge B/optout-bridge [--duration 8] [--rounds 3] [--rate 0]
 
-`--rate` offers that many opt-outs/s to each bridge (0: closed loop, 32 connections each). The same build on both
-sides gave ratios of 0.91 to 1.01 per round, so trust a mean over three rounds, and a change of less than 5 % not at
-all.
+`--rate` offers that many opt-outs/s to each bridge (0: closed loop, 32 connections each). Every opt-out is of a new
+contact, so each has a lead for NLPearl to delete. The same build on both sides gave ratios of 0.91 to 1.05 per
+round, so trust a mean over three rounds, and a change of less than 5 % not at all. Each round also prints the
+opt-outs per NLPearl call of each side: a build whose calls are quicker may batch fewer opt-outs per call, and pay
+for more calls.
 """
 import argparse
 import os
