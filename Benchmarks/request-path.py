@@ -91,6 +91,9 @@ def measure(bridge, port, duration, scenario, directory):
         wrk(port, duration, 32 if rate else 64, CONTACTS, total_rate=rate)
         figures = delivery_figures(delta(metrics(port), before))
         answered, calls = figures["deleted"], figures["nlpearl_calls"]
+        if figures["leads_sent"] < answered:
+            print("warning: %d of the %s opt-outs were of contacts opted out before (no NLPearl call)"
+                  % (answered - figures["leads_sent"], scenario))
     stat.wait()
     cpu = cpu_seconds(bridge.pids()) - cpu_before
     totals = read_perf_stat(output)
