@@ -214,7 +214,8 @@ def metrics(port):
     text = c.getresponse().read().decode()
     sums = {}
     for line in text.splitlines():
-        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total|nlpearl_leads_per_call_sum))(\{[^}]*\})? ([0-9.e+]+)$", line)
+        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total|nlpearl_leads_per_call_sum))"
+                         r"(\{[^}]*\})? ([0-9.e+]+)$", line)
         if match:
             labels = match.group(2) or ""
             key = match.group(1)

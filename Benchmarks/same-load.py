@@ -19,7 +19,8 @@ import os
 import tempfile
 import threading
 
-from benchlib import ROOT, cpu_seconds, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, write_mapping, wrk
+from benchlib import (ROOT, cpu_seconds, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge,
+                      write_mapping, wrk)
 
 # Enough for every opt-out of four rounds to be of a new contact (`opt-outs.lua`).
 CONTACTS = 400000
@@ -65,7 +66,8 @@ def main():
             ratios.append(cpu["B"] / cpu["A"])
             # A build whose calls are cheaper or quicker may make more of them, each carrying fewer opt-outs: a ratio
             # is only comparable between rounds where both sides batch alike.
-            figures = {name: delivery_figures(delta(metrics(port), counters[name])) for name, (_, port) in bridges.items()}
+            figures = {name: delivery_figures(delta(metrics(port), counters[name]))
+                       for name, (_, port) in bridges.items()}
             print("round %d: A %.0f us/opt-out (%.0f/s, %.1f per call), B %.0f us/opt-out (%.0f/s, %.1f per call), "
                   "B/A %.3f" % (round_number, cpu["A"], results["A"]["rps"], figures["A"]["optouts_per_call"], cpu["B"],
                                 results["B"]["rps"], figures["B"]["optouts_per_call"], ratios[-1]), flush=True)
