@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Who wakes whom: the thread wake-ups of the bridge per opt-out, by the waking and the woken thread's group.
+
+At 1,000 opt-outs/s an opt-out is alone: every hand-off between threads wakes one that slept, and a wake-up costs
+more than the work it hands over. `request-path.py` counts the context switches per thread; this says which
+hand-off each comes from. It runs the bridge as `request-path.py` does (durable mode, nginx `return 200 "true";` as
+NLPearl, every opt-out a new contact) and records the scheduler's `sched_wakeup` events of the whole machine.
+
+A waker outside the bridge is the kernel (a packet that arrived, a finished disk write, a timer) or another process.
+
+    apt-get install -y linux-perf wrk nginx-light
+    Benchmarks/wake-ups.py [--bin DIR] [--rate 1000] [--duration 4]    # --rate 0: closed loop, 64 connections
+"""
+import argparse
+import collections
+import os
+import re
+import subprocess
+import tempfile
+
+from benchlib import build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, write_mapping, wrk
+
+CONTACTS = 100000
+
+
+def thread_names(pid):
+    return {int(t): open("/proc/%d/task/%s/comm" % (pid, t)).read().strip() for t in os.listdir("/proc/%d/task" % pid)}
+
+
+def group(name):
+    if name.startswith("MHD"):
+        return "libmicrohttpd"
+    if name.endswith("default-qos"):
+        return "cooperative pool"
+    if name.endswith("overcommit"):
+        return "journal (dispatch queues)"
+    if name.startswith("NIO"):
+        return "AsyncHTTPClient's loop"
+    return "other (%s)" % name
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
+    parser.add_argument("--skip-build", action="store_true", help="use the release build as it is")
+    parser.add_argument("--rate", type=int, default=1000, help="opt-outs/s offered; 0 for a closed loop")
+    parser.add_argument("--duration", type=int, default=4, help="seconds recorded")
+    args = parser.parse_args()
+    bindir = args.bin or build(args.skip_build)
+    rate, seconds = args.rate, args.duration
+    with tempfile.TemporaryDirectory(prefix="optout-wake-ups-", dir=os.environ.get("BENCH_DIR")) as d:
+        write_mapping(os.path.join(d, "mapping.json"), CONTACTS)
+        upstream_port = free_port()
+        upstream = fast_nlpearl(d, upstream_port)
+        bridge, port = start_bridge(os.path.join(bindir, "optout-bridge"), d, "http://127.0.0.1:%d" % upstream_port,
+                                    "bridge")
+        try:
+            wrk(port, 2, 16, CONTACTS)  # warm-up
+            pid = bridge.process.pid
+            names = thread_names(pid)
+            before = metrics(port)
+            recording = subprocess.Popen(
+                ["perf", "record", "-e", "sched:sched_wakeup", "-a", "-o", os.path.join(d, "wake-ups.data"), "--",
+                 "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wrk(port, seconds, 32 if rate else 64, CONTACTS, total_rate=rate)
+            recording.wait()
+            answered = delivery_figures(delta(metrics(port), before))["deleted"]
+            names.update(thread_names(pid))
+            events = subprocess.run(["perf", "script", "-i", os.path.join(d, "wake-ups.data"), "-F", "tid,trace"],
+                                    capture_output=True, text=True, check=True).stdout
+        finally:
+            bridge.stop()
+            upstream.stop()
+    counts = collections.Counter()
+    for line in events.splitlines():
+        match = re.match(r"\s*(\d+)\s+comm=\S+ pid=(\d+)", line)
+        if match and int(match.group(2)) in names:
+            waker = names.get(int(match.group(1)))
+            counts[(group(waker) if waker else "the kernel or another process", group(names[int(match.group(2))]))] += 1
+    print("%s: %d opt-outs answered; wake-ups of the bridge's threads per opt-out, by who woke whom:"
+          % ("closed loop" if rate == 0 else "%d/s" % rate, answered))
+    for (waker, woken), count in counts.most_common():
+        print("  %-30s -> %-27s %5.2f" % (waker, woken, count / max(1, answered)))
+    print("  %-61s %5.2f" % ("all", sum(counts.values()) / max(1, answered)))
+
+
+if __name__ == "__main__":
+    main()
