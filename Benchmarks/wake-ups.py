@@ -4,9 +4,12 @@
 At 1,000 opt-outs/s an opt-out is alone: every hand-off between threads wakes one that slept, and a wake-up costs
 more than the work it hands over. `request-path.py` counts the context switches per thread; this says which
 hand-off each comes from. It runs the bridge as `request-path.py` does (durable mode, nginx `return 200 "true";` as
-NLPearl, every opt-out a new contact) and records the scheduler's `sched_wakeup` events of the whole machine.
+NLPearl, every opt-out a new contact) and records the scheduler's `sched_waking` events of the whole machine. They fire
+in the thread that wakes another (`sched_wakeup` fires on the woken thread's CPU, often from an interrupt, and
+would name no waker).
 
-A waker outside the bridge is the kernel (a packet that arrived, a finished disk write, a timer) or another process.
+A waker outside the bridge is the kernel (a finished disk write, a timer) or another process (wrk sending a request,
+nginx an answer: the loopback delivers it in the sender's context).
 
     apt-get install -y linux-perf wrk nginx-light
     Benchmarks/wake-ups.py [--bin DIR] [--rate 1000] [--duration 4]    # --rate 0: closed loop, 64 connections
@@ -60,7 +63,7 @@ def main():
             names = thread_names(pid)
             before = metrics(port)
             recording = subprocess.Popen(
-                ["perf", "record", "-e", "sched:sched_wakeup", "-a", "-o", os.path.join(d, "wake-ups.data"), "--",
+                ["perf", "record", "-e", "sched:sched_waking", "-a", "-o", os.path.join(d, "wake-ups.data"), "--",
                  "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wrk(port, seconds, 32 if rate else 64, CONTACTS, total_rate=rate)
             recording.wait()
