@@ -202,8 +202,6 @@ def wrk(port, duration, connections, contacts, total_rate=0, threads=2, timeout=
     result = json.loads(out.split("RESULT ", 1)[1])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     _next_contact[port] = result["next"]
-    # Past the mapping's end the contacts repeat, and a repeated contact's opt-out costs far less (no NLPearl call).
-    result["repeated_contacts"] = max(0, result["next"] - max(first, contacts))
     return result
 
 
