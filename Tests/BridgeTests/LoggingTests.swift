@@ -63,7 +63,6 @@ extension LoggingTests {
 }
 
 @Suite struct JSONLogLineTests {
-    /// Whatever a message or a metadata value holds, the line is one JSON object that reads back as it was logged.
     /// The logger's metadata and the event's share one line, sorted by key; on the same key the event's wins.
     @Test func eventMetadataJoinsTheLoggersSortedAndWins() throws {
         let output = LogOutput.capturing()
@@ -80,6 +79,7 @@ extension LoggingTests {
         #expect(lines[1].hasSuffix(#""msg":"plain","request_id":"req-1","status":"from the logger"}"# + "\n"))
     }
 
+    /// Whatever a message or a metadata value holds, the line is one JSON object that reads back as it was logged.
     @Test func escapedTextReadsBackUnchanged() throws {
         let output = LogOutput.capturing()
         var logger = Logger(label: "test") { JSONLogHandler(label: $0, level: .info, output: output) }
