@@ -85,18 +85,4 @@ static inline uint16_t optout_mhd_bound_port(struct MHD_Daemon *daemon) {
     return info == NULL ? 0 : info->port;
 }
 
-/// Writes the peer's numeric address into `buffer`; returns 0 on success.
-static inline int optout_mhd_client_address(struct MHD_Connection *connection, char *buffer, socklen_t length) {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (info == NULL || info->client_addr == NULL) return -1;
-    const struct sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET) {
-        return inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buffer, length) ? 0 : -1;
-    }
-    if (sa->sa_family == AF_INET6) {
-        return inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buffer, length) ? 0 : -1;
-    }
-    return -1;
-}
-
 #endif

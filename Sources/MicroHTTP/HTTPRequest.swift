@@ -11,8 +11,6 @@ public struct HTTPRequest: Sendable {
     /// The header fields in the order sent, repeated ones kept.
     public var headers: HTTPFields
     public var body: [UInt8]
-    /// The peer's numeric address, when known.
-    public var remoteAddress: String?
     /// False when the request target, the decoded path or a header name or value was not valid UTF-8 as sent.
     ///
     /// Invalid bytes reach ``path``, ``rawURI`` and ``headers`` as U+FFFD, so two different values may read the
@@ -21,14 +19,13 @@ public struct HTTPRequest: Sendable {
 
     public init(
         method: HTTPMethod, path: String, rawURI: String? = nil, headers: HTTPFields = HTTPFields(), body: [UInt8] = [],
-        remoteAddress: String? = nil, isValidUTF8: Bool = true
+        isValidUTF8: Bool = true
     ) {
         self.method = method
         self.path = path
         self.rawURI = rawURI ?? path
         self.headers = headers
         self.body = body
-        self.remoteAddress = remoteAddress
         self.isValidUTF8 = isValidUTF8
     }
 

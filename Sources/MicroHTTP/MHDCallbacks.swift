@@ -108,7 +108,6 @@ enum MHDCallbacks {
             rawURI: context.rawURI,
             headers: context.headers,
             body: context.body,
-            remoteAddress: clientAddress(connection),
             isValidUTF8: context.rawURIIsValidUTF8 && pathIsValid && context.headersAreValidUTF8)
         context.body = []
         context.headers = HTTPFields()
@@ -206,12 +205,5 @@ enum MHDCallbacks {
                 connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(collector).toOpaque())
         }
         return (collector.fields, collector.allValidUTF8, collector.namesAreTokens)
-    }
-
-    private static func clientAddress(_ connection: OpaquePointer) -> String? {
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard optout_mhd_client_address(connection, &buffer, socklen_t(buffer.count)) == 0 else { return nil }
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
