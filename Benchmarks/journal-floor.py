@@ -53,8 +53,9 @@ APPEND = [
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 ]
 OUTCOME = [
+    "SELECT opt_out_id, kind, lead_id FROM leads WHERE id = ?",
     "UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, last_error = ?,"
-    " problem = ?, updated_at = ? WHERE id = ? RETURNING opt_out_id, kind, lead_id",
+    " problem = ?, updated_at = ? WHERE id = ?",
     "INSERT OR ROLLBACK INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)",
     "SELECT kind, status FROM leads WHERE opt_out_id = ?",
     "UPDATE OR ROLLBACK opt_outs SET status = ?, updated_at = ? WHERE id = ?",
@@ -116,10 +117,11 @@ def append(db, n):
 def record_outcome(db, n):
     """The journal's record of opt-out `n`'s lead deleted at the first attempt."""
     opt_out, now = "op_%026d" % n, 1764400000000 + n
-    db.execute(OUTCOME[0], ("deleted", None, None, None, now, n + 1)).fetchall()
-    db.execute(OUTCOME[1], (n + 1, now, "deleted", 200, None))
-    db.execute(OUTCOME[2], (opt_out,)).fetchall()
-    db.execute(OUTCOME[3], ("deleted", now, opt_out))
+    db.execute(OUTCOME[0], (n + 1,)).fetchall()
+    db.execute(OUTCOME[1], ("deleted", None, None, None, now, n + 1))
+    db.execute(OUTCOME[2], (n + 1, now, "deleted", 200, None))
+    db.execute(OUTCOME[3], (opt_out,)).fetchall()
+    db.execute(OUTCOME[4], ("deleted", now, opt_out))
 
 
 MINIMAL = "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)"

@@ -69,23 +69,28 @@ extension Journal {
 
     private static func apply(_ outcomes: [LeadOutcome], _ db: Database) throws {
         let now = Timestamp.milliseconds(Date())
+        // The row is read first and then updated, rather than updated `RETURNING` what it holds: SQLite gathers a
+        // `RETURNING` statement's rows in a table of their own first, which costs about as much again as the update.
+        let readLead = try RawStatement(db, sql: "SELECT opt_out_id, kind, lead_id FROM leads WHERE id = ?")
         let updateLead = try RawStatement(
             db,
             sql: """
                 UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
                     last_error = ?, problem = ?, updated_at = ?
-                WHERE id = ? RETURNING opt_out_id, kind, lead_id
+                WHERE id = ?
                 """)
         var touched: [String] = []
         var seen = Set<String>()
         for outcome in outcomes {
+            guard
+                let (optOutID, kind, leadId) = try readLead.fetchOne(
+                    outcome.leadRowID, read: { ($0.text(0) ?? "", $0.text(1), $0.text(2) ?? "") })
+            else { continue }
             let finished = outcome.newStatus == .deleted || outcome.newStatus == .dryRun
             let lastError = finished ? nil : (outcome.attempt.detail ?? outcome.attempt.outcome)
-            guard
-                let (optOutID, kind, leadId) = try updateLead.fetchOne(
-                    outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
-                    outcome.problem, now, outcome.leadRowID, read: { ($0.text(0) ?? "", $0.text(1), $0.text(2) ?? "") })
-            else { continue }
+            try updateLead.execute(
+                outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
+                outcome.problem, now, outcome.leadRowID)
             if kind == ActionKind.blacklist.rawValue, outcome.newStatus.isFinal {
                 try recordBlacklist(phone: leadId, status: outcome.newStatus, at: now, db)
             }
