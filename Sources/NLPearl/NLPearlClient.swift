@@ -16,7 +16,7 @@ import struct Foundation.Date
 /// (``DeleteLeadsOutcome/unexpected(status:detail:)``), so the token only ever goes to
 /// ``Configuration/baseURL``.
 public struct NLPearlClient: Sendable {
-    /// The connection pool of every NLPearl client: for the life of the process, like `HTTPClient.shared`, with two
+    /// The connection pool of every NLPearl client: for the life of the process, like `HTTPClient.shared`, with these
     /// differences.
     ///
     /// - Redirects are disallowed, so the token never follows one, and the body can be plain bytes.
@@ -25,10 +25,13 @@ public struct NLPearlClient: Sendable {
     ///   9 % at 1,000 opt-outs/s (`docs/performance.md`).
     /// - It makes no tracing span: the bridge bootstraps no tracer, and the no-op spans of the default one still cost
     ///   their attributes on every call.
+    /// - It asks for no compressed answer. NLPearl's answers are a boolean, a short problem or a page of leads, and
+    ///   the default's decompressing handler would add a header to every call and inspect every answer for nothing.
     static let httpClient: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.redirectConfiguration = .disallow
         configuration.tracing.tracer = nil
+        configuration.decompression = .disabled
         return HTTPClient(eventLoopGroup: NIOSingletons.posixEventLoopGroup.next(), configuration: configuration)
     }()
 

@@ -27,6 +27,8 @@ struct NLPearlClientTests {
             #expect(call.header("Authorization") == "Bearer acct:secret")
             #expect(call.header("Content-Type") == "application/json")
             #expect(call.header("Accept") == "application/json")
+            // No compressed answer is asked for: NLPearl's answers are a few bytes, not worth inflating.
+            #expect(call.header("Accept-Encoding") == nil)
             #expect(String(decoding: call.body, as: UTF8.self) == #"{"leadIds":["L1","L2","L1"]}"#)
             #expect(fake.deletedLeads == ["6720c0f8e4b0a1b2c3d4e5f6": ["L1", "L2"]])
         }
