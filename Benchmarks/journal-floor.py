@@ -14,12 +14,16 @@ taken off, so what remains is SQLite's. Beside the CPU, the WAL frames written p
 page written twice (frame header and page) and copied again at the checkpoint, and unlike time it does not vary
 between runs.
 
-Two other journals are measured the same way, for scale:
+Three other journals are measured the same way, for scale:
 
 - a *leaner* schema that keeps every query the journal answers today: `opt_outs` clustered on its id (`WITHOUT
   ROWID`, the ids are ordered by time), no `updated_at` index (pruning can range over `received_at`, since an
   opt-out is updated after it is received), and the status indexes only over the statuses that are looked up by
   status and change rarely (`queued`, `failed`; `pending`, `failed`);
+- the journal *folded*: today's schema, but each opt-out written once, in its final state (its rows `deleted` and
+  its attempt), in one transaction instead of an append and an outcome. It is what the journal would cost if the
+  outcome were known when the opt-out is written, by a design that calls NLPearl first or writes the queryable rows
+  only after the outcome;
 - the least a SQLite journal can do: one table without a secondary index, one insert and one update per opt-out.
 
     Benchmarks/journal-floor.py [--opt-outs 20000] [--json FILE]
@@ -124,6 +128,17 @@ def record_outcome(db, n):
     db.execute(OUTCOME[4], ("deleted", now, opt_out))
 
 
+def append_final(db, n):
+    """Opt-out `n` written once, as it ends: the append's statements with its rows `deleted`, and its attempt."""
+    opt_out, now, c = "op_%026d" % n, 1764400000000 + n, contact(n)
+    key, pearl, lead = "email:user%d@bench.example" % c, "6720c0f8e4b0a1b2c3d4e5f%d" % (c % 4), "lead-%d" % c
+    db.execute(APPEND[0], (key, '["%s"]' % key, "api", opt_out, now))
+    db.execute(APPEND[1], (pearl, lead)).fetchall()
+    db.execute(APPEND[2], (opt_out, "api", None, '["%s"]' % key, None, "req_%d" % n, now, now, None, "deleted", None))
+    db.execute(APPEND[3], (opt_out, "delete", pearl, lead, None, "deleted", now, now))
+    db.execute(OUTCOME[2], (n + 1, now, "deleted", 200, None))
+
+
 MINIMAL = "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)"
 
 
@@ -166,6 +181,7 @@ def main():
     print("per opt-out: SQLite's CPU (Python's own cost per statement taken off) and WAL frames written")
     runs = (("journal", schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
             ("leaner", leaner_schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
+            ("folded", schema(), (append_final,), len(APPEND) + 1, ("grouped", "alone")),
             ("minimal", MINIMAL, (insert_minimal, update_minimal), 2, ("grouped",)))
     with tempfile.TemporaryDirectory(prefix="optout-journal-floor-", dir=os.environ.get("BENCH_DIR")) as directory:
         for name, ddl, steps, statements, labels in runs:

@@ -24,5 +24,8 @@ import Testing
         let frames = try figure("journal_alone", "wal_frames")
         let leanerFrames = try figure("leaner_alone", "wal_frames")
         #expect(frames > leanerFrames && leanerFrames > 1)
+        // An opt-out written once, in its final state, commits one transaction instead of two.
+        let foldedFrames = try figure("folded_alone", "wal_frames")
+        #expect(frames > foldedFrames && foldedFrames > 1)
     }
 }
