@@ -56,11 +56,12 @@ APPEND = [
     "INSERT OR ROLLBACK INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 ]
+ATTEMPT = "INSERT OR ROLLBACK INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)"
 OUTCOME = [
     "SELECT opt_out_id, kind, lead_id FROM leads WHERE id = ?",
     "UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, last_error = ?,"
     " problem = ?, updated_at = ? WHERE id = ?",
-    "INSERT OR ROLLBACK INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)",
+    ATTEMPT,
     "SELECT kind, status FROM leads WHERE opt_out_id = ?",
     "UPDATE OR ROLLBACK opt_outs SET status = ?, updated_at = ? WHERE id = ?",
 ]
@@ -108,14 +109,14 @@ def wal_frames(db):
     return frames
 
 
-def append(db, n):
+def append(db, n, status="pending"):
     """The journal's append of opt-out `n`: its key on the list, the deleted-before check, its row and its lead's."""
     opt_out, now, c = "op_%026d" % n, 1764400000000 + n, contact(n)
     key, pearl, lead = "email:user%d@bench.example" % c, "6720c0f8e4b0a1b2c3d4e5f%d" % (c % 4), "lead-%d" % c
     db.execute(APPEND[0], (key, '["%s"]' % key, "api", opt_out, now))
     db.execute(APPEND[1], (pearl, lead)).fetchall()
-    db.execute(APPEND[2], (opt_out, "api", None, '["%s"]' % key, None, "req_%d" % n, now, now, None, "pending", None))
-    db.execute(APPEND[3], (opt_out, "delete", pearl, lead, None, "pending", now, now))
+    db.execute(APPEND[2], (opt_out, "api", None, '["%s"]' % key, None, "req_%d" % n, now, now, None, status, None))
+    db.execute(APPEND[3], (opt_out, "delete", pearl, lead, None, status, now, now))
 
 
 def record_outcome(db, n):
@@ -123,20 +124,15 @@ def record_outcome(db, n):
     opt_out, now = "op_%026d" % n, 1764400000000 + n
     db.execute(OUTCOME[0], (n + 1,)).fetchall()
     db.execute(OUTCOME[1], ("deleted", None, None, None, now, n + 1))
-    db.execute(OUTCOME[2], (n + 1, now, "deleted", 200, None))
+    db.execute(ATTEMPT, (n + 1, now, "deleted", 200, None))
     db.execute(OUTCOME[3], (opt_out,)).fetchall()
     db.execute(OUTCOME[4], ("deleted", now, opt_out))
 
 
 def append_final(db, n):
     """Opt-out `n` written once, as it ends: the append's statements with its rows `deleted`, and its attempt."""
-    opt_out, now, c = "op_%026d" % n, 1764400000000 + n, contact(n)
-    key, pearl, lead = "email:user%d@bench.example" % c, "6720c0f8e4b0a1b2c3d4e5f%d" % (c % 4), "lead-%d" % c
-    db.execute(APPEND[0], (key, '["%s"]' % key, "api", opt_out, now))
-    db.execute(APPEND[1], (pearl, lead)).fetchall()
-    db.execute(APPEND[2], (opt_out, "api", None, '["%s"]' % key, None, "req_%d" % n, now, now, None, "deleted", None))
-    db.execute(APPEND[3], (opt_out, "delete", pearl, lead, None, "deleted", now, now))
-    db.execute(OUTCOME[2], (n + 1, now, "deleted", 200, None))
+    append(db, n, status="deleted")
+    db.execute(ATTEMPT, (n + 1, 1764400000000 + n, "deleted", 200, None))
 
 
 MINIMAL = "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)"
