@@ -12,8 +12,13 @@ nginx `return 200 "true";` as NLPearl) and attaches `perf stat --per-thread` for
 Counts are per opt-out answered (per request for /healthz). Context switches and system calls are counts of events,
 so they vary far less than time between runs and machines: they are the figures to compare a redesign against.
 
+With `--allocations`, it also counts, per opt-out and thread group, the calls of `malloc`, of `swift_task_create` (a
+Swift task started) and of `dispatch_after_f` (a timer armed, such as a `Task.sleep`), through uprobes on the
+libraries the bridge has mapped. A uprobe traps on every call, so the bridge then runs at about a third of its speed:
+its times are not comparable with a run without the option, its counts are.
+
     apt-get install -y linux-perf wrk nginx-light
-    Benchmarks/request-path.py [--skip-build] [--bin DIR] [--duration 6] [--json FILE]
+    Benchmarks/request-path.py [--skip-build] [--bin DIR] [--duration 6] [--allocations] [--json FILE]
 
 It needs permission to trace the bridge (root, or `kernel.perf_event_paranoid` at most 1 and access to tracefs).
 """
@@ -50,9 +55,37 @@ def group_of(thread):
     return "other threads"
 
 
-def perf_stat(pid, seconds, output):
+# `--allocations`: (the name shown, the function, the library that may hold it: the binary itself when it is linked with
+# the static Swift standard library).
+PROBES = [("malloc", "malloc", "libc.so"), ("tasks", "swift_task_create", "libswift_Concurrency.so"),
+          ("timers", "dispatch_after_f", "libdispatch.so")]
+
+
+def add_probes(pid):
+    """Uprobes on each of PROBES' functions, in the file the process maps that defines it; their perf event names."""
+    mapped = {line.split()[-1] for line in open("/proc/%d/maps" % pid) if line.split()[-1].startswith("/")}
+    executable = os.readlink("/proc/%d/exe" % pid)
+    events = []
+    for name, function, library in PROBES:
+        candidates = sorted(path for path in mapped if os.path.basename(path).startswith(library)) + [executable]
+        for path in candidates:
+            added = subprocess.run(["perf", "probe", "-q", "-x", path, "-a", "optout:%s=%s" % (name, function)],
+                                   capture_output=True, text=True)
+            if added.returncode == 0:
+                events.append("optout:" + name)
+                break
+        else:
+            raise SystemExit("no uprobe for %s in %s or the binary" % (function, library))
+    return events
+
+
+def remove_probes():
+    subprocess.run(["perf", "probe", "-q", "-d", "optout:*"], capture_output=True)
+
+
+def perf_stat(pid, seconds, output, probes):
     return subprocess.Popen(
-        ["perf", "stat", "--per-thread", "-x,", "-e", ",".join(EVENTS), "-p", str(pid), "-o", output, "--",
+        ["perf", "stat", "--per-thread", "-x,", "-e", ",".join(EVENTS + probes), "-p", str(pid), "-o", output, "--",
          "sleep", str(seconds)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -66,7 +99,8 @@ def read_perf_stat(path):
             continue
         thread = re.sub(r"-\d+$", "", fields[0])
         value = float(fields[1]) / (1000 if fields[3] == "task-clock" else 1)
-        totals[(group_of(thread), fields[3].replace("syscalls:sys_enter_", ""))] += value
+        event = fields[3].replace("syscalls:sys_enter_", "").replace("optout:", "")
+        totals[(group_of(thread), event)] += value
     return totals
 
 
@@ -76,13 +110,13 @@ def healthz_wrk(port, duration, connections):
     return int(re.search(r"(\d+) requests in", out).group(1))
 
 
-def measure(bridge, port, duration, scenario, directory):
+def measure(bridge, port, duration, scenario, directory, probes):
     output = os.path.join(directory, "perf-%s.txt" % re.sub(r"\W+", "-", scenario))
     before = metrics(port)
     cpu_before = cpu_seconds(bridge.pids())
     # perf counts for the wrk run and one second after it; the counts are divided by what was answered, so the idle
     # wake-ups of that second are charged to the opt-outs, as they would be in production.
-    stat = perf_stat(bridge.process.pid, duration + 1, output)
+    stat = perf_stat(bridge.process.pid, duration + 1, output, probes)
     if scenario == "healthz":
         answered = healthz_wrk(port, duration, 64)
         calls = 0
@@ -98,7 +132,8 @@ def measure(bridge, port, duration, scenario, directory):
     cpu = cpu_seconds(bridge.pids()) - cpu_before
     totals = read_perf_stat(output)
     groups = sorted({group for group, _ in totals}, key=lambda g: -totals[(g, "task-clock")])
-    per = {group: {event: totals[(group, event)] / max(1, answered) for event in COUNTS} for group in groups}
+    counts = COUNTS + [name for name, _, _ in PROBES if probes]
+    per = {group: {event: totals[(group, event)] / max(1, answered) for event in counts} for group in groups}
     return {"scenario": scenario, "answered": answered, "nlpearl_calls": calls,
             "cpu_us_per_answer": cpu / max(1, answered) * 1e6, "per_thread_group": per}
 
@@ -116,6 +151,8 @@ def show(result):
         total.update(events)
     for group, events in rows + [("all", total)]:
         calls_text = " ".join("%s %.2f" % (name, events[name]) for name in SYSCALLS if events[name] >= 0.05)
+        if "malloc" in events:
+            calls_text += " | " + " ".join("%s %.2f" % (name, events[name]) for name, _, _ in PROBES)
         print("  %-40s %7.0f %7.2f %s" % (group, events["task-clock"] * 1e6, events["context-switches"], calls_text))
 
 
@@ -124,6 +161,8 @@ def main():
     parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
     parser.add_argument("--skip-build", action="store_true", help="use the release build as it is")
     parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
+    parser.add_argument("--allocations", action="store_true",
+                        help="also count malloc, Swift task and timer calls (uprobes: the bridge runs slower)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     binaries = args.bin or build(args.skip_build)
@@ -135,11 +174,14 @@ def main():
         bridge, port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
                                     "http://127.0.0.1:%d" % upstream_port, "bridge")
         try:
+            probes = add_probes(bridge.process.pid) if args.allocations else []
             wrk(port, 2, 16, CONTACTS)  # warm-up: connections, caches, the journal's first pages
             for scenario in ("closed loop", "1000/s", "healthz"):
-                results.append(measure(bridge, port, args.duration, scenario, directory))
+                results.append(measure(bridge, port, args.duration, scenario, directory, probes))
                 show(results[-1])
         finally:
+            if args.allocations:
+                remove_probes()
             bridge.stop()
             upstream.stop()
     print("\n%s" % machine())
