@@ -1,8 +1,8 @@
 #ifndef OPTOUT_BRIDGE_CMICROHTTPD_SHIM_H
 #define OPTOUT_BRIDGE_CMICROHTTPD_SHIM_H
 
-// Wrappers for the parts of libmicrohttpd that Swift cannot call directly: MHD_start_daemon,
-// MHD_get_daemon_info and MHD_get_connection_info are variadic.
+// Wrappers for the parts of libmicrohttpd that Swift cannot call directly: MHD_start_daemon and
+// MHD_get_daemon_info are variadic.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
