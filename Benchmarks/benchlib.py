@@ -17,6 +17,24 @@ NLPEARL_TOKEN = "bench-account:bench-secret"
 PEARLS = ["6720c0f8e4b0a1b2c3d4e5f%d" % i for i in range(4)]
 
 
+# The bridge's threads by what runs on them. Linux keeps 15 bytes of a thread's name; libdispatch's names keep their end
+# ("…default-qos.overcommit").
+THREAD_GROUPS = [
+    ("libmicrohttpd", re.compile(r"^MHD")),
+    ("Swift cooperative pool", re.compile(r"default-qos$")),
+    ("journal: GRDB, WAL fsync, checkpoints", re.compile(r"overcommit$")),
+    ("AsyncHTTPClient event loop", re.compile(r"^NIO")),
+]
+
+
+def thread_group(thread):
+    """The group of THREAD_GROUPS that a thread of the bridge, by its name, belongs to; None for any other thread."""
+    for name, pattern in THREAD_GROUPS:
+        if pattern.search(thread):
+            return name
+    return None
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

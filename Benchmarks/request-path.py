@@ -31,29 +31,13 @@ import subprocess
 import tempfile
 
 from benchlib import (build, cpu_seconds, delivery_figures, delta, fast_nlpearl, free_port, machine, metrics,
-                      start_bridge, write_mapping, wrk)
+                      start_bridge, thread_group, write_mapping, wrk)
 
 # Every opt-out of the three runs must be of a new contact (`opt-outs.lua`): one opted out before makes no NLPearl call.
 CONTACTS = 200000
 SYSCALLS = ["futex", "epoll_wait", "read", "write", "sendmsg", "recvfrom", "pwrite64", "pread64", "fcntl", "fdatasync"]
 COUNTS = ["task-clock", "context-switches"] + SYSCALLS
 EVENTS = COUNTS[:2] + ["syscalls:sys_enter_" + name for name in SYSCALLS]
-
-# Linux keeps 15 bytes of a thread's name; libdispatch's names keep their end ("…default-qos.overcommit").
-THREAD_GROUPS = [
-    ("libmicrohttpd", re.compile(r"^MHD")),
-    ("Swift cooperative pool", re.compile(r"default-qos$")),
-    ("journal: GRDB, WAL fsync, checkpoints", re.compile(r"overcommit$")),
-    ("AsyncHTTPClient event loop", re.compile(r"^NIO")),
-]
-
-
-def group_of(thread):
-    for name, pattern in THREAD_GROUPS:
-        if pattern.search(thread):
-            return name
-    return "other threads"
-
 
 # `--allocations`: (the name shown, the function, the library that may hold it: the binary itself when it is linked with
 # the static Swift standard library).
@@ -100,7 +84,7 @@ def read_perf_stat(path):
         thread = re.sub(r"-\d+$", "", fields[0])
         value = float(fields[1]) / (1000 if fields[3] == "task-clock" else 1)
         event = fields[3].replace("syscalls:sys_enter_", "").replace("optout:", "")
-        totals[(group_of(thread), event)] += value
+        totals[(thread_group(thread) or "other threads", event)] += value
     return totals
 
 

@@ -21,7 +21,8 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, write_mapping, wrk
+from benchlib import (build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, thread_group,
+                      write_mapping, wrk)
 
 CONTACTS = 100000
 
@@ -31,15 +32,7 @@ def thread_names(pid):
 
 
 def group(name):
-    if name.startswith("MHD"):
-        return "libmicrohttpd"
-    if name.endswith("default-qos"):
-        return "cooperative pool"
-    if name.endswith("overcommit"):
-        return "journal (dispatch queues)"
-    if name.startswith("NIO"):
-        return "AsyncHTTPClient's loop"
-    return "other (%s)" % name
+    return thread_group(name) or "other (%s)" % name
 
 
 def main():
@@ -79,12 +72,13 @@ def main():
         match = re.match(r"\s*(\d+)\s+comm=\S+ pid=(\d+)", line)
         if match and int(match.group(2)) in names:
             waker = names.get(int(match.group(1)))
-            counts[(group(waker) if waker else "the kernel or another process", group(names[int(match.group(2))]))] += 1
+            woken = names[int(match.group(2))]
+            counts[(group(waker) if waker else "the kernel or another process", group(woken))] += 1
     print("%s: %d opt-outs answered; wake-ups of the bridge's threads per opt-out, by who woke whom:"
           % ("closed loop" if rate == 0 else "%d/s" % rate, answered))
     for (waker, woken), count in counts.most_common():
-        print("  %-30s -> %-27s %5.2f" % (waker, woken, count / max(1, answered)))
-    print("  %-61s %5.2f" % ("all", sum(counts.values()) / max(1, answered)))
+        print("  %-37s -> %-37s %5.2f" % (waker, woken, count / max(1, answered)))
+    print("  %-78s %5.2f" % ("all", sum(counts.values()) / max(1, answered)))
 
 
 if __name__ == "__main__":
