@@ -134,6 +134,25 @@ struct NLPearlClientTests {
         }
     }
 
+    @Test("cancelling the calling task ends a call in flight at once, as a retryable connection failure")
+    func cancelledInFlight() async throws {
+        try await withFake(behaviour: .delay(.seconds(30), then: .succeed)) { fake in
+            let client = client(fake.baseURL, timeout: .seconds(60))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let call = Task { await client.deleteLeads(pearlId: "P", leadIds: ["L1"]) }
+            // The fake records a call only once it answers, so give the request time to reach it: the cancellation
+            // then ends a call on the wire (cancelled earlier, it must end at once all the same).
+            try await Task.sleep(for: .milliseconds(300))
+            call.cancel()
+            let outcome = await call.value
+            #expect(outcome == .connectionFailed("the call was cancelled"))
+            #expect(outcome.isRetryable)
+            // Far below the fake's 30 s delay and the client's 60 s timeout.
+            #expect(clock.now - start < .seconds(15))
+        }
+    }
+
     @Test("a port with nothing listening is connectionFailed, and the message has no token")
     func connectionRefused() async throws {
         // A port bound but not listening refuses connections, and stays ours for the whole test: a stopped server's
