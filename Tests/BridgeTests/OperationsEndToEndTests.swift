@@ -66,7 +66,27 @@ import Testing
         #expect(text.contains("optout_bridge_nlpearl_call_duration_seconds_count 3"))
         #expect(text.contains("optout_bridge_mapping_contacts 3"))
         #expect(text.contains("optout_bridge_journal_pending_leads 0"))
+        // One after the other, each of the three appends had a transaction and an fsync of its own before its answer.
+        let transactions = try #require(Self.value(of: "optout_bridge_journal_transactions_total", in: text))
+        let fsyncs = try #require(Self.value(of: "optout_bridge_journal_fsyncs_total", in: text))
+        #expect(transactions >= 3 && fsyncs >= 3)
+        // A scrape adds what the journal did since the last one, not its whole count again.
+        _ = try await bridge.optOut(#"{"keys": ["email:nobody@example.com"]}"#)
+        let later = try await bridge.request("GET", "/metrics").text
+        let moreTransactions = try #require(Self.value(of: "optout_bridge_journal_transactions_total", in: later))
+        let moreFsyncs = try #require(Self.value(of: "optout_bridge_journal_fsyncs_total", in: later))
+        #expect(moreTransactions > transactions && moreTransactions < transactions + transactions)
+        #expect(moreFsyncs > fsyncs && moreFsyncs < fsyncs + fsyncs)
         await bridge.stop()
+    }
+
+    /// The value of an unlabelled sample in the text exposition.
+    private static func value(of name: String, in exposition: String) -> Double? {
+        exposition.split(separator: "\n").lazy.compactMap { line -> Double? in
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, parts[0] == name else { return nil }
+            return Double(parts[1])
+        }.first
     }
 
     @Test func theOpenAPIDocumentDescribesEveryRoute() async throws {

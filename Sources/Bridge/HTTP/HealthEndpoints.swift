@@ -57,6 +57,8 @@ struct HealthEndpoints: Sendable {
     }
 
     func metrics() async -> HTTPResponse {
+        let writes = readiness.journal.statistics
+        metrics.setJournalWrites(transactions: writes.transactions, fsyncs: writes.walSyncs)
         if let counts = try? await readiness.journal.counts() {
             metrics.setJournalCounts(pending: counts.pending, failed: counts.failed)
         }

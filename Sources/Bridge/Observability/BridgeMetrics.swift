@@ -26,6 +26,11 @@ public final class BridgeMetrics: Sendable {
     private let sweepDuration: Gauge
     private let sweepLastSuccess: Gauge
     private let sweepRunning: Gauge
+    private let journalTransactions: Counter
+    private let journalSyncs: Counter
+    /// The journal's own counts at the last ``setJournalWrites(transactions:fsyncs:)``: the counters grow by the
+    /// difference.
+    private let journalWritesReported = Mutex((transactions: 0, fsyncs: 0))
     /// One gauge per blacklist state, made at start: the states are a fixed set.
     private let blacklistPhones: [String: Gauge]
     /// Labelled counters already made, by name and label values: the registry validates and sorts on every
@@ -47,6 +52,13 @@ public final class BridgeMetrics: Sendable {
             "nlpearl_leads_per_call", "Distinct leads sent in one NLPearl call.", perCallBuckets)
         pendingLeads = make.gauge("journal_pending_leads", "Leads journaled and not yet delivered.")
         failedLeads = make.gauge("journal_failed_leads", "Leads given up after giveUpAfterHours.")
+        journalTransactions = make.counter(
+            "journal_transactions_total",
+            "Write transactions the journal committed; each carries all the opt-outs and outcomes queued while the one "
+                + "before it ran.")
+        journalSyncs = make.counter(
+            "journal_fsyncs_total",
+            "fsyncs of the journal's WAL; each makes every transaction committed before it began durable.")
         mappingContacts = make.gauge("mapping_contacts", "Contacts in the mapping in service.")
         mappingReloadSuccess = make.gauge(
             "mapping_last_reload_success",
@@ -245,6 +257,19 @@ public final class BridgeMetrics: Sendable {
     public func setJournalCounts(pending: Int, failed: Int) {
         pendingLeads.set(to: Double(pending))
         failedLeads.set(to: Double(failed))
+    }
+
+    /// Brings the journal's counters up to the writer's counts since the journal was opened: opt-outs per transaction
+    /// and per fsync say how much the group commit shares, and whether the disk bounds the rate.
+    public func setJournalWrites(transactions: Int, fsyncs: Int) {
+        let added = journalWritesReported.withLock { reported in
+            defer { reported = (transactions, fsyncs) }
+            return (
+                transactions: max(0, transactions - reported.transactions), fsyncs: max(0, fsyncs - reported.fsyncs)
+            )
+        }
+        journalTransactions.increment(by: Int64(added.transactions))
+        journalSyncs.increment(by: Int64(added.fsyncs))
     }
 
     public func recordMappingLoad(contacts: Int?, at time: Double) {
