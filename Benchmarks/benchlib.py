@@ -177,8 +177,9 @@ def rss_mib(pid):
     return {k: int(re.search(r"%s:\s+(\d+) kB" % k, text).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
 
 
-def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
-    """The bridge in durable mode with its journal in directory/name; the mapping is directory/mapping.json."""
+def start_bridge(binary, directory, nlpearl_url, name, mapping=None, settings=None):
+    """The bridge in durable mode with its journal in directory/name; the mapping is directory/mapping.json.
+    `settings`, when given, are top-level members of the configuration file to add or replace (`{"dryRun": True}`)."""
     port = free_port()
     work = os.path.join(directory, name)
     os.makedirs(work, exist_ok=True)
@@ -190,6 +191,7 @@ def start_bridge(binary, directory, nlpearl_url, name, mapping=None):
         "delivery": {"ackMode": "durable"},
         "api": {"tokens": ["env:BENCH_API_TOKEN"]},
     }
+    config.update(settings or {})
     path = os.path.join(work, "optout-bridge.json")
     with open(path, "w") as f:
         json.dump(config, f)
@@ -230,7 +232,8 @@ def metrics(port):
     text = c.getresponse().read().decode()
     sums = {}
     for line in text.splitlines():
-        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total|nlpearl_leads_per_call_sum))"
+        match = re.match(r"^(optout_bridge_(?:optouts_total|nlpearl_calls_total|nlpearl_leads_per_call_sum"
+                         r"|journal_transactions_total|journal_fsyncs_total))"
                          r"(\{[^}]*\})? ([0-9.e+]+)$", line)
         if match:
             labels = match.group(2) or ""
