@@ -12,13 +12,19 @@ nginx `return 200 "true";` as NLPearl) and attaches `perf stat --per-thread` for
 Counts are per opt-out answered (per request for /healthz). Context switches and system calls are counts of events,
 so they vary far less than time between runs and machines: they are the figures to compare a redesign against.
 
+With `--dry-run`, the bridge runs in dry run: every step but the NLPearl call and the outcome's transaction, so that
+the closed loop shows what the listener, the handler and the append cost alone. `--connections` sets the closed
+loop's connections (64): the CPU per opt-out follows how many opt-outs share a transaction and a call, which grows
+with them (`batching.py`).
+
 With `--allocations`, it also counts, per opt-out and thread group, the calls of `malloc`, of `swift_task_create` (a
 Swift task started) and of `dispatch_after_f` (a timer armed, such as a `Task.sleep`), through uprobes on the
 libraries the bridge has mapped. A uprobe traps on every call, so the bridge then runs at about a third of its speed:
 its times are not comparable with a run without the option, its counts are.
 
     apt-get install -y linux-perf wrk nginx-light
-    Benchmarks/request-path.py [--skip-build] [--bin DIR] [--duration 6] [--allocations] [--json FILE]
+    Benchmarks/request-path.py [--skip-build] [--bin DIR] [--duration 6] [--connections 64] [--dry-run]
+                               [--allocations] [--json FILE]
 
 It needs permission to trace the bridge (root, or `kernel.perf_event_paranoid` at most 1 and access to tracefs).
 """
@@ -94,7 +100,7 @@ def healthz_wrk(port, duration, connections):
     return int(re.search(r"(\d+) requests in", out).group(1))
 
 
-def measure(bridge, port, duration, scenario, directory, probes):
+def measure(bridge, port, duration, scenario, directory, probes, connections=64, dry_run=False):
     output = os.path.join(directory, "perf-%s.txt" % re.sub(r"\W+", "-", scenario))
     before = metrics(port)
     cpu_before = cpu_seconds(bridge.pids())
@@ -106,10 +112,13 @@ def measure(bridge, port, duration, scenario, directory, probes):
         calls = 0
     else:
         rate = 1000 if scenario == "1000/s" else 0
-        wrk(port, duration, 32 if rate else 64, CONTACTS, total_rate=rate)
-        figures = delivery_figures(delta(metrics(port), before))
+        wrk(port, duration, 32 if rate else connections, CONTACTS, total_rate=rate)
+        counted = delta(metrics(port), before)
+        figures = delivery_figures(counted)
         answered, calls = figures["deleted"], figures["nlpearl_calls"]
-        if figures["leads_sent"] < answered:
+        if dry_run:
+            answered = counted.get("optout_bridge_optouts_total:dry_run", 0)
+        elif figures["leads_sent"] < answered:
             print("warning: %d of the %s opt-outs were of contacts opted out before (no NLPearl call)"
                   % (answered - figures["leads_sent"], scenario))
     stat.wait()
@@ -118,6 +127,8 @@ def measure(bridge, port, duration, scenario, directory, probes):
     groups = sorted({group for group, _ in totals}, key=lambda g: -totals[(g, "task-clock")])
     counts = COUNTS + [name for name, _, _ in PROBES if probes]
     per = {group: {event: totals[(group, event)] / max(1, answered) for event in counts} for group in groups}
+    if scenario == "closed loop":
+        scenario = "closed loop, %d connections%s" % (connections, ", dry run" if dry_run else "")
     return {"scenario": scenario, "answered": answered, "nlpearl_calls": calls,
             "cpu_us_per_answer": cpu / max(1, answered) * 1e6, "per_thread_group": per}
 
@@ -145,6 +156,8 @@ def main():
     parser.add_argument("--bin", help="folder of the release binaries (default: swift build's)")
     parser.add_argument("--skip-build", action="store_true", help="use the release build as it is")
     parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=64, help="connections of the closed loop")
+    parser.add_argument("--dry-run", action="store_true", help="run the bridge in dry run: no NLPearl call")
     parser.add_argument("--allocations", action="store_true",
                         help="also count malloc, Swift task and timer calls (uprobes: the bridge runs slower)")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -156,12 +169,14 @@ def main():
         upstream_port = free_port()
         upstream = fast_nlpearl(directory, upstream_port)
         bridge, port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
-                                    "http://127.0.0.1:%d" % upstream_port, "bridge")
+                                    "http://127.0.0.1:%d" % upstream_port, "bridge",
+                                    settings={"dryRun": True} if args.dry_run else None)
         try:
             probes = add_probes(bridge.process.pid) if args.allocations else []
             wrk(port, 2, 16, CONTACTS)  # warm-up: connections, caches, the journal's first pages
             for scenario in ("closed loop", "1000/s", "healthz"):
-                results.append(measure(bridge, port, args.duration, scenario, directory, probes))
+                results.append(measure(bridge, port, args.duration, scenario, directory, probes,
+                                       connections=args.connections, dry_run=args.dry_run))
                 show(results[-1])
         finally:
             if args.allocations:
