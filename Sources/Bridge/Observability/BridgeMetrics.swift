@@ -260,7 +260,7 @@ public final class BridgeMetrics: Sendable {
     }
 
     /// Brings the journal's counters up to the writer's counts since the journal was opened: opt-outs per transaction
-    /// and per fsync say how much the group commit shares, and whether the disk bounds the rate.
+    /// and per fsync say how much the group commit shares, which the CPU per opt-out follows.
     public func setJournalWrites(transactions: Int, fsyncs: Int) {
         let added = journalWritesReported.withLock { reported in
             defer { reported = (transactions, fsyncs) }
