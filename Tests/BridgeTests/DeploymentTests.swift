@@ -258,6 +258,7 @@ import Testing
             "optout_bridge_optouts_total", "optout_bridge_journal_pending_leads",
             "optout_bridge_nlpearl_call_duration_seconds_bucket", "optout_bridge_signature_failures_total",
             "optout_bridge_suppressed_keys", "optout_bridge_blacklist_phones",
+            "optout_bridge_journal_transactions_total", "optout_bridge_journal_fsyncs_total",
         ] {
             #expect(queried.contains(topic), "nothing queries \(topic)")
         }
