@@ -6,6 +6,18 @@ extension Journal {
     /// How many opt-outs one prune transaction deletes, so that appends never wait long behind it.
     static let pruneChunk = 500
 
+    /// The ids of one chunk of opt-outs to prune: `?1` the cutoff, `?2` the chunk's size.
+    ///
+    /// There is no index on `updated_at`: every append and every outcome would write to it, for a query that runs
+    /// once an hour. The chunk ranges over `opt_outs_status (status, received_at)` instead. An opt-out is updated
+    /// after it is received, so every opt-out last updated before the cutoff was also received before it, and
+    /// `updated_at < ?1` only filters the rows of that range.
+    static let pruneChunkSelect = """
+        SELECT id FROM opt_outs
+        WHERE status IN ('deleted', 'dry_run', 'ignored') AND received_at < ?1 AND updated_at < ?1
+        ORDER BY id LIMIT ?2
+        """
+
     /// Deletes delivered opt-outs (`deleted`, `dry_run`, and `ignored` from before the suppression list) last updated
     /// before `date`, with their leads and attempts. Their idempotency keys are forgotten with them, which is how
     /// `retentionDays` bounds duplicate detection.
@@ -23,10 +35,7 @@ extension Journal {
         while true {
             let deleted = try await writer.write { db in
                 // The same chunk twice, in one transaction: its settled leads first, then the opt-outs themselves.
-                let chunk = """
-                    SELECT id FROM opt_outs WHERE updated_at < ?1 AND status IN ('deleted', 'dry_run', 'ignored')
-                    ORDER BY id LIMIT ?2
-                    """
+                let chunk = Self.pruneChunkSelect
                 try db.cachedStatement(
                     sql: """
                         INSERT OR IGNORE INTO settled_leads (pearl_id, lead_id, opt_out_id, settled_at)

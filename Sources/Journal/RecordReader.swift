@@ -15,10 +15,13 @@ enum RecordReader {
         return try record(from: row, db)
     }
 
+    /// Looks an opt-out up by its sender and idempotency key. `idempotency_key = ?` is what lets SQLite use the
+    /// partial index `opt_outs_idempotency` (`WHERE idempotency_key IS NOT NULL`); `IS ?` would scan the table.
+    static let byIdempotencyKey = "SELECT \(optOutColumns) FROM opt_outs WHERE source = ? AND idempotency_key = ?"
+
     /// The record with this idempotency key, or nil.
     static func record(source: String, idempotencyKey: String, _ db: Database) throws -> OptOutRecord? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(optOutColumns) FROM opt_outs WHERE source = ? AND idempotency_key = ?")
+        let statement = try db.cachedStatement(sql: byIdempotencyKey)
         guard let row = try Row.fetchOne(statement, arguments: [source, idempotencyKey]) else { return nil }
         return try record(from: row, db)
     }

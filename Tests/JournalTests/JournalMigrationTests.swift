@@ -86,6 +86,43 @@ struct JournalMigrationTests {
         try reopened.close()
     }
 
+    /// A journal of `v3-campaigns`, the schema before the lean indexes: one opt-out with an idempotency key, one without.
+    private func writeVersion3Journal(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        try JournalSchema.migrator.migrate(queue, upTo: "v3-campaigns")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO opt_outs (id, source, idempotency_key, keys, received_at, updated_at, status)
+                    VALUES ('op_01A', 'hubspot', 'evt-1', '["email:jane@example.com"]', 1, 2, 'suppressed'),
+                           ('op_01B', 'api', NULL, '["email:zoe@example.com"]', 3, 4, 'suppressed')
+                    """)
+        }
+        try queue.close()
+    }
+
+    @Test("A journal of v3 loses the index on updated_at and keeps its idempotency keys working")
+    func leanIndexes() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("journal.sqlite")
+        try writeVersion3Journal(at: path)
+
+        let journal = try Journal(path: path)
+        let indexes = try await journal.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'opt_outs' AND sql NOT NULL"
+            )
+            .map { ($0["name"] as String, $0["sql"] as String) }
+        }
+        #expect(!indexes.contains { $0.0 == "opt_outs_updated" })
+        #expect(
+            indexes.contains { $0.0 == "opt_outs_idempotency" && $0.1.contains("WHERE idempotency_key IS NOT NULL") })
+        #expect(try await journal.append(sampleOptOut(source: "hubspot", key: "evt-1")).isDuplicate)
+        #expect(try await journal.record(id: "op_01B")?.idempotencyKey == nil)
+        try journal.close()
+    }
+
     /// `Fixtures/v1-journal.sqlite` was written by the release build of e3190a9, the last before the suppression
     /// list, as a new user of the quick start would: Jane opted out by email (mapped, deleted), Zoe by email and
     /// phone (unmapped: answered 404 and journaled `ignored`), then Jane again by a phone number written by hand.

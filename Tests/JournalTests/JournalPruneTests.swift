@@ -62,4 +62,23 @@ struct JournalPruneTests {
             #expect(try journal.list(limit: 10).isEmpty)
         }
     }
+
+    @Test("Retention counts from an opt-out's last update, not from its reception")
+    func pruneByLastUpdate() async throws {
+        try await withJournal { journal, _ in
+            // Received two hours ago, delivered only now: a lead that waited for NLPearl, or for `journal retry`.
+            let late = try await journal.append(sampleOptOut(key: "late", receivedAt: Date() - 7200)).record
+            try await journal.recordOutcomes(
+                late.leads.map {
+                    .init(leadRowID: $0.rowID, attempt: .init(at: Date(), outcome: "deleted"), newStatus: .deleted)
+                })
+            let early = try await journal.append(sampleOptOut(key: "early", status: .dryRun)).record
+
+            #expect(try await journal.prune(olderThan: Date() - 3600) == 0)
+            #expect(try await journal.record(id: late.id)?.status == .deleted)
+            #expect(try await journal.prune(olderThan: Date() + 60) == 2)
+            #expect(try await journal.record(id: late.id) == nil)
+            #expect(try await journal.record(id: early.id) == nil)
+        }
+    }
 }
