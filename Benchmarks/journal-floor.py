@@ -3,7 +3,8 @@
 
 Each opt-out is what the bridge writes for a new contact's opt-out whose lead NLPearl deletes at the first attempt:
 the append (its key on the suppression list, the check that no earlier row deleted its lead, an `opt_outs` row and a
-`leads` row) in one transaction, and the outcome (the lead's update, an `attempts` row, the opt-out's status) in
+`leads` row) in one transaction, and the outcome (the lead's update, which keeps the deleting attempt in its
+`deleted_at`, and the opt-out's status) in
 another, as `Journal+Append.swift`, `Journal+Suppression.swift` and `Journal+Outcomes.swift` do. The schema is every
 migration of `Sources/Journal/JournalSchema.swift`, in order. Contacts opt out in no order of their keys or leads, as
 a CRM's do. WAL mode, `synchronous=NORMAL`, no fsync: the figure is CPU only.
@@ -19,8 +20,8 @@ Three other journals are measured the same way, for scale:
 - a *leaner* schema that keeps every query the journal answers today: `opt_outs` clustered on its id (`WITHOUT
   ROWID`, the ids are ordered by time), and the status indexes only over the statuses that are looked up by status
   and change rarely (`queued`, `failed`; `pending`, `failed`);
-- the journal *folded*: today's schema, but each opt-out written once, in its final state (its rows `deleted` and
-  its attempt), in one transaction instead of an append and an outcome. It is what the journal would cost if the
+- the journal *folded*: today's schema, but each opt-out written once, in its final state (its rows `deleted`, the
+  attempt in its lead's row), in one transaction instead of an append and an outcome. It is what the journal would cost if the
   outcome were known when the opt-out is written, by a design that calls NLPearl first or writes the queryable rows
   only after the outcome;
 - the least a SQLite journal can do: one table without a secondary index, one insert and one update per opt-out.
@@ -55,12 +56,10 @@ APPEND = [
     "INSERT OR ROLLBACK INTO leads (opt_out_id, kind, pearl_id, lead_id, origin, status, queued_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 ]
-ATTEMPT = "INSERT OR ROLLBACK INTO attempts (lead_row_id, at, outcome, http_status, detail) VALUES (?, ?, ?, ?, ?)"
 OUTCOME = [
     "SELECT opt_out_id, kind, lead_id FROM leads WHERE id = ?",
     "UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?, last_error = ?,"
-    " problem = ?, updated_at = ? WHERE id = ?",
-    ATTEMPT,
+    " problem = ?, updated_at = ?, deleted_at = ? WHERE id = ?",
     "SELECT kind, status FROM leads WHERE opt_out_id = ?",
     "UPDATE OR ROLLBACK opt_outs SET status = ?, updated_at = ? WHERE id = ?",
 ]
@@ -121,16 +120,15 @@ def record_outcome(db, n):
     """The journal's record of opt-out `n`'s lead deleted at the first attempt."""
     opt_out, now = "op_%026d" % n, 1764400000000 + n
     db.execute(OUTCOME[0], (n + 1,)).fetchall()
-    db.execute(OUTCOME[1], ("deleted", None, None, None, now, n + 1))
-    db.execute(ATTEMPT, (n + 1, now, "deleted", 200, None))
-    db.execute(OUTCOME[3], (opt_out,)).fetchall()
-    db.execute(OUTCOME[4], ("deleted", now, opt_out))
+    db.execute(OUTCOME[1], ("deleted", None, None, None, now, now, n + 1))
+    db.execute(OUTCOME[2], (opt_out,)).fetchall()
+    db.execute(OUTCOME[3], ("deleted", now, opt_out))
 
 
 def append_final(db, n):
-    """Opt-out `n` written once, as it ends: the append's statements with its rows `deleted`, and its attempt."""
+    """Opt-out `n` written once, as it ends: the append's statements with its rows `deleted` (the deleting attempt is
+    a column of the lead's row, which the append's statement leaves NULL here: a few bytes)."""
     append(db, n, status="deleted")
-    db.execute(ATTEMPT, (n + 1, 1764400000000 + n, "deleted", 200, None))
 
 
 MINIMAL = "CREATE TABLE minimal (id INTEGER PRIMARY KEY, body TEXT NOT NULL, status INTEGER NOT NULL)"
@@ -175,7 +173,7 @@ def main():
     print("per opt-out: SQLite's CPU (Python's own cost per statement taken off) and WAL frames written")
     runs = (("journal", schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
             ("leaner", leaner_schema(), (append, record_outcome), STATEMENTS_PER_OPT_OUT, ("grouped", "alone")),
-            ("folded", schema(), (append_final,), len(APPEND) + 1, ("grouped", "alone")),
+            ("folded", schema(), (append_final,), len(APPEND), ("grouped", "alone")),
             ("minimal", MINIMAL, (insert_minimal, update_minimal), 2, ("grouped",)))
     with tempfile.TemporaryDirectory(prefix="optout-journal-floor-", dir=os.environ.get("BENCH_DIR")) as directory:
         for name, ddl, steps, statements, labels in runs:

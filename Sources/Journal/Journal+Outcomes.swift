@@ -22,6 +22,12 @@ extension Journal {
             self.httpStatus = httpStatus
             self.detail = detail
         }
+
+        /// NLPearl deleted the lead and said no more: an attempt that `leads.deleted_at` alone records.
+        var isPlainDeletion: Bool { outcome == "deleted" && httpStatus == 200 && detail == nil }
+
+        /// The attempt that `leads.deleted_at` records.
+        static func plainDeletion(at: Date) -> Attempt { Attempt(at: at, outcome: "deleted", httpStatus: 200) }
     }
 
     /// What happened to one lead in one attempt, and where that leaves it.
@@ -59,6 +65,8 @@ extension Journal {
     /// For each outcome: adds the attempt row, bumps `attempt_count`, sets the status, `next_attempt_at`,
     /// `problem` and `last_error` (the attempt's detail, or its outcome word, unless the lead is now
     /// `deleted` or `dry_run`), then refreshes the status and `updated_at` of the opt-outs concerned.
+    /// A plain deletion (``Attempt/isPlainDeletion``) is recorded as the lead's `deleted_at` instead of an attempt
+    /// row: it is the lead's last attempt, and the readers give it back as such (``JournalSchema``).
     /// An outcome for a lead that no longer exists is skipped.
     ///
     /// - Throws: ``JournalError`` when the transaction failed; then nothing was recorded.
@@ -76,7 +84,7 @@ extension Journal {
             db,
             sql: """
                 UPDATE OR ROLLBACK leads SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
-                    last_error = ?, problem = ?, updated_at = ?
+                    last_error = ?, problem = ?, updated_at = ?, deleted_at = ?
                 WHERE id = ?
                 """)
         var touched: [String] = []
@@ -88,13 +96,17 @@ extension Journal {
             else { continue }
             let finished = outcome.newStatus == .deleted || outcome.newStatus == .dryRun
             let lastError = finished ? nil : (outcome.attempt.detail ?? outcome.attempt.outcome)
+            let plainDeletion = outcome.newStatus == .deleted && outcome.attempt.isPlainDeletion
             try updateLead.execute(
                 outcome.newStatus.rawValue, outcome.nextAttemptAt.map(Timestamp.milliseconds), lastError,
-                outcome.problem, now, outcome.leadRowID)
+                outcome.problem, now, plainDeletion ? Timestamp.milliseconds(outcome.attempt.at) : nil,
+                outcome.leadRowID)
             if kind == ActionKind.blacklist.rawValue, outcome.newStatus.isFinal {
                 try recordBlacklist(phone: leadId, status: outcome.newStatus, at: now, db)
             }
-            try insertAttempt(outcome.attempt, row: outcome.leadRowID, db)
+            if !plainDeletion {
+                try insertAttempt(outcome.attempt, row: outcome.leadRowID, db)
+            }
             if seen.insert(optOutID).inserted { touched.append(optOutID) }
         }
         try refreshStatus(of: touched, now: now, db)

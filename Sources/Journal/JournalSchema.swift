@@ -23,6 +23,12 @@ import GRDB
 /// the hourly prune, which now ranges over `opt_outs_status` (``Journal/pruneChunkSelect``); and the idempotency
 /// index holds only opt-outs that have a key. 0.944 of the CPU per opt-out under full load, with keyless opt-outs
 /// (`Benchmarks/same-load.py`, ten rounds).
+///
+/// `v5-deleted-at` adds `leads.deleted_at`: the time of the attempt that deleted the lead, when NLPearl answered it
+/// plainly (`true`, no detail: ``Journal/Attempt/isPlainDeletion``). That attempt, the last a lead ever has, is kept
+/// in the lead's row instead of a row of `attempts`, which spares every delivery's transaction two B-trees
+/// (`attempts` and its index); ``RecordReader`` gives it back as the lead's last attempt, as it was written before.
+/// Every other attempt is a row of `attempts`, as before.
 enum JournalSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -146,6 +152,12 @@ enum JournalSchema {
                     DROP INDEX opt_outs_idempotency;
                     CREATE UNIQUE INDEX opt_outs_idempotency ON opt_outs(source, idempotency_key)
                         WHERE idempotency_key IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v5-deleted-at") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE leads ADD COLUMN deleted_at INTEGER;
                     """)
         }
         return migrator

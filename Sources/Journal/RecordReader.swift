@@ -57,7 +57,7 @@ enum RecordReader {
         let leadStatement = try db.cachedStatement(
             sql: """
                 SELECT id, pearl_id, lead_id, status, attempt_count, next_attempt_at, queued_at, last_error, problem,
-                    kind, origin
+                    kind, origin, deleted_at
                 FROM leads WHERE opt_out_id = ? ORDER BY id
                 """)
         var leads: [LeadRecord] = []
@@ -66,6 +66,12 @@ enum RecordReader {
             let rowID: Int64 = row[0]
             let nextAttemptAt: Int64? = row[5]
             let origin: String? = row[10]
+            let deletedAt: Int64? = row[11]
+            var leadAttempts = attempts[rowID] ?? []
+            // A plain deletion is kept in the lead's row: the last attempt the lead had (`v5-deleted-at`).
+            if let deletedAt {
+                leadAttempts.append(.plainDeletion(at: Timestamp.date(deletedAt)))
+            }
             leads.append(
                 LeadRecord(
                     rowID: rowID, kind: try status(row[9], ActionKind.self), pearlId: row[1], leadId: row[2],
@@ -73,7 +79,7 @@ enum RecordReader {
                     status: try status(row[3], LeadStatus.self),
                     attemptCount: row[4], nextAttemptAt: nextAttemptAt.map(Timestamp.date),
                     queuedAt: Timestamp.date(row[6]), lastError: row[7], problem: row[8],
-                    attempts: attempts[rowID] ?? []))
+                    attempts: leadAttempts))
         }
         return leads
     }

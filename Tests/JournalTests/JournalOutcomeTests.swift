@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OptOutCore
 import Testing
 
@@ -66,6 +67,41 @@ struct JournalOutcomeTests {
                 })
             #expect(try await journal.record(id: record.id)?.status == expected)
             #expect(try journal.list(status: expected).map(\.id) == [record.id])
+        }
+    }
+
+    @Test("A plain deletion is kept in its lead's row, and read back as the lead's last attempt")
+    func plainDeletionInTheLeadsRow() async throws {
+        try await withJournal { journal, _ in
+            let record = try await journal.append(sampleOptOut(key: "k", leads: 3)).record
+            let (a, b, c) = (record.leads[0].rowID, record.leads[1].rowID, record.leads[2].rowID)
+            // Whole milliseconds: the journal keeps times to the millisecond.
+            let (first, second) = (Timestamp.date(1_764_400_000_123), Timestamp.date(1_764_400_001_456))
+            let busy = Journal.Attempt(at: first, outcome: "unavailable", httpStatus: 503, detail: "HTTP 503")
+            let previously = Journal.Attempt(
+                at: first, outcome: "deleted_previously", httpStatus: 200,
+                detail: "NLPearl answered false; deleted by op_1")
+            try await journal.recordOutcomes([
+                .init(leadRowID: a, attempt: .plainDeletion(at: first), newStatus: .deleted),
+                .init(leadRowID: b, attempt: busy, newStatus: .pending, nextAttemptAt: second),
+                .init(leadRowID: c, attempt: previously, newStatus: .deleted),
+            ])
+            try await journal.recordOutcomes([
+                .init(leadRowID: b, attempt: .plainDeletion(at: second), newStatus: .deleted)
+            ])
+
+            let read = try #require(try await journal.record(id: record.id))
+            #expect(read.status == .deleted)
+            #expect(
+                read.leads.map(\.attempts) == [
+                    [.plainDeletion(at: first)], [busy, .plainDeletion(at: second)], [previously],
+                ])
+            #expect(read.leads.map(\.attemptCount) == [1, 2, 1])
+            // Only the attempts that say more than "deleted" are rows of their own.
+            let rows = try await journal.pool.read { db in
+                try Int64.fetchAll(db, sql: "SELECT lead_row_id FROM attempts ORDER BY id")
+            }
+            #expect(rows == [b, c])
         }
     }
 
