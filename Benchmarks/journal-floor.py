@@ -26,6 +26,11 @@ Three other journals are measured the same way, for scale:
   only after the outcome;
 - the least a SQLite journal can do: one table without a secondary index, one insert and one update per opt-out.
 
+Last, it says where the WAL frames go, by B-tree (each table and index), in transactions that hold six appends and
+the outcomes of the six before them, as the writer mixes them under full load. Every page that a transaction
+changes is one frame, so a B-tree that each opt-out writes at a random place (the suppression list's key, a lead by
+campaign and lead id) costs a frame or more per opt-out, while one that grows at its end is shared by the group.
+
     Benchmarks/journal-floor.py [--opt-outs 20000] [--json FILE]
 
 The ceiling it implies, two cores' worth of CPU divided by the floor, is what the bridge could answer if SQLite were
@@ -36,6 +41,7 @@ import json
 import os
 import re
 import sqlite3
+import struct
 import tempfile
 import time
 
@@ -64,6 +70,7 @@ OUTCOME = [
     "UPDATE OR ROLLBACK opt_outs SET status = ?, updated_at = ? WHERE id = ?",
 ]
 STATEMENTS_PER_OPT_OUT = len(APPEND) + len(OUTCOME)
+PAGE_SIZE = 4096  # SQLite's default, which the journal keeps
 
 
 def schema():
@@ -104,6 +111,29 @@ def wal_frames(db):
     frames = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return frames
+
+
+def frames_by_btree(db, path, transactions, group, first):
+    """Where the WAL frames of `transactions` groups of `group` go, by B-tree (table or index) per opt-out.
+
+    Each transaction holds the appends of its group and the outcomes of the group before, as the writer mixes them
+    under load. After each, the WAL's frame headers give the pages written, which `dbstat` names."""
+    counts = {}
+    for t in range(transactions):
+        base = first + t * group
+        db.execute("BEGIN IMMEDIATE")
+        for n in range(base, base + group):
+            append(db, n)
+            record_outcome(db, n - group)
+        db.execute("COMMIT")
+        with open(path + "-wal", "rb") as wal:
+            data = wal.read()
+        names = dict(db.execute("SELECT pageno, name FROM dbstat").fetchall())
+        for offset in range(32, len(data) - 23, 24 + PAGE_SIZE):
+            name = names.get(struct.unpack(">I", data[offset:offset + 4])[0], "?")
+            counts[name] = counts.get(name, 0) + 1
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {name: count / transactions / group for name, count in sorted(counts.items(), key=lambda c: -c[1])}
 
 
 def append(db, n, status="pending"):
@@ -190,6 +220,14 @@ def main():
                     name, "100 per transaction" if group > 1 else "one per transaction", cpu * 1e6,
                     figures["%s_%s" % (name, label)]["wal_frames"]))
             db.close()
+        db = open_journal(os.path.join(directory, "by-btree.sqlite"), schema())
+        write(db, count, 100, 0, (append, record_outcome))
+        wal_frames(db)
+        figures["frames_by_btree_groups_of_6"] = frames_by_btree(
+            db, os.path.join(directory, "by-btree.sqlite"), 100, 6, count)
+        db.close()
+    print("WAL frames per opt-out by B-tree, in transactions of six appends and six outcomes (the full-load mix):")
+    print("  " + ", ".join("%s %.2f" % item for item in figures["frames_by_btree_groups_of_6"].items()))
     grouped = figures["journal_grouped"]["sqlite_cpu_us"] / 1e6
     figures["ceiling_two_cores_per_s"] = 2 / grouped
     print("(Python's own cost: %.1f us per statement; the journal makes %d statements per opt-out)"
