@@ -21,8 +21,8 @@ import GRDB
 /// `v4-lean-indexes` takes out of every append what no query needs: each index is one more B-tree whose page every
 /// transaction writes to the WAL. The index on `opt_outs.updated_at`, which every outcome also rewrote, served only
 /// the hourly prune, which now ranges over `opt_outs_status` (``Journal/pruneChunkSelect``); and the idempotency
-/// index holds only opt-outs that have a key. 0.944 of the CPU per opt-out under full load, with keyless opt-outs
-/// (`Benchmarks/same-load.py`, ten rounds).
+/// index holds only opt-outs that have a key. `Benchmarks/journal-floor.py` shows the WAL frames each B-tree costs,
+/// and `docs/performance.md` what v4 and v5 saved.
 ///
 /// `v5-deleted-at` adds `leads.deleted_at`: the time of the attempt that deleted the lead, when NLPearl answered it
 /// plainly (`true`, no detail: ``Journal/Attempt/isPlainDeletion``). That attempt, the last a lead ever has, is kept
