@@ -6,7 +6,10 @@ wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/
            lead at a fast fake NLPearl: nginx answering `return 200 "true";`;
   nginx    nginx `proxy_pass` to the same upstream: the reference for one HTTP hop;
   mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the
-           listener's own ceiling.
+           listener's own ceiling;
+  handoff  the same, but each request suspended, handed to another thread and resumed from there before it is
+           answered, as the bridge hands requests to Swift (reference/mhd-handoff.c): the listener's floor in this
+           design.
 Scenarios:
   max      closed loop, as fast as each answers: throughput, p50/p99, CPU time per request, peak RSS;
   1000/s   a fixed offered rate of 1,000 opt-outs/s: p50/p99/max, peak RSS;
@@ -52,12 +55,13 @@ def main():
             raise SystemExit("needs %s (apt-get install wrk nginx-light gcc)" % tool)
     binaries = args.bin or build(args.skip_build)
     directory = tempfile.mkdtemp(prefix="optout-throughput-", dir=os.environ.get("BENCH_DIR", ROOT + "/.build"))
-    mhd_binary = os.path.join(directory, "mhd-fixed")
-    subprocess.run("cc -O2 -o %s %s $(pkg-config --cflags --libs libmicrohttpd)"
-                   % (mhd_binary, os.path.join(HERE, "mhd-fixed.c")), shell=True, check=True)
+    mhd_binary, handoff_binary = os.path.join(directory, "mhd-fixed"), os.path.join(directory, "mhd-handoff")
+    for binary, source in ((mhd_binary, "mhd-fixed.c"), (handoff_binary, "mhd-handoff.c")):
+        subprocess.run("cc -O2 -o %s %s $(pkg-config --cflags --libs libmicrohttpd) -lpthread"
+                       % (binary, os.path.join(HERE, source)), shell=True, check=True)
     write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
 
-    upstream_port, proxy_port, mhd_port = free_port(), free_port(), free_port()
+    upstream_port, proxy_port, mhd_port, handoff_port = free_port(), free_port(), free_port(), free_port()
     upstream = fast_nlpearl(directory, upstream_port)
     results = {"machine": machine(), "contacts": args.contacts, "duration_s": args.duration}
     servers = []
@@ -70,10 +74,14 @@ def main():
         mhd = Server([mhd_binary, str(mhd_port), "2"], os.path.join(directory, "mhd.log"))
         servers.append(mhd)
         wait_port(mhd_port)
+        handoff = Server([handoff_binary, str(handoff_port), "2"], os.path.join(directory, "handoff.log"))
+        servers.append(handoff)
+        wait_port(handoff_port)
         bridge, bridge_port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
                                            "http://127.0.0.1:%d" % upstream_port, "bridge")
         servers.append(bridge)
-        targets = {"bridge": (bridge, bridge_port), "nginx": (proxy, proxy_port), "mhd": (mhd, mhd_port)}
+        targets = {"bridge": (bridge, bridge_port), "nginx": (proxy, proxy_port), "mhd": (mhd, mhd_port),
+                   "handoff": (handoff, handoff_port)}
         if args.baseline_bin:
             baseline, baseline_port = start_bridge(os.path.join(args.baseline_bin, "optout-bridge"), directory,
                                                    "http://127.0.0.1:%d" % upstream_port, "baseline")
@@ -142,6 +150,8 @@ def main():
         ("throughput vs nginx proxy (max)", top["bridge"]["rps"] / top["nginx"]["rps"], ">= 1.0",
          top["bridge"]["rps"] >= top["nginx"]["rps"]),
         ("throughput vs libmicrohttpd fixed answer (max)", top["bridge"]["rps"] / top["mhd"]["rps"], "", True),
+        ("CPU per request, libmicrohttpd with the hand-off vs fixed (max)",
+         top["handoff"]["cpu_us_per_request"] / top["mhd"]["cpu_us_per_request"], "", True),
         ("CPU per request vs nginx proxy (max)",
          top["bridge"]["cpu_us_per_request"] / top["nginx"]["cpu_us_per_request"], "", True),
         ("p99 at 1,000/s (ms)", fixed["bridge"]["p99_us"] / 1000, "< 5", fixed["bridge"]["p99_us"] < 5000),
