@@ -27,5 +27,11 @@ import Testing
         // An opt-out written once, in its final state, commits one transaction instead of two.
         let foldedFrames = try figure("folded_alone", "wal_frames")
         #expect(frames > foldedFrames && foldedFrames > 1)
+        // Every frame of the full-load mix is named by its B-tree, and the suppression list's random key is among
+        // them: a frame the script cannot place, or a B-tree of the schema it no longer writes, shows here.
+        let byBTree = try #require(object?["frames_by_btree_groups_of_6"] as? [String: Double])
+        #expect(byBTree["?"] == nil)
+        #expect((byBTree["suppressions"] ?? 0) >= 1)
+        #expect(byBTree["attempts"] == nil && byBTree["opt_outs_updated"] == nil)
     }
 }
