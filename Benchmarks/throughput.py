@@ -8,8 +8,8 @@ wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/
   mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the
            listener's own ceiling;
   handoff  the same, but each request suspended, handed to another thread and resumed from there before it is
-           answered, as the bridge hands requests to Swift (reference/mhd-handoff.c): the listener's floor in this
-           design.
+           answered, as the bridge hands requests to Swift (reference/mhd-fixed.c with `handoff`): the listener's
+           floor in this design.
 Scenarios:
   max      closed loop, as fast as each answers: throughput, p50/p99, CPU time per request, peak RSS;
   1000/s   a fixed offered rate of 1,000 opt-outs/s: p50/p99/max, peak RSS;
@@ -55,10 +55,9 @@ def main():
             raise SystemExit("needs %s (apt-get install wrk nginx-light gcc)" % tool)
     binaries = args.bin or build(args.skip_build)
     directory = tempfile.mkdtemp(prefix="optout-throughput-", dir=os.environ.get("BENCH_DIR", ROOT + "/.build"))
-    mhd_binary, handoff_binary = os.path.join(directory, "mhd-fixed"), os.path.join(directory, "mhd-handoff")
-    for binary, source in ((mhd_binary, "mhd-fixed.c"), (handoff_binary, "mhd-handoff.c")):
-        subprocess.run("cc -O2 -o %s %s $(pkg-config --cflags --libs libmicrohttpd) -lpthread"
-                       % (binary, os.path.join(HERE, source)), shell=True, check=True)
+    mhd_binary = os.path.join(directory, "mhd-fixed")
+    subprocess.run("cc -O2 -o %s %s $(pkg-config --cflags --libs libmicrohttpd) -lpthread"
+                   % (mhd_binary, os.path.join(HERE, "mhd-fixed.c")), shell=True, check=True)
     write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
 
     upstream_port, proxy_port, mhd_port, handoff_port = free_port(), free_port(), free_port(), free_port()
@@ -74,7 +73,7 @@ def main():
         mhd = Server([mhd_binary, str(mhd_port), "2"], os.path.join(directory, "mhd.log"))
         servers.append(mhd)
         wait_port(mhd_port)
-        handoff = Server([handoff_binary, str(handoff_port), "2"], os.path.join(directory, "handoff.log"))
+        handoff = Server([mhd_binary, str(handoff_port), "2", "handoff"], os.path.join(directory, "handoff.log"))
         servers.append(handoff)
         wait_port(handoff_port)
         bridge, bridge_port = start_bridge(os.path.join(binaries, "optout-bridge"), directory,
