@@ -27,7 +27,8 @@ Three other journals are measured the same way, for scale:
 - the least a SQLite journal can do: one table without a secondary index, one insert and one update per opt-out.
 
 Last, it says where the WAL frames go, by B-tree (each table and index), in transactions that hold six appends and
-the outcomes of the six before them, as the writer mixes them under full load. Every page that a transaction
+the outcomes of the six before them, as the writer mixes them under full load; for opt-outs of one key, as the
+benchmarks send, and of three, as a CRM contact's email, phone number and HubSpot id. Every page that a transaction
 changes is one frame, so a B-tree that each opt-out writes at a random place (the suppression list's key, a lead by
 campaign and lead id) costs a frame or more per opt-out, while one that grows at its end is shared by the group.
 
@@ -113,8 +114,9 @@ def wal_frames(db):
     return frames
 
 
-def frames_by_btree(db, path, transactions, group, first):
-    """Where the WAL frames of `transactions` groups of `group` go, by B-tree (table or index) per opt-out.
+def frames_by_btree(db, path, transactions, group, first, keys=1):
+    """Where the WAL frames of `transactions` groups of `group` go, by B-tree (table or index) per opt-out, each
+    opt-out with `keys` keys.
 
     Each transaction holds the appends of its group and the outcomes of the group before, as the writer mixes them
     under load. After each, the WAL's frame headers give the pages written, which `dbstat` names."""
@@ -123,7 +125,7 @@ def frames_by_btree(db, path, transactions, group, first):
         base = first + t * group
         db.execute("BEGIN IMMEDIATE")
         for n in range(base, base + group):
-            append(db, n)
+            append(db, n, keys=keys)
             record_outcome(db, n - group)
         db.execute("COMMIT")
         with open(path + "-wal", "rb") as wal:
@@ -136,13 +138,18 @@ def frames_by_btree(db, path, transactions, group, first):
     return {name: count / transactions / group for name, count in sorted(counts.items(), key=lambda c: -c[1])}
 
 
-def append(db, n, status="pending"):
-    """The journal's append of opt-out `n`: its key on the list, the deleted-before check, its row and its lead's."""
+def append(db, n, status="pending", keys=1):
+    """The journal's append of opt-out `n`: its keys on the list, the deleted-before check, its row and its lead's.
+
+    One key, an email, as the benchmarks send; up to three, a CRM contact's email, phone number and HubSpot id."""
     opt_out, now, c = "op_%026d" % n, 1764400000000 + n, contact(n)
-    key, pearl, lead = "email:user%d@bench.example" % c, "6720c0f8e4b0a1b2c3d4e5f%d" % (c % 4), "lead-%d" % c
-    db.execute(APPEND[0], (key, '["%s"]' % key, "api", opt_out, now))
+    names = ["email:user%d@bench.example" % c, "phone:+1555%07d" % (c % 10000000), "hubspot:%d" % c][:keys]
+    pearl, lead = "6720c0f8e4b0a1b2c3d4e5f%d" % (c % 4), "lead-%d" % c
+    text = "[%s]" % ",".join('"%s"' % name for name in names)
+    for name in names:
+        db.execute(APPEND[0], (name, text, "api", opt_out, now))
     db.execute(APPEND[1], (pearl, lead)).fetchall()
-    db.execute(APPEND[2], (opt_out, "api", None, '["%s"]' % key, None, "req_%d" % n, now, now, None, status, None))
+    db.execute(APPEND[2], (opt_out, "api", None, text, None, "req_%d" % n, now, now, None, status, None))
     db.execute(APPEND[3], (opt_out, "delete", pearl, lead, None, status, now, now))
 
 
@@ -220,14 +227,19 @@ def main():
                     name, "100 per transaction" if group > 1 else "one per transaction", cpu * 1e6,
                     figures["%s_%s" % (name, label)]["wal_frames"]))
             db.close()
-        db = open_journal(os.path.join(directory, "by-btree.sqlite"), schema())
-        write(db, count, 100, 0, (append, record_outcome))
-        wal_frames(db)
-        figures["frames_by_btree_groups_of_6"] = frames_by_btree(
-            db, os.path.join(directory, "by-btree.sqlite"), 100, 6, count)
-        db.close()
+        for keys, name in ((1, "frames_by_btree_groups_of_6"), (3, "frames_by_btree_groups_of_6_three_keys")):
+            path = os.path.join(directory, "by-btree-%d.sqlite" % keys)
+            db = open_journal(path, schema())
+            write(db, count, 100, 0, (lambda db, n: append(db, n, keys=keys), record_outcome))
+            wal_frames(db)
+            figures[name] = frames_by_btree(db, path, 100, 6, count, keys)
+            db.close()
     print("WAL frames per opt-out by B-tree, in transactions of six appends and six outcomes (the full-load mix):")
-    print("  " + ", ".join("%s %.2f" % item for item in figures["frames_by_btree_groups_of_6"].items()))
+    for name, label in (("frames_by_btree_groups_of_6", "one key"),
+                        ("frames_by_btree_groups_of_6_three_keys", "three keys (email, phone, HubSpot id)")):
+        frames = figures[name]
+        print("  %s, %.2f in all: %s" % (label, sum(frames.values()),
+                                         ", ".join("%s %.2f" % item for item in frames.items())))
     grouped = figures["journal_grouped"]["sqlite_cpu_us"] / 1e6
     figures["ceiling_two_cores_per_s"] = 2 / grouped
     print("(Python's own cost: %.1f us per statement; the journal makes %d statements per opt-out)"

@@ -33,5 +33,8 @@ import Testing
         #expect(byBTree["?"] == nil)
         #expect((byBTree["suppressions"] ?? 0) >= 1)
         #expect(byBTree["attempts"] == nil && byBTree["opt_outs_updated"] == nil)
+        // A CRM contact's three keys are three rows of the list: more of its frames than one key's.
+        let threeKeys = try #require(object?["frames_by_btree_groups_of_6_three_keys"] as? [String: Double])
+        #expect((threeKeys["suppressions"] ?? 0) > 2 * (byBTree["suppressions"] ?? 0))
     }
 }
