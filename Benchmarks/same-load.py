@@ -6,13 +6,14 @@ drowns in the drift between its runs. Here both bridges run side by side, each p
 to the same fast fake NLPearl (nginx `return 200 "true";`), with one wrk each, started together: whatever slows the
 machine slows both, and the ratio of their CPU per opt-out is what the change did.
 
-    Benchmarks/same-load.py A/optout-bridge B/optout-bridge [--duration 8] [--rounds 3] [--rate 0]
+    Benchmarks/same-load.py A/optout-bridge B/optout-bridge [--duration 8] [--rounds 3] [--rate 0] [--keys 1]
 
-`--rate` offers that many opt-outs/s to each bridge (0: closed loop, 32 connections each). Every opt-out is of a new
-contact, so each has a lead for NLPearl to delete. The same build on both sides gave ratios of 0.91 to 1.05 per
-round, so trust a mean over three rounds, and a change of less than 5 % not at all. Each round also prints the
-opt-outs per NLPearl call of each side: a build whose calls are quicker may batch fewer opt-outs per call, and pay
-for more calls.
+`--keys 3` sends a CRM contact's three keys (email, phone number, HubSpot id) per opt-out, with a mapping shaped like a
+CRM export (`benchlib.write_crm_mapping`), instead of an email alone. `--rate` offers that many opt-outs/s to each
+bridge (0: closed loop, 32 connections each). Every opt-out is of a new contact, so each has a lead for NLPearl to
+delete. The same build on both sides gave ratios of 0.91 to 1.05 per round, so trust a mean over three rounds, and a
+change of less than 5 % not at all. Each round also prints the opt-outs per NLPearl call of each side: a build whose
+calls are quicker may batch fewer opt-outs per call, and pay for more calls.
 """
 import argparse
 import os
@@ -20,7 +21,7 @@ import tempfile
 import threading
 
 from benchlib import (ROOT, cpu_seconds, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge,
-                      write_mapping, wrk)
+                      write_crm_mapping, write_mapping, wrk)
 
 # Enough for every opt-out of four rounds to be of a new contact (`opt-outs.lua`).
 CONTACTS = 400000
@@ -35,10 +36,16 @@ def main():
     parser.add_argument("--rate", type=int, default=0, help="opt-outs/s offered to each; 0 for a closed loop")
     parser.add_argument("--contacts", type=int, default=CONTACTS,
                         help="contacts in the mapping, more than both bridges answer over all the rounds")
+    parser.add_argument("--keys", type=int, choices=(1, 3), default=1,
+                        help="keys per opt-out: an email, or a CRM contact's email, phone number and HubSpot id")
     args = parser.parse_args()
 
     directory = tempfile.mkdtemp(prefix="optout-same-load-", dir=os.environ.get("BENCH_DIR", ROOT + "/.build"))
-    write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
+    if args.keys == 3:
+        write_crm_mapping(os.path.join(directory, "mapping.json"), args.contacts)
+        os.environ["KEYS"] = "3"  # for opt-outs.lua, through benchlib.wrk's environment
+    else:
+        write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
     upstream_port = free_port()
     upstream = fast_nlpearl(directory, upstream_port)
     bridges = {}

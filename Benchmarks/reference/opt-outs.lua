@@ -25,6 +25,9 @@ local function now_ms()
 end
 
 local contacts = tonumber(os.getenv("CONTACTS") or "100000")
+-- KEYS=3 sends a CRM contact's three keys (email, phone number, HubSpot id), as benchlib.write_crm_mapping maps them;
+-- otherwise the email alone, as benchlib.write_mapping maps it.
+local keys = tonumber(os.getenv("KEYS") or "1")
 local first = tonumber(os.getenv("FIRST") or "0")
 local rate = tonumber(os.getenv("THREAD_RATE") or "0")
 local token = os.getenv("API_TOKEN") or ""
@@ -46,7 +49,14 @@ end
 
 function request()
   counter = counter + stride
-  local body = '{"keys":["email:user' .. (counter % contacts) .. '@bench.example"]}'
+  local i = counter % contacts
+  local body
+  if keys == 3 then
+    body = string.format('{"keys":["email:user%d@bench.example","phone:+1 (555) %03d-%04d","hubspot:%d"]}',
+      i, math.floor(i / 10000) % 1000, i % 10000, 5000000 + i)
+  else
+    body = '{"keys":["email:user' .. i .. '@bench.example"]}'
+  end
   return wrk.format(nil, "/v1/opt-outs", nil, body)
 end
 
