@@ -4,10 +4,10 @@
 Each opt-out is what the bridge writes for a new contact's opt-out whose lead NLPearl deletes at the first attempt:
 the append (its key on the suppression list, the check that no earlier row deleted its lead, an `opt_outs` row and a
 `leads` row) in one transaction, and the outcome (the lead's update, which keeps the deleting attempt in its
-`deleted_at`, and the opt-out's status) in
-another, as `Journal+Append.swift`, `Journal+Suppression.swift` and `Journal+Outcomes.swift` do. The schema is every
-migration of `Sources/Journal/JournalSchema.swift`, in order. Contacts opt out in no order of their keys or leads, as
-a CRM's do. WAL mode, `synchronous=NORMAL`, no fsync: the figure is CPU only.
+`deleted_at`, and the opt-out's status) in another, as `Journal+Append.swift`, `Journal+Suppression.swift` and
+`Journal+Outcomes.swift` do. The schema is every migration of `Sources/Journal/JournalSchema.swift`, in order.
+Contacts opt out in no order of their keys or leads, as a CRM's do. WAL mode, `synchronous=NORMAL`, no fsync: the
+figure is CPU only.
 
 Measured in groups of 100 opt-outs per transaction (the best group commit can do) and one per transaction (what an
 opt-out costs at 1,000/s, when it is alone). Python's own cost per statement (a `SELECT ?`) is measured too and
@@ -21,9 +21,9 @@ Three other journals are measured the same way, for scale:
   ROWID`, the ids are ordered by time), and the status indexes only over the statuses that are looked up by status
   and change rarely (`queued`, `failed`; `pending`, `failed`);
 - the journal *folded*: today's schema, but each opt-out written once, in its final state (its rows `deleted`, the
-  attempt in its lead's row), in one transaction instead of an append and an outcome. It is what the journal would cost if the
-  outcome were known when the opt-out is written, by a design that calls NLPearl first or writes the queryable rows
-  only after the outcome;
+  attempt in its lead's row), in one transaction instead of an append and an outcome. It is what the journal would
+  cost if the outcome were known when the opt-out is written, by a design that calls NLPearl first or writes the
+  queryable rows only after the outcome;
 - the least a SQLite journal can do: one table without a secondary index, one insert and one update per opt-out.
 
 Last, it says where the WAL frames go, by B-tree (each table and index), in transactions that hold six appends and

@@ -23,11 +23,11 @@ extension Journal {
             self.detail = detail
         }
 
-        /// NLPearl deleted the lead and said no more: an attempt that `leads.deleted_at` alone records.
-        var isPlainDeletion: Bool { outcome == "deleted" && httpStatus == 200 && detail == nil }
-
-        /// The attempt that `leads.deleted_at` records.
+        /// The attempt that `leads.deleted_at` records: NLPearl deleted the lead and said no more.
         static func plainDeletion(at: Date) -> Attempt { Attempt(at: at, outcome: "deleted", httpStatus: 200) }
+
+        /// Whether this is a ``plainDeletion(at:)``, which `leads.deleted_at` alone records.
+        var isPlainDeletion: Bool { self == .plainDeletion(at: at) }
     }
 
     /// What happened to one lead in one attempt, and where that leaves it.
