@@ -20,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -51,7 +52,13 @@ let package = Package(
         // The client for NLPearl: the delete, the account blacklist and Search Leads.
         .target(
             name: "NLPearl",
-            dependencies: ["JSON", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // One file per CRM sender type: authenticate over the raw bytes, decode to events, answer in its dialect.
         .target(
@@ -117,7 +124,16 @@ let package = Package(
         .testTarget(name: "OptOutCoreTests", dependencies: ["OptOutCore", "JSON"]),
         .testTarget(name: "ContactMappingTests", dependencies: ["ContactMapping", "OptOutCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "JSON", "SenderSchema", "Senders"]),
-        .testTarget(name: "NLPearlTests", dependencies: ["NLPearl", "FakeNLPearl", "TestSupport", "JSON"]),
+        .testTarget(
+            name: "NLPearlTests",
+            dependencies: [
+                "NLPearl", "FakeNLPearl", "TestSupport", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",

@@ -27,9 +27,9 @@ public enum DeleteLeadsOutcome: Sendable, Equatable {
     /// an unusable base URL or token. The message names the cause and never contains the token.
     case connectionFailed(String)
     /// Any other answer: another status (a 3xx redirect, which is never followed, another 4xx, a 2xx
-    /// other than 200), or a 200 whose body is not a boolean. `status` is 0 when AsyncHTTPClient
-    /// refused a redirect loop before handing over the answer; `retryAfter` is the answer's
-    /// `Retry-After`, if it sent a usable one.
+    /// other than 200), or a 200 whose body is not a boolean. `status` is 0 when there was no answer
+    /// to read (a call of the dry run, or one made without an NLPearl client); `retryAfter` is the
+    /// answer's `Retry-After`, if it sent a usable one.
     case unexpected(status: Int, detail: String, retryAfter: Duration? = nil)
 
     /// Whether sending the same leads again later may succeed.

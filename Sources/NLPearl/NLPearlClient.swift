@@ -1,40 +1,19 @@
-import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 import struct Foundation.Date
 
 /// The client for NLPearl's `DELETE /v2/Outbound/{pearlId}/Leads`, `POST /v2/Account/Blacklist` and
 /// `POST /v1/Outbound/{outboundId}/Leads` (``searchLeads(campaignId:skip:limit:searchInput:statuses:)``).
 ///
-/// A direct AsyncHTTPClient client rather than a generated one: there are three endpoints, two of them
-/// answering a boolean, and the caller needs `Retry-After`, text/plain booleans and one typed
-/// outcome for every kind of answer.
+/// A direct client rather than a generated one: there are three endpoints, two of them answering a boolean, and the
+/// caller needs `Retry-After`, text/plain booleans and one typed outcome for every kind of answer. The calls go
+/// through ``NLPearlTransport``, the bridge's own HTTP/1.1 client, which explains why it is not AsyncHTTPClient.
 ///
-/// Redirects are never followed (``httpClient``): a 3xx answer is handed back as it is
+/// Redirects are never followed: a 3xx answer is handed back as it is
 /// (``DeleteLeadsOutcome/unexpected(status:detail:)``), so the token only ever goes to
 /// ``Configuration/baseURL``.
 public struct NLPearlClient: Sendable {
-    /// The connection pool of every NLPearl client: for the life of the process, like `HTTPClient.shared`, with these
-    /// differences.
-    ///
-    /// - Redirects are disallowed, so the token never follows one, and the body can be plain bytes.
-    /// - It runs on one of NIO's shared event loops instead of all of them. NLPearl calls are few and small, and
-    ///   one loop saves the wake-ups of the others. With the bytes body: 12 % less CPU per opt-out under full load,
-    ///   9 % at 1,000 opt-outs/s (`docs/performance.md`).
-    /// - It makes no tracing span: the bridge bootstraps no tracer, and the no-op spans of the default one still cost
-    ///   their attributes on every call.
-    /// - It asks for no compressed answer. NLPearl's answers are a boolean, a short problem or a page of leads, and
-    ///   the default's decompressing handler would add a header to every call and inspect every answer for nothing.
-    static let httpClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration.singletonConfiguration
-        configuration.redirectConfiguration = .disallow
-        configuration.tracing.tracer = nil
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroup: NIOSingletons.posixEventLoopGroup.next(), configuration: configuration)
-    }()
-
     /// The largest answer body read; NLPearl's answers are a boolean or a short problem.
     static let maxResponseBytes = 1 << 20
 
@@ -46,6 +25,7 @@ public struct NLPearlClient: Sendable {
     private let headers: HTTPHeaders
     private let tokenIsUsable: Bool
     private let timeout: TimeAmount
+    private let transport: NLPearlTransport
     /// `scheme://host:port` of the base URL, without user info or path, for error messages.
     private let origin: String
 
@@ -53,10 +33,16 @@ public struct NLPearlClient: Sendable {
     ///
     /// - Parameter configuration: Base URL, token and timeout.
     public init(configuration: Configuration) {
+        self.init(configuration: configuration, transport: NLPearlTransport(baseURL: configuration.baseURL))
+    }
+
+    /// Creates a client that calls through `transport`: for tests that trust a certificate of their own.
+    init(configuration: Configuration, transport: NLPearlTransport) {
         self.configuration = configuration
+        self.transport = transport
         self.redactor = TokenRedactor(token: configuration.token)
-        // A CR, LF or other control character would make a broken (or injected) header, and
-        // AsyncHTTPClient's error for it would quote the token: refuse before sending.
+        // A CR, LF or other control character would make a broken (or injected) header, and the encoder's error
+        // for it could quote the token: refuse before sending.
         self.tokenIsUsable = configuration.token.utf8.allSatisfy { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer " + configuration.token)
@@ -142,28 +128,14 @@ public struct NLPearlClient: Sendable {
             return .failed(
                 .connectionFailed("request not sent: the token contains control characters (such as a newline)"))
         }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = headers
-        request.body = .bytes(ByteBuffer(bytes: body))
-
-        let deadline = NIODeadline.now() + timeout
-        let response: HTTPClientResponse
-        do {
-            response = try await Self.httpClient.execute(request, deadline: deadline)
-        } catch {
-            return .failed(DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor))
+        let result = await transport.exchange(
+            method, url: url, headers: headers, body: body, timeout: timeout, maxResponseBytes: maxResponseBytes)
+        switch result {
+        case .success(let response):
+            return .answered(Answer(status: response.status, headers: response.headers, body: response.body))
+        case .failure(let failure):
+            return .failed(DeleteLeadsOutcome(transportFailure: failure, origin: origin, redactor: redactor))
         }
-        let status = Int(response.status.code)
-        let answer: ByteBuffer
-        do {
-            answer = try await response.body.collect(upTo: maxResponseBytes)
-        } catch is NIOTooManyBytesError {
-            return .failed(.unexpected(status: status, detail: "answer body larger than \(maxResponseBytes) bytes"))
-        } catch {
-            return .failed(DeleteLeadsOutcome(transportError: error, origin: origin, redactor: redactor))
-        }
-        return .answered(Answer(status: status, headers: response.headers, body: answer))
     }
 }
 

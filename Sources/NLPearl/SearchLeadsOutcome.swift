@@ -19,8 +19,7 @@ public enum SearchLeadsOutcome: Sendable, Equatable {
     /// The request could not be sent or its answer not read; the message never contains the token.
     case connectionFailed(String)
     /// Any other answer: another status (a refused redirect, another 4xx such as 404 for an unknown campaign),
-    /// or a 200 whose body is not the documented `{"count", "results"}` object. `status` is 0 when
-    /// AsyncHTTPClient refused a redirect loop before handing over the answer.
+    /// or a 200 whose body is not the documented `{"count", "results"}` object.
     case unexpected(status: Int, detail: String)
 
     /// Whether the same search later may succeed: as ``DeleteLeadsOutcome/isRetryable``.

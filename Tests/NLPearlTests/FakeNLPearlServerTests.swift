@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
 
 @testable import FakeNLPearl
+@testable import NLPearl
 
 @Suite("The fake over loopback")
 struct FakeNLPearlServerTests {
@@ -16,13 +16,13 @@ struct FakeNLPearlServerTests {
         headers: [(String, String)] = [("Authorization", "Bearer acct:secret"), ("Content-Type", "application/json")],
         body: String? = #"{"leadIds":["L1"]}"#
     ) async throws -> (status: Int, headers: [(String, String)], body: String) {
-        var request = HTTPClientRequest(url: fake.baseURL + path)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, String(buffer: bytes))
+        var fields = HTTPHeaders()
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        let answer = await NLPearlTransport(baseURL: fake.baseURL).exchange(
+            method, url: fake.baseURL + path, headers: fields, body: body.map { Array($0.utf8) },
+            timeout: .seconds(30), maxResponseBytes: 1 << 20)
+        let response = try answer.get()
+        return (response.status, response.headers.map { ($0.name, $0.value) }, String(buffer: response.body))
     }
 
     @Test("violations are recorded and answered with a problem whose detail says what is wrong")

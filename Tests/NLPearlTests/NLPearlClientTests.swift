@@ -161,9 +161,12 @@ struct NLPearlClientTests {
         defer { port.close() }
         let baseURL = "http://127.0.0.1:\(port.number)"
         let token = "acct:do-not-leak-this-secret"
-        // AsyncHTTPClient tries to connect again until the deadline, then reports the last failure: a short one.
-        let outcome = await client(baseURL, token: token, timeout: .seconds(2))
+        // The refusal ends the call at once, not at the deadline.
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await client(baseURL, token: token, timeout: .seconds(60))
             .deleteLeads(pearlId: "P", leadIds: ["L1"])
+        #expect(clock.now - start < .seconds(30))
         guard case .connectionFailed(let message) = outcome else {
             Issue.record("expected .connectionFailed, got \(outcome)")
             return

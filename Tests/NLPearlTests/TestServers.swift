@@ -23,20 +23,21 @@ func withFake<T>(
 }
 
 /// Runs `body` with a plain MicroHTTP server on loopback that answers with `respond` and
-/// keeps every request it saw, and stops it afterwards.
+/// keeps every request it saw, and stops it afterwards; over HTTPS with `tls`.
 func withServer<T>(
+    tls: HTTPServer.Configuration.TLS? = nil,
     _ respond: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
     _ body: (_ baseURL: String, _ seen: @Sendable () -> [HTTPRequest]) async throws -> T
 ) async throws -> T {
     let requests = Mutex<[HTTPRequest]>([])
-    let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threads: 1)) { request in
+    let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threads: 1, tls: tls)) { request in
         requests.withLock { $0.append(request) }
         return respond(request)
     }
     try server.start()
     let seen: @Sendable () -> [HTTPRequest] = { requests.withLock { $0 } }
     do {
-        let result = try await body("http://127.0.0.1:\(server.port)", seen)
+        let result = try await body("\(tls == nil ? "http" : "https")://127.0.0.1:\(server.port)", seen)
         await server.shutdown(gracePeriod: .seconds(1))
         return result
     } catch {

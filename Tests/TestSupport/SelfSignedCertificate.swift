@@ -1,6 +1,6 @@
 import Foundation
 
-/// A certificate for `127.0.0.1` and its private key, made with `openssl` for one test.
+/// A certificate for `127.0.0.1` (or another name) and its private key, made with `openssl` for one test.
 public struct SelfSignedCertificate: Sendable {
     public enum KeyType: String, Sendable, CaseIterable {
         case rsa
@@ -12,10 +12,13 @@ public struct SelfSignedCertificate: Sendable {
     public let certificatePEM: String
     public let keyPEM: String
 
-    /// Writes `certificate.pem` and `key.pem` into `directory`; valid for one day, for `IP:127.0.0.1`.
+    /// Writes `certificate.pem` and `key.pem` into `directory`; valid for one day, for `name` (`IP:127.0.0.1` unless
+    /// given another, such as `DNS:api.example`).
     ///
     /// Blocks while `openssl` runs: call it inside ``blocking(_:)``.
-    public static func make(in directory: URL, keyType: KeyType = .rsa) throws -> SelfSignedCertificate {
+    public static func make(in directory: URL, keyType: KeyType = .rsa, name: String = "IP:127.0.0.1") throws
+        -> SelfSignedCertificate
+    {
         let certificateFile = directory.appendingPathComponent("certificate.pem")
         let keyFile = directory.appendingPathComponent("key.pem")
         let key: [String] =
@@ -26,7 +29,8 @@ public struct SelfSignedCertificate: Sendable {
         let result = try ExternalTool.run(
             "openssl",
             ["req", "-x509"] + key + [
-                "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+                "-nodes", "-subj", "/CN=\(name.split(separator: ":").last ?? "")", "-addext", "subjectAltName=\(name)",
+                "-days", "1",
                 "-keyout", keyFile.path, "-out", certificateFile.path,
             ])
         guard result.status == 0 else {
