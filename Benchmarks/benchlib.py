@@ -23,7 +23,7 @@ THREAD_GROUPS = [
     ("libmicrohttpd", re.compile(r"^MHD")),
     ("Swift cooperative pool", re.compile(r"default-qos$")),
     ("journal: GRDB, WAL fsync, checkpoints", re.compile(r"overcommit$")),
-    ("AsyncHTTPClient event loop", re.compile(r"^NIO")),
+    ("SwiftNIO event loop (NLPearl calls)", re.compile(r"^NIO")),
 ]
 
 
