@@ -131,13 +131,17 @@ final class NLPearlTransport: @unchecked Sendable {
     private func start(_ call: Call, origin: NLPearlOrigin) {
         guard !call.isDone else { return }
         call.timeout = loop.scheduleTask(deadline: call.deadline) { call.finish(.failure(.timedOut)) }
+        // The oldest first: every connection idle past maxIdle is closed, not only those a call would take.
         let now = NIODeadline.now()
+        while let oldest = idle.first, now - oldest.since >= maxIdle {
+            idle.removeFirst().channel.close(promise: nil)
+        }
+        // The latest kept next, so that the others grow old and are closed when calls are few.
         while let kept = idle.popLast() {
-            if now - kept.since < maxIdle, kept.channel.isActive {
+            if kept.channel.isActive {
                 send(call, on: kept.channel, reused: true)
                 return
             }
-            kept.channel.close(promise: nil)
         }
         connect(call, origin: origin)
     }
@@ -279,7 +283,12 @@ private final class ExchangeHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let call else { return }
+        guard let call else {
+            // Bytes on a kept connection between calls (a server's `408` before it closes, say): whatever the
+            // connection says next would be read as the next call's answer.
+            context.close(promise: nil)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -321,22 +330,25 @@ private final class ExchangeHandler: ChannelInboundHandler {
     /// The connection broke during the call: a kept connection that the server had closed before any answer, once,
     /// sends the call again on a new one.
     private func brokenOff(_ failure: NLPearlTransport.Failure) {
-        guard let call, !call.isDone else { return }
-        if reused, head == nil, !call.resent, let transport {
-            self.call = nil
+        guard let call else { return }
+        let answered = head != nil
+        end(nil)
+        guard !call.isDone else { return }
+        if reused, !answered, !call.resent, let transport {
             call.resent = true
             call.channel = nil
             transport.connect(call, origin: origin)
             return
         }
-        end(.failure(failure))
+        call.finish(.failure(failure))
     }
 
-    private func end(_ result: Result<NLPearlTransport.Response, NLPearlTransport.Failure>) {
+    /// Forgets the call, and ends it with `result` if one is given.
+    private func end(_ result: Result<NLPearlTransport.Response, NLPearlTransport.Failure>?) {
         let call = self.call
         self.call = nil
         head = nil
         body = nil
-        call?.finish(result)
+        if let result { call?.finish(result) }
     }
 }

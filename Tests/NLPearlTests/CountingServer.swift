@@ -15,11 +15,14 @@ final class CountingServer: Sendable {
         case drop
         /// Answers once the server has seen this many requests: requests that must be in flight together.
         case answerOnceSeen(Int)
+        /// Answers, then sends a `408` that nobody asked for on the same connection, and keeps it open.
+        case answerThenUnasked408
     }
 
     /// What the connections share: the counts, and the answers held for ``Answer/answerOnceSeen(_:)``.
     private final class Shared: Sendable {
-        let state = Mutex((connections: 0, requests: 0, held: [(count: Int, answer: @Sendable () -> Void)]()))
+        let state = Mutex(
+            (connections: 0, closed: 0, requests: 0, held: [(count: Int, answer: @Sendable () -> Void)]()))
     }
 
     private let channel: any Channel
@@ -35,7 +38,8 @@ final class CountingServer: Sendable {
             .childChannelInitializer { channel in
                 shared.state.withLock { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    // Without pipelining assistance, which would refuse to write an answer nobody asked for.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false)
                     try channel.pipeline.syncOperations.addHandler(Handler(answer: answer, shared: shared))
                 }
             }
@@ -45,6 +49,8 @@ final class CountingServer: Sendable {
     var baseURL: String { "http://127.0.0.1:\(channel.localAddress!.port!)" }
     var connections: Int { shared.state.withLock { $0.connections } }
     var requests: Int { shared.state.withLock { $0.requests } }
+    /// Connections that have closed, by either side.
+    var closedConnections: Int { shared.state.withLock { $0.closed } }
 
     func stop() async throws {
         try await channel.close()
@@ -77,6 +83,9 @@ final class CountingServer: Sendable {
             switch answer(number, total) {
             case .answer: respond()
             case .answerAndClose: Self.respond(on: channel, close: true)
+            case .answerThenUnasked408:
+                respond()
+                Self.respond(on: channel, status: .requestTimeout, close: false)
             case .drop: channel.close(promise: nil)
             case .answerOnceSeen(let count):
                 let now = shared.state.withLock { state in
@@ -88,8 +97,13 @@ final class CountingServer: Sendable {
             }
         }
 
-        private static func respond(on channel: any Channel, close: Bool) {
-            var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        func channelInactive(context: ChannelHandlerContext) {
+            shared.state.withLock { $0.closed += 1 }
+            context.fireChannelInactive()
+        }
+
+        private static func respond(on channel: any Channel, status: HTTPResponseStatus = .ok, close: Bool) {
+            var head = HTTPResponseHead(version: .http1_1, status: status)
             head.headers.add(name: "Content-Type", value: "application/json")
             head.headers.add(name: "Content-Length", value: "4")
             if close { head.headers.add(name: "Connection", value: "close") }

@@ -44,6 +44,17 @@ struct NLPearlTransportTests {
         try await server.stop()
     }
 
+    @Test("bytes that arrive on a kept connection between calls end it: they are no answer to the next call")
+    func unaskedBytesEndTheConnection() async throws {
+        let server = try await CountingServer { _, onServer in onServer == 1 ? .answerThenUnasked408 : .answer }
+        let transport = NLPearlTransport(baseURL: server.baseURL)
+        #expect(await Self.delete(transport, server.baseURL) == 200)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await Self.delete(transport, server.baseURL) == 200)
+        #expect(server.connections == 2)
+        try await server.stop()
+    }
+
     @Test("a kept connection that closes before any answer is replaced, once, and the call is answered")
     func keptConnectionClosedIsReplaced() async throws {
         let server = try await CountingServer { onConnection, _ in onConnection == 2 ? .drop : .answer }
@@ -83,6 +94,28 @@ struct NLPearlTransportTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(await Self.delete(transport, server.baseURL) == 200)
         #expect(server.connections == 2)
+        try await server.stop()
+    }
+
+    @Test("a kept connection that no call takes is closed too once past maxIdle, while another serves the calls")
+    func unusedIdleConnectionRetired() async throws {
+        // The first two requests are answered only once both arrived: two connections are kept.
+        let server = try await CountingServer { _, onServer in onServer <= 2 ? .answerOnceSeen(2) : .answer }
+        let transport = NLPearlTransport(baseURL: server.baseURL, maxIdle: .milliseconds(200))
+        async let first = Self.delete(transport, server.baseURL)
+        async let second = Self.delete(transport, server.baseURL)
+        #expect(await [first, second] == [200, 200])
+        // Calls every 120 ms keep the latest connection young; the other passes 200 ms unused.
+        for _ in 0..<2 {
+            try await Task.sleep(for: .milliseconds(120))
+            #expect(await Self.delete(transport, server.baseURL) == 200)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(2))
+        while server.closedConnections == 0, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(server.closedConnections >= 1)
         try await server.stop()
     }
 
