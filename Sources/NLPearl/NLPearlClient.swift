@@ -87,28 +87,9 @@ public struct NLPearlClient: Sendable {
 
     /// A complete answer, or the outcome of a call that got none.
     enum Exchange: Sendable {
-        case answered(Answer)
+        case answered(NLPearlTransport.Response)
         /// No complete answer: a transport failure, a timeout, an answer over the size bound, an unusable token.
         case failed(DeleteLeadsOutcome)
-    }
-
-    /// The parts of a complete answer that the outcomes are made of.
-    struct Answer: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: ByteBuffer
-
-        /// The answer read as the boolean endpoints' outcome; also how every status but 200 is read.
-        func outcome(redactor: TokenRedactor) -> DeleteLeadsOutcome {
-            DeleteLeadsOutcome(
-                status: status,
-                retryAfter: headers.first(name: "Retry-After"),
-                location: headers.first(name: "Location"),
-                body: body.readableBytesView,
-                now: Date().timeIntervalSince1970,
-                redactor: redactor
-            )
-        }
     }
 
     /// Sends one call and collects its answer: the one path of every call.
@@ -132,7 +113,7 @@ public struct NLPearlClient: Sendable {
             method, url: url, headers: headers, body: body, timeout: timeout, maxResponseBytes: maxResponseBytes)
         switch result {
         case .success(let response):
-            return .answered(Answer(status: response.status, headers: response.headers, body: response.body))
+            return .answered(response)
         case .failure(let failure):
             return .failed(DeleteLeadsOutcome(transportFailure: failure, origin: origin, redactor: redactor))
         }
@@ -165,5 +146,19 @@ extension NLPearlClient: CustomStringConvertible, CustomReflectable {
     /// A mirror without the token or the headers that carry it.
     public var customMirror: Mirror {
         Mirror(self, children: ["configuration": configuration], displayStyle: .struct)
+    }
+}
+
+extension NLPearlTransport.Response {
+    /// The answer read as the boolean endpoints' outcome; also how every status but 200 is read.
+    func outcome(redactor: TokenRedactor) -> DeleteLeadsOutcome {
+        DeleteLeadsOutcome(
+            status: status,
+            retryAfter: headers.first(name: "Retry-After"),
+            location: headers.first(name: "Location"),
+            body: body.readableBytesView,
+            now: Date().timeIntervalSince1970,
+            redactor: redactor
+        )
     }
 }
