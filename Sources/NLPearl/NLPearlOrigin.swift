@@ -3,8 +3,8 @@ import NIOCore
 /// Where the calls of one client go: the scheme, host and port of its base URL, read once.
 ///
 /// The configuration checks a base URL before the service starts (`nlpearl.baseURL`: http or https, a host, no
-/// query, fragment or credentials); a client made directly with another one gets ``problem`` instead, and each of its
-/// calls fails with it.
+/// query, fragment or credentials); for a client made directly with another one, ``parse(_:)`` says why it is not
+/// usable (``NLPearlTransport/Failure/unusableBaseURL(_:)``), and each of its calls fails with that.
 struct NLPearlOrigin: Sendable, Equatable {
     /// Whether the calls go over TLS.
     var isSecure: Bool
