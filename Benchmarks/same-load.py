@@ -8,6 +8,9 @@ machine slows both, and the ratio of their CPU per opt-out is what the change di
 
     Benchmarks/same-load.py A/optout-bridge B/optout-bridge [--duration 8] [--rounds 3] [--rate 0] [--keys 1]
 
+`--get PATH` GETs that path without the token instead of posting opt-outs (`/healthz`, or `/v1/opt-outs/x` to be
+refused 401): the CPU per request of what a handler answers without waiting, which the listener queues on the spot.
+
 `--keys 3` sends a CRM contact's three keys (email, phone number, HubSpot id) per opt-out, with a mapping shaped like a
 CRM export (`benchlib.write_crm_mapping`), instead of an email alone. `--rate` offers that many opt-outs/s to each
 bridge (0: closed loop, 32 connections each). Every opt-out is of a new contact, so each has a lead for NLPearl to
@@ -36,6 +39,7 @@ def main():
     parser.add_argument("--rate", type=int, default=0, help="opt-outs/s offered to each; 0 for a closed loop")
     parser.add_argument("--contacts", type=int, default=CONTACTS,
                         help="contacts in the mapping, more than both bridges answer over all the rounds")
+    parser.add_argument("--get", metavar="PATH", help="GET this path without the token instead of posting opt-outs")
     parser.add_argument("--keys", type=int, choices=(1, 3), default=1,
                         help="keys per opt-out: an email, or a CRM contact's email, phone number and HubSpot id")
     args = parser.parse_args()
@@ -46,6 +50,8 @@ def main():
         os.environ["KEYS"] = "3"  # for opt-outs.lua, through benchlib.wrk's environment
     else:
         write_mapping(os.path.join(directory, "mapping.json"), args.contacts)
+    if args.get:
+        os.environ["GET_PATH"] = args.get  # for opt-outs.lua, through benchlib.wrk's environment
     upstream_port = free_port()
     upstream = fast_nlpearl(directory, upstream_port)
     bridges = {}
@@ -73,6 +79,11 @@ def main():
             ratios.append(cpu["B"] / cpu["A"])
             # A build whose calls are cheaper or quicker may make more of them, each carrying fewer opt-outs: a ratio
             # is only comparable between rounds where both sides batch alike.
+            if args.get:
+                print("round %d: A %.1f us/request (%.0f/s), B %.1f us/request (%.0f/s), B/A %.3f"
+                      % (round_number, cpu["A"], results["A"]["rps"], cpu["B"], results["B"]["rps"], ratios[-1]),
+                      flush=True)
+                continue
             figures = {name: delivery_figures(delta(metrics(port), counters[name]))
                        for name, (_, port) in bridges.items()}
             print("round %d: A %.0f us/opt-out (%.0f/s, %.1f per call), B %.0f us/opt-out (%.0f/s, %.1f per call), "

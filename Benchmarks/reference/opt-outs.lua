@@ -12,6 +12,9 @@
 -- until the next slot, so the offered rate stays fixed however fast answers come: an open-loop load as long
 -- as there are enough connections for the answers in flight.
 --
+-- GET_PATH, when set, makes every request a GET of that path without the token instead (`/healthz`, or a path that
+-- needs the token, to be refused 401): what a request costs that the handler answers without waiting.
+--
 -- done() prints one JSON line, prefixed "RESULT ", with the latency percentiles in microseconds.
 local ffi = require("ffi")
 ffi.cdef [[
@@ -31,6 +34,7 @@ local keys = tonumber(os.getenv("KEYS") or "1")
 local first = tonumber(os.getenv("FIRST") or "0")
 local rate = tonumber(os.getenv("THREAD_RATE") or "0")
 local token = os.getenv("API_TOKEN") or ""
+local get_path = os.getenv("GET_PATH")
 local threads = {}
 
 function setup(thread)
@@ -42,12 +46,14 @@ function init(args)
   stride = tonumber(os.getenv("THREADS") or "1")
   counter = first + index - stride
   if rate > 0 then interval = 1000 / rate end
+  if get_path then return end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
 end
 
 function request()
+  if get_path then return wrk.format("GET", get_path) end
   counter = counter + stride
   local i = counter % contacts
   local body

@@ -4,10 +4,11 @@ import Synchronization
 /// A small asynchronous HTTP/1.1 server on libmicrohttpd.
 ///
 /// libmicrohttpd parses requests on its own epoll thread pool. Each complete request is handed to the async
-/// `handler`; meanwhile its connection is suspended, so no MHD thread ever waits for upstream work. The response
-/// is queued when the handler returns (never on the first call of the access handler, which would make MHD answer
-/// `Connection: close` and cost keep-alive). Bodies over ``Configuration/maxBodyBytes`` get 413, before the body is
-/// read when `Content-Length` says so.
+/// `handler`, which starts on that thread: an answer it gives before it first suspends is queued at once; otherwise
+/// its connection is suspended until it answers, so no MHD thread ever waits for upstream work. The response is
+/// never queued on the first call of the access handler, which would make MHD answer `Connection: close` and cost
+/// keep-alive. Bodies over ``Configuration/maxBodyBytes`` get 413, before the body is read when `Content-Length` says
+/// so.
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(port: 8080)) { request in .text(200, "hello") }

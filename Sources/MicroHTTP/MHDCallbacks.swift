@@ -111,11 +111,15 @@ enum MHDCallbacks {
             isValidUTF8: context.rawURIIsValidUTF8 && pathIsValid && context.headersAreValidUTF8)
         context.body = []
         context.headers = HTTPFields()
-        guard core.dispatch(request, context: context, connection: connection) else {
+        switch core.dispatch(request, context: context, connection: connection) {
+        case .answered(let response):
+            return queue(response, on: connection, close: core.draining.load(ordering: .acquiring))
+        case .suspended:
+            return MHD_Result.YES
+        case .refused:
             return queue(
                 core.refuse(.shuttingDown, method: request.method, path: request.path), on: connection, close: true)
         }
-        return MHD_Result.YES
     }
 
     private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, close: Bool) -> MHD_Result {

@@ -9,9 +9,19 @@ import Synchronization
 final class RequestContext: @unchecked Sendable {
     enum Outcome {
         case reading
+        /// The handler runs on the listener's thread, before its first suspension: the connection is not suspended.
+        case starting
         case handling(connection: ConnectionHandle)
         case answered(HTTPResponse)
         case queued
+    }
+
+    /// What the first answer to a request must do next.
+    enum Delivery {
+        /// The connection is suspended: resume it, and the access handler queues the answer at its next call.
+        case resume(ConnectionHandle)
+        /// The access handler that started the handler has not returned yet: it queues the answer itself.
+        case inline
     }
 
     let rawURI: String
@@ -38,13 +48,33 @@ final class RequestContext: @unchecked Sendable {
         self.rawURIIsValidUTF8 = rawURIIsValidUTF8
     }
 
-    /// Hands the response over once; the first caller wins (the handler or its deadline).
-    /// - Returns: the suspended connection to resume, or nil when another answer came first.
-    func answer(_ response: HTTPResponse) -> ConnectionHandle? {
+    /// Hands the response over once; the first caller wins (the handler, its deadline or shutdown).
+    /// - Returns: how the answer reaches the connection, or nil when another answer came first.
+    func answer(_ response: HTTPResponse) -> Delivery? {
         outcome.withLock { state in
-            guard case .handling(let connection) = state else { return nil }
-            state = .answered(response)
-            return connection
+            switch state {
+            case .starting:
+                state = .answered(response)
+                return .inline
+            case .handling(let connection):
+                state = .answered(response)
+                return .resume(connection)
+            case .reading, .answered, .queued:
+                return nil
+            }
+        }
+    }
+
+    /// Once the handler has returned or suspended on the listener's thread: the answer given meanwhile, to queue now,
+    /// or nil after `suspend` ran, the connection then waiting for ``answer(_:)`` to resume it.
+    func answerOrSuspend(_ suspend: () -> ConnectionHandle) -> HTTPResponse? {
+        outcome.withLock { state in
+            if case .answered(let response) = state {
+                state = .queued
+                return response
+            }
+            state = .handling(connection: suspend())
+            return nil
         }
     }
 

@@ -51,6 +51,8 @@ final class ServerCore: Sendable {
     private let suspended = Atomic<Int>(0)
     /// Wakes ``close()`` once the last suspended connection was resumed.
     private let noneSuspended = IdleSignal()
+    /// Connections suspended since the start: a handler that answered before it suspended left its connection alone.
+    let suspensions = Atomic<Int>(0)
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
 
     init(
@@ -107,48 +109,65 @@ final class ServerCore: Sendable {
         }
     }
 
-    /// Suspends the connection and runs the handler.
+    /// How ``dispatch(_:context:connection:)`` left a request.
+    enum Dispatch {
+        /// The handler answered before it suspended, or its deadline or shutdown did: queue this now.
+        case answered(HTTPResponse)
+        /// The handler runs on; the connection is suspended until its answer resumes it.
+        case suspended
+        /// ``close()`` ran: the caller refuses at once.
+        case refused
+    }
+
+    /// Runs the handler, and suspends the connection only if it has not answered by its first suspension.
     ///
     /// The handler starts on this libmicrohttpd thread (`Task.immediate`) and runs here until it first suspends, which
     /// for an opt-out is the journal's commit: the routing, authentication, parsing and mapping lookup need no hand-off
     /// to the Swift concurrency pool, where the rest resumes. At 1,000 opt-outs/s, where every hand-off wakes a
     /// sleeping thread, that spared 8 % of the CPU per opt-out (`same-load.py --rate 1000`, six rounds, 0.919); under
-    /// full load it measured the same (1.00). A handler that never suspends (`/healthz`, a 401) resumes the connection
-    /// before this returns, which libmicrohttpd allows: the connection is suspended already, and the resume takes
-    /// effect at its next turn, as from any other thread.
+    /// full load it measured the same (1.00). A handler that answers without suspending (`/healthz`, a 401, a 404) is
+    /// answered by this call, as a refusal is: its connection is never suspended and resumed, which costs
+    /// libmicrohttpd two `epoll_ctl` calls, a write to its wake-up descriptor and another turn of its loop.
     ///
-    /// - Returns: false, and suspends nothing, once ``close()`` ran: the caller refuses at once.
-    func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Bool {
-        let handle = ConnectionHandle(pointer: connection)
-        // Suspend before the context becomes visible to the deadline sweep and to shutdown (resuming a connection
-        // that is not suspended yet would leave it suspended for ever), and under the same lock as `close`, so that
-        // no connection is suspended after it.
+    /// The request is visible to the deadline sweep and to shutdown from the start, in the state `starting`: an answer
+    /// they give then is queued here too. Otherwise the connection is suspended under the context's lock, so that an
+    /// answer given after that resumes it, and under no circumstance is a connection resumed before it was suspended
+    /// (it would stay suspended for ever).
+    func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Dispatch {
+        // Under the same lock as `close`, so that no request starts after it: one that started before is among the
+        // entries it answers, and its connection is then never suspended (`answerOrSuspend`).
         let accepted = handling.withLock { handling in
             guard !handling.closed else { return false }
-            context.outcome.withLock { $0 = .handling(connection: handle) }
+            context.outcome.withLock { $0 = .starting }
             context.requestLine = (request.method, request.path)
-            suspended.add(1, ordering: .relaxed)
-            MHD_suspend_connection(connection)
             handling.entries[ObjectIdentifier(context)] = (context, .now)
             return true
         }
-        guard accepted else { return false }
+        guard accepted else { return .refused }
         let handler = self.handler
         Task.immediate {
             let response = await handler(request)
             self.answer(context, with: response)
         }
-        return true
+        let early = context.answerOrSuspend {
+            suspended.add(1, ordering: .relaxed)
+            suspensions.add(1, ordering: .relaxed)
+            MHD_suspend_connection(connection)
+            return ConnectionHandle(pointer: connection)
+        }
+        return early.map(Dispatch.answered) ?? .suspended
     }
 
-    /// Resumes the connection with this response, unless it was answered already (deadline or shutdown).
+    /// Gives the request this response, unless it was answered already (deadline or shutdown): resumes its
+    /// connection, or leaves the response for ``dispatch(_:context:connection:)`` to queue when it has not returned.
     func answer(_ context: RequestContext, with response: HTTPResponse) {
-        guard let connection = context.answer(response) else { return }
+        guard let delivery = context.answer(response) else { return }
         let idle = handling.withLock { handling in
             handling.entries.removeValue(forKey: ObjectIdentifier(context))
             return handling.entries.isEmpty
         }
         if idle { noHandlers.reachedZero() }
+        guard case .resume(let connection) = delivery else { return }
         MHD_resume_connection(connection.pointer)
         if suspended.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
             noneSuspended.reachedZero()

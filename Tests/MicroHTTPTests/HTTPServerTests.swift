@@ -1,8 +1,9 @@
 import Foundation
-import MicroHTTP
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import MicroHTTP
 
 /// Starts a server for one test and stops it afterwards, whatever the test did.
 func withServer<R>(
@@ -178,6 +179,59 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             #expect(response.header("Content-Type") == "application/problem+json")
             #expect(response.header("Retry-After") == "5")
         }
+    }
+
+    /// A handler that answers before it suspends is answered by the access handler itself: its connection is never
+    /// suspended and resumed. One that suspends first is answered through the suspension, as before.
+    @Test func suspendsOnlyTheConnectionsOfHandlersThatSuspend() async throws {
+        let server = HTTPServer(configuration: .init()) { request in
+            if request.path == "/later" { try? await Task.sleep(for: .milliseconds(1)) }
+            return .text(200, request.path)
+        }
+        try server.start()
+        let port = server.port
+        let answers = try await blocking {
+            let connection = try RawHTTPConnection(port: port)
+            return try ["/now", "/later", "/now", "/later", "/now"].map { try connection.request("GET", $0).text }
+        }
+        await server.shutdown(gracePeriod: .seconds(2))
+        #expect(answers == ["/now", "/later", "/now", "/later", "/now"])
+        let suspensions = server.core.suspensions.load(ordering: .relaxed)
+        #expect(suspensions == 2)
+    }
+
+    /// A handler runs on the listener's thread until it first suspends; one that passes its deadline before that is
+    /// answered 503 by the deadline sweep all the same, and its own late answer is dropped, not sent after it.
+    @Test func answers503WhenTheHandlerPassesItsDeadlineBeforeItSuspends() async throws {
+        let serverBox = Mutex<HTTPServer?>(nil)
+        let sweptBeforeReturning = Atomic<Int>(0)
+        let server = HTTPServer(configuration: .init(requestTimeout: .milliseconds(100))) { _ in
+            // Blocks the listener's thread, never suspending, until the sweep has answered (the deadline sweep runs on
+            // the pool, which other tests may keep busy for seconds).
+            let deadline = ContinuousClock.now + .seconds(30)
+            while serverBox.withLock({ $0?.core.handlingCount ?? 1 }) > 0, ContinuousClock.now < deadline {
+                usleep(1000)
+            }
+            sweptBeforeReturning.add(1, ordering: .relaxed)
+            return .text(200, "too late")
+        }
+        serverBox.withLock { $0 = server }
+        try server.start()
+        let port = server.port
+        let (first, second) = try await blocking {
+            let connection = try RawHTTPConnection(port: port)
+            // The connection stays usable: the late 200 was not queued behind the 503.
+            return (try connection.request("GET", "/stuck"), try connection.request("GET", "/stuck-again"))
+        }
+        await server.shutdown(gracePeriod: .seconds(2))
+        for response in [first, second] {
+            #expect(response.status == 503)
+            #expect(response.header("Retry-After") == "5")
+        }
+        let returned = sweptBeforeReturning.load(ordering: .relaxed)
+        #expect(returned == 2)
+        let suspensions = server.core.suspensions.load(ordering: .relaxed)
+        #expect(suspensions == 0)
     }
 
     @Test func shutdownLetsInFlightRequestsFinish() async throws {
