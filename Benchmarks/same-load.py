@@ -77,13 +77,13 @@ def main():
             cpu = {name: (cpu_seconds([server.process.pid]) - before[name]) / results[name]["requests"] * 1e6
                    for name, (server, _) in bridges.items()}
             ratios.append(cpu["B"] / cpu["A"])
-            # A build whose calls are cheaper or quicker may make more of them, each carrying fewer opt-outs: a ratio
-            # is only comparable between rounds where both sides batch alike.
             if args.get:
                 print("round %d: A %.1f us/request (%.0f/s), B %.1f us/request (%.0f/s), B/A %.3f"
                       % (round_number, cpu["A"], results["A"]["rps"], cpu["B"], results["B"]["rps"], ratios[-1]),
                       flush=True)
                 continue
+            # A build whose calls are cheaper or quicker may make more of them, each carrying fewer opt-outs: a ratio
+            # is only comparable between rounds where both sides batch alike.
             figures = {name: delivery_figures(delta(metrics(port), counters[name]))
                        for name, (_, port) in bridges.items()}
             print("round %d: A %.0f us/opt-out (%.0f/s, %.1f per call), B %.0f us/opt-out (%.0f/s, %.1f per call), "
