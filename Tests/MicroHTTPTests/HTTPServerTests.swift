@@ -287,6 +287,40 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         }
     }
 
+    /// Shutdown answers a handler that still runs on the listener's thread: its connection must then never be
+    /// suspended, since MHD_stop_daemon aborts the process on a suspended connection that nobody will resume; the
+    /// access handler queues the 503 itself. Hence an exit test; its watchdog turns a shutdown that waits for ever for
+    /// such a connection into a failure too.
+    @Test func aHandlerAnsweredByShutdownBeforeItSuspendsIsNeverSuspended() async {
+        await #expect(processExitsWith: .success) {
+            DispatchQueue.global().asyncAfter(deadline: .now() + 20) { exit(3) }
+            let serverBox = Mutex<HTTPServer?>(nil)
+            let entered = Atomic<Bool>(false)
+            let server = HTTPServer(configuration: .init()) { _ in
+                entered.store(true, ordering: .relaxed)
+                // On the listener's thread until shutdown has answered this request; only then does it suspend.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while serverBox.withLock({ $0?.core.handlingCount ?? 1 }) > 0, ContinuousClock.now < deadline {
+                    usleep(1000)
+                }
+                try? await Task.sleep(for: .seconds(30))
+                return .text(200, "too late")
+            }
+            serverBox.withLock { $0 = server }
+            try server.start()
+            let connection = try RawHTTPConnection(port: server.port)
+            try connection.send("GET /starting HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            while !entered.load(ordering: .relaxed) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            await server.shutdown(gracePeriod: .milliseconds(100))
+            let response = try await blocking { try connection.readResponse() }
+            #expect(response.status == 503)
+            let suspensions = server.core.suspensions.load(ordering: .relaxed)
+            #expect(suspensions == 0)
+        }
+    }
+
     @Test func closesIdleConnections() async throws {
         try await withServer(.init(idleTimeoutSeconds: 1), handler: echo) { server in
             let port = server.port
