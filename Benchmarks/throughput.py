@@ -8,7 +8,7 @@ wrk posts opt-outs (a distinct mapped contact per request, Benchmarks/reference/
   mhd      libmicrohttpd answering a fixed body with the bridge's daemon flags (reference/mhd-fixed.c): the
            listener's own ceiling;
   handoff  the same, but each request suspended, handed to another thread and resumed from there before it is
-           answered, as the bridge hands requests to Swift (reference/mhd-fixed.c with `handoff`): the listener's
+           answered, as the bridge does for an opt-out (reference/mhd-fixed.c with `handoff`): the listener's
            floor in this design.
 Scenarios:
   max      closed loop, as fast as each answers: throughput, p50/p99, CPU time per request, peak RSS;
