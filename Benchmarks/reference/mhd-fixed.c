@@ -2,8 +2,9 @@
 // same daemon flags as optout-bridge's listener (Sources/CMicroHTTPD/shim.h), reading and discarding any body.
 //
 // With `handoff`, its floor in the bridge's design: each complete request is handed to another thread and answered
-// from there, as optout-bridge hands it to Swift. The access handler suspends the connection and queues it; one
-// worker thread takes it and resumes it; libmicrohttpd calls the handler again, which queues the fixed answer.
+// from there, as optout-bridge does for a request that waits (an opt-out, whose answer comes from Swift's pool). The
+// access handler suspends the connection and queues it; one worker thread takes it and resumes it; libmicrohttpd
+// calls the handler again, which queues the fixed answer.
 //
 //     cc -O2 -o mhd-fixed mhd-fixed.c $(pkg-config --cflags --libs libmicrohttpd) -lpthread
 //     ./mhd-fixed PORT THREADS [handoff]        # runs until SIGTERM or SIGINT
