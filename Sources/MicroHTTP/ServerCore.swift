@@ -43,7 +43,10 @@ final class ServerCore: Sendable {
     let noActiveRequests = IdleSignal()
     /// Body bytes reserved by requests between their first and their completion callbacks.
     let bufferedBytes = Atomic<Int>(0)
-    /// Requests whose handler runs, with when it started, for the deadline sweep and for shutdown.
+    /// Requests whose handler runs, for the deadline sweep and for shutdown. Every request takes this lock twice, on
+    /// libmicrohttpd's threads and on the pool's, so what it guards is a list threaded through the requests
+    /// themselves: adding or removing one is a few stores, where a dictionary's hashing and probing held it long
+    /// enough for the other threads to spin on it.
     private let handling = Mutex(Handling())
     /// Wakes a shutdown waiting for the last handler to be answered.
     private let noHandlers = IdleSignal()
@@ -88,7 +91,7 @@ final class ServerCore: Sendable {
         refusal(Refusal(reason: reason, method: method, path: path))
     }
 
-    var handlingCount: Int { handling.withLock { $0.entries.count } }
+    var handlingCount: Int { handling.withLock { $0.count } }
 
     /// The completion callback's end of a request: a shutdown's last wait may be for this one.
     func requestCompleted() {
@@ -99,7 +102,7 @@ final class ServerCore: Sendable {
 
     /// Returns once no handler runs, or at `deadline`.
     func waitForHandlers(until deadline: ContinuousClock.Instant) async {
-        await noHandlers.wait(until: deadline) { self.handling.withLock { $0.entries.isEmpty } }
+        await noHandlers.wait(until: deadline) { self.handling.withLock { $0.count == 0 } }
     }
 
     /// Returns once every request was sent and completed, or at `deadline`.
@@ -136,11 +139,12 @@ final class ServerCore: Sendable {
     func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Dispatch {
         // Under the same lock as `close`, so that no request starts after it: one that started before is among the
         // entries it answers, and its connection is then never suspended (`answerOrSuspend`).
+        context.requestLine = (request.method, request.path)
+        context.handlerStarted = .now
         let accepted = handling.withLock { handling in
             guard !handling.closed else { return false }
             context.outcome.withLock { $0 = .starting }
-            context.requestLine = (request.method, request.path)
-            handling.entries[ObjectIdentifier(context)] = (context, .now)
+            handling.insert(context)
             return true
         }
         guard accepted else { return .refused }
@@ -163,8 +167,8 @@ final class ServerCore: Sendable {
     func answer(_ context: RequestContext, with response: HTTPResponse) {
         guard let delivery = context.answer(response) else { return }
         let idle = handling.withLock { handling in
-            handling.entries.removeValue(forKey: ObjectIdentifier(context))
-            return handling.entries.isEmpty
+            handling.remove(context)
+            return handling.count == 0
         }
         if idle { noHandlers.reachedZero() }
         guard case .resume(let connection) = delivery else { return }
@@ -185,7 +189,7 @@ final class ServerCore: Sendable {
         refusing.store(true, ordering: .releasing)
         let contexts = handling.withLock { handling in
             handling.closed = true
-            return handling.entries.values.map(\.context)
+            return handling.contexts { _ in true }
         }
         for context in contexts {
             answer(context, with: refuse(.shuttingDown, context))
@@ -203,7 +207,7 @@ final class ServerCore: Sendable {
                 guard let self else { return }
                 let now = ContinuousClock.now
                 let late = self.handling.withLock { handling in
-                    handling.entries.values.filter { now - $0.started > timeout }.map(\.context)
+                    handling.contexts { now - $0.handlerStarted > timeout }
                 }
                 for context in late {
                     self.answer(context, with: self.refuse(.timedOut, context))
@@ -222,8 +226,41 @@ final class ServerCore: Sendable {
         return refuse(reason, method: method, path: path)
     }
 
+    /// The requests whose handler runs, linked through ``RequestContext/nextHandling`` and
+    /// ``RequestContext/previousHandling``; the list holds each one strongly until it is removed.
     private struct Handling {
-        var entries: [ObjectIdentifier: (context: RequestContext, started: ContinuousClock.Instant)] = [:]
+        private var first: RequestContext?
+        private(set) var count = 0
         var closed = false
+
+        mutating func insert(_ context: RequestContext) {
+            context.nextHandling = first
+            first?.previousHandling = context
+            first = context
+            count += 1
+        }
+
+        /// Removes a context that ``insert(_:)`` added; each is removed once, by its first answer.
+        mutating func remove(_ context: RequestContext) {
+            if let previous = context.previousHandling {
+                previous.nextHandling = context.nextHandling
+            } else {
+                first = context.nextHandling
+            }
+            context.nextHandling?.previousHandling = context.previousHandling
+            context.nextHandling = nil
+            context.previousHandling = nil
+            count -= 1
+        }
+
+        func contexts(where included: (RequestContext) -> Bool) -> [RequestContext] {
+            var contexts: [RequestContext] = []
+            var next = first
+            while let context = next {
+                if included(context) { contexts.append(context) }
+                next = context.nextHandling
+            }
+            return contexts
+        }
     }
 }

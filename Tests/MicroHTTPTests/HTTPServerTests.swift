@@ -234,6 +234,37 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         #expect(suspensions == 0)
     }
 
+    /// The running handlers are a list threaded through their requests; one answered from the middle of it must leave
+    /// the others linked, or the deadline sweep and shutdown would never find those behind it.
+    @Test func theDeadlineSweepFindsEveryHandlerAfterOneInTheMiddleAnswered() async throws {
+        let released = Atomic<Bool>(false)
+        try await withServer(.init(requestTimeout: .seconds(1))) { request in
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline, !(request.path == "/held" && released.load(ordering: .relaxed)) {
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return .text(200, request.path)
+        } _: { server in
+            let port = server.port
+            var answers: [Task<RawHTTPConnection.Response, any Error>] = []
+            // Started one by one, so that the list holds them in this order: "/held" between the two others.
+            for (index, path) in ["/first", "/held", "/last"].enumerated() {
+                answers.append(Task { try await blocking { try RawHTTPConnection(port: port).request("GET", path) } })
+                while server.core.handlingCount <= index {
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            released.store(true, ordering: .relaxed)
+            let held = try await answers[1].value
+            #expect(held.status == 200)
+            for answer in [answers[0], answers[2]] {
+                let response = try await answer.value
+                #expect(response.status == 503)
+            }
+            #expect(server.core.handlingCount == 0)
+        }
+    }
+
     @Test func shutdownLetsInFlightRequestsFinish() async throws {
         let (server, waitForAHandler) = try startSlowServer(answeringAfter: .milliseconds(300))
         let port = server.port
