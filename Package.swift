@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        // C glue: what Swift cannot call of SQLite's C API (variadic configuration), from Debian's libsqlite3-dev.
+        .systemLibrary(name: "CSQLiteSettings", providers: [.apt(["libsqlite3-dev"])]),
         // A small async HTTP/1.1 server on libmicrohttpd; knows nothing of opt-outs.
         .target(
             name: "MicroHTTP",
@@ -73,7 +75,7 @@ let package = Package(
         .target(
             name: "Journal",
             dependencies: [
-                "OptOutCore", "JSON", .product(name: "GRDB", package: "GRDB.swift"),
+                "OptOutCore", "JSON", "CSQLiteSettings", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -134,7 +136,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "JournalTests", dependencies: ["Journal", "CSQLiteSettings"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SendersTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import Foundation
 import GRDB
 import OptOutCore
@@ -34,6 +35,7 @@ public final class Journal: Sendable {
 
     /// Opens the journal with this syncer instead of the WAL's own, for tests that hold or fail the fsync.
     init(path: String, syncer: WALSyncer?) throws {
+        _ = Self.processSettings
         var configuration = Configuration()
         configuration.label = "Journal"
         // A second process (the `journal retry` command) may hold the write lock for a moment.
@@ -67,6 +69,15 @@ public final class Journal: Sendable {
             writer.statistics.transactions
         }
     }
+
+    /// SQLite's process-wide settings, made once before the first connection opens (SQLite refuses them after).
+    ///
+    /// No memory statistics: Debian's SQLite keeps them by default, which takes a process-wide mutex and asks
+    /// `malloc` for each block's size around every one of its allocations and frees, about 75 of each per opt-out
+    /// (its build has no lookaside memory). Nothing here reads them (`sqlite3_memory_used`, a soft heap limit).
+    private static let processSettings: Void = {
+        _ = optout_sqlite3_config_memstatus(0)
+    }()
 
     /// Closes the database connections; later calls fail with an error.
     ///
