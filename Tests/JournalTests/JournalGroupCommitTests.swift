@@ -123,6 +123,26 @@ struct JournalGroupCommitTests {
         }
     }
 
+    @Test("A job that goes on after its statement rolled the transaction back fails its group: nothing is committed")
+    func aJobThatSwallowsARollbackFailsItsGroup() async throws {
+        try await withJournal { journal, _ in
+            try await journal.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "CREATE TABLE t (v TEXT UNIQUE); INSERT INTO t VALUES ('taken')")
+            }
+            let before = journal.statistics
+            let outcomes = try await Self.writeInOneGroup(
+                journal, ["a", "taken", "b"],
+                describe: { ($0 as? JournalError)?.isUnavailable == true ? "unavailable" : "\($0)" }
+            ) { value, db in
+                // Against the rule: the error of a statement that ends the transaction must be let through.
+                try? db.execute(sql: "INSERT OR ROLLBACK INTO t VALUES (?)", arguments: [value])
+            }
+            #expect(outcomes == ["a: unavailable", "b: unavailable", "taken: unavailable"])
+            #expect(try await Self.values(journal) == ["taken"])
+            #expect(journal.statistics.failedTransactions - before.failedTransactions == 1)
+        }
+    }
+
     /// Queues one write per value while the writer is held, so that they all go into one group, then lets it go.
     ///
     /// - Returns: `value: committed`, or `value: ` and `describe(error)`, for each value, sorted.
