@@ -17,6 +17,9 @@ struct OptOutStatusTests {
             ([.dryRun, .dryRun], .dryRun),
             ([.dryRun, .deleted], .deleted),
             ([.pending], .queued),
+            ([.deleted, .notDeleted, .rejected, .failed, .pending], .queued),
+            ([.notDeleted, .rejected], .rejected),
+            ([.dryRun, .notDeleted], .notDeleted),
         ] as [([LeadStatus], OptOutStatus)])
     func aggregate(leads: [LeadStatus], expected: OptOutStatus) {
         #expect(OptOutStatus.aggregate(leads: leads) == expected)

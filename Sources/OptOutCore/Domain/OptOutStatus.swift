@@ -26,18 +26,34 @@ public enum OptOutStatus: String, Sendable, Codable, Hashable, CaseIterable {
     /// Otherwise every row is done: `deleted` when there was a lead to delete, `suppressed` when there was none
     /// (its phones, if any, are blacklisted). An opt-out without rows is `suppressed`: its keys are on the list.
     public static func aggregate(_ rows: some Sequence<(kind: ActionKind, status: LeadStatus)>) -> OptOutStatus {
-        var seen = Set<LeadStatus>()
+        var pressing: OptOutStatus?
+        var rank = Int.max
         var deletes = false
+        var rowCount = 0
+        var dryRuns = 0
         for row in rows {
-            seen.insert(row.status)
+            rowCount += 1
             if row.kind == .delete { deletes = true }
+            if row.status == .dryRun { dryRuns += 1 }
+            if let (status, statusRank) = pressure(row.status), statusRank < rank {
+                (pressing, rank) = (status, statusRank)
+            }
         }
-        if seen.contains(.pending) { return .queued }
-        if seen.contains(.failed) { return .failed }
-        if seen.contains(.rejected) { return .rejected }
-        if seen.contains(.notDeleted) { return .notDeleted }
-        if !seen.isEmpty, seen == [.dryRun] { return .dryRun }
+        if let pressing { return pressing }
+        if rowCount > 0, dryRuns == rowCount { return .dryRun }
         return deletes ? .deleted : .suppressed
+    }
+
+    /// What a row's status makes of the whole while it is there, and how pressing that is (lowest first); nil for a
+    /// row that is done (deleted) or a dry run.
+    private static func pressure(_ status: LeadStatus) -> (OptOutStatus, Int)? {
+        switch status {
+        case .pending: (.queued, 0)
+        case .failed: (.failed, 1)
+        case .rejected: (.rejected, 2)
+        case .notDeleted: (.notDeleted, 3)
+        case .deleted, .dryRun: nil
+        }
     }
 
     /// ``aggregate(_:)-(Sequence<(kind:status:)>)`` for leads to delete alone.
