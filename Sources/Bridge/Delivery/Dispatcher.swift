@@ -73,8 +73,8 @@ public actor Dispatcher {
     private var finishedDuringRescan: Set<Int64>?
     private var waiters: [Int64: [ResultWaiter]] = [:]
     private var waitersByID: [Int: ResultWaiter] = [:]
-    /// Waiters' deadlines, earliest on top; entries of waiters already answered are skipped when they come due.
-    private var waiterDeadlines = BinaryHeap<(ContinuousClock.Instant, Int)> { $0.0 < $1.0 }
+    /// Waiters' deadlines; entries of waiters already answered are skipped when they come due.
+    private var waiterDeadlines = WaiterDeadlines()
     private var nextWaiterID = 0
     /// All delivery is held until then, the token probe interval after 401/403: the token serves every campaign. A
     /// 429 pauses its own `pearlId` instead (``DeliveryQueues/pause(pearlId:until:)``).
@@ -133,7 +133,7 @@ public actor Dispatcher {
             }
             enqueue(items)
             pump()
-            expireWaiter(id, at: clock.now.advanced(by: timeout))
+            expireWaiter(id, after: timeout)
         }
     }
 
@@ -463,23 +463,21 @@ public actor Dispatcher {
     /// Records a waiter's deadline on the dispatcher's one wake timer (``scheduleWake(at:)``): a timer task per request
     /// cost a task, a timer and an actor hop each, mostly for requests answered long before their deadline. The wake
     /// comes up to ``expirySlack`` late, so that one wake serves every deadline in that window.
-    private func expireWaiter(_ id: Int, at deadline: ContinuousClock.Instant) {
-        waiterDeadlines.push((deadline, id))
-        scheduleWake(at: deadline.advanced(by: Self.expirySlack))
+    private func expireWaiter(_ id: Int, after timeout: Duration) {
+        let now = clock.now
+        waiterDeadlines.add(id, timeout: timeout, now: now)
+        scheduleWake(at: now.advanced(by: timeout + Self.expirySlack))
     }
 
     private static let expirySlack = Duration.milliseconds(20)
 
     /// Ends the waits whose deadline passed and arms the wake for the next one.
     private func expireDueWaiters() {
-        let now = clock.now
-        while let (deadline, id) = waiterDeadlines.top {
-            guard deadline <= now else {
-                scheduleWake(at: deadline.advanced(by: Self.expirySlack))
-                return
-            }
-            _ = waiterDeadlines.pop()
+        for id in waiterDeadlines.removeDue(now: clock.now) {
             expire(waiterID: id)
+        }
+        if let next = waiterDeadlines.next {
+            scheduleWake(at: next.advanced(by: Self.expirySlack))
         }
     }
 
