@@ -141,6 +141,13 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         #expect(await secondResults.values.first == .deleted)
         #expect(thirdResults.values.first == .deleted)
         #expect(rig.fake.calls.map(\.leadIds) == [["warm-up-0"], ["first-0"], ["later-0", "later-1"]])
+        // They left on the dispatcher's wake, two fifths of a call after the first of them came (20 ms after the
+        // call before them began), not when that call ended 300 ms after it began: no other event came meanwhile.
+        let calls = rig.fake.calls
+        if calls.count == 3 {
+            let gap = calls[2].receivedAt.timeIntervalSince(calls[1].receivedAt)
+            #expect(gap > 0.1 && gap < 0.28, "the later leads' call began \(gap) s after the first's")
+        }
         await rig.stop()
     }
 

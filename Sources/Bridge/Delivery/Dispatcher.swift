@@ -228,7 +228,17 @@ public actor Dispatcher {
         }
     }
 
+    /// Arms the one wake for `instant`, but never sooner than ``wakePrecision`` from now, so that one wake serves
+    /// every linger and deadline that falls due within it.
+    ///
+    /// A wake is a task sleeping on a dispatch timer, and libdispatch's timer thread and these tasks cost about 7 % of
+    /// the process under full load against a fast NLPearl, whose lingers last a few dozen microseconds, when a wake
+    /// was armed for each (a build without wakes measured 0.937 side by side, with as many opt-outs per call). Work
+    /// due sooner goes out anyway at the next arrival or when the campaign's call in flight ends, which is what
+    /// pumps the queues under load; the wake is the backstop for when neither comes, and 5 ms is little next to an
+    /// NLPearl call over the internet (a linger of 40 ms for a call of 100 ms).
     private func scheduleWake(at instant: ContinuousClock.Instant) {
+        let instant = max(instant, clock.now.advanced(by: Self.wakePrecision))
         if let wakeAt, wakeAt <= instant, wakeTask != nil { return }
         wakeTask?.cancel()
         wakeAt = instant
@@ -470,6 +480,8 @@ public actor Dispatcher {
     }
 
     private static let expirySlack = Duration.milliseconds(20)
+    /// How late a wake may come (``scheduleWake(at:)``).
+    private static let wakePrecision = Duration.milliseconds(5)
 
     /// Ends the waits whose deadline passed and arms the wake for the next one.
     private func expireDueWaiters() {
