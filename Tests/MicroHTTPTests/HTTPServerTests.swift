@@ -238,8 +238,9 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     /// the others linked, or the deadline sweep and shutdown would never find those behind it.
     @Test func theDeadlineSweepFindsEveryHandlerAfterOneInTheMiddleAnswered() async throws {
         let released = Atomic<Bool>(false)
-        try await withServer(.init(requestTimeout: .seconds(1))) { request in
-            let deadline = ContinuousClock.now + .seconds(5)
+        // A timeout that no request reaches before all three run, even on a machine busy with other tests.
+        try await withServer(.init(requestTimeout: .seconds(3))) { request in
+            let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline, !(request.path == "/held" && released.load(ordering: .relaxed)) {
                 try? await Task.sleep(for: .milliseconds(2))
             }
@@ -250,9 +251,11 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             // Started one by one, so that the list holds them in this order: "/held" between the two others.
             for (index, path) in ["/first", "/held", "/last"].enumerated() {
                 answers.append(Task { try await blocking { try RawHTTPConnection(port: port).request("GET", path) } })
-                while server.core.handlingCount <= index {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while server.core.handlingCount <= index, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(2))
                 }
+                try #require(server.core.handlingCount == index + 1)
             }
             released.store(true, ordering: .relaxed)
             let held = try await answers[1].value
