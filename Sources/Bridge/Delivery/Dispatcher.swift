@@ -238,7 +238,7 @@ public actor Dispatcher {
     /// pumps the queues under load; the wake is the backstop for when neither comes, and 5 ms is little next to an
     /// NLPearl call over the internet (a linger of 40 ms for a call of 100 ms).
     private func scheduleWake(at instant: ContinuousClock.Instant) {
-        let instant = max(instant, clock.now.advanced(by: Self.wakePrecision))
+        let instant = Self.wakeInstant(for: instant, now: clock.now)
         if let wakeAt, wakeAt <= instant, wakeTask != nil { return }
         wakeTask?.cancel()
         wakeAt = instant
@@ -482,6 +482,13 @@ public actor Dispatcher {
     private static let expirySlack = Duration.milliseconds(20)
     /// How late a wake may come (``scheduleWake(at:)``).
     private static let wakePrecision = Duration.milliseconds(5)
+
+    /// When to wake for work or a deadline due at `instant`: then, but no sooner than ``wakePrecision`` from `now`.
+    static func wakeInstant(for instant: ContinuousClock.Instant, now: ContinuousClock.Instant)
+        -> ContinuousClock.Instant
+    {
+        max(instant, now.advanced(by: wakePrecision))
+    }
 
     /// Ends the waits whose deadline passed and arms the wake for the next one.
     private func expireDueWaiters() {
