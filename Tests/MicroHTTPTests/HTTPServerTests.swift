@@ -235,37 +235,39 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     }
 
     /// The running handlers are a list threaded through their requests; one answered from the middle of it must leave
-    /// the others linked, or the deadline sweep and shutdown would never find those behind it.
-    @Test func theDeadlineSweepFindsEveryHandlerAfterOneInTheMiddleAnswered() async throws {
+    /// the others linked, or shutdown and the deadline sweep would never find those behind it. Shutdown walks the
+    /// same list as the sweep, and needs no deadline to race against on a machine busy with other tests.
+    @Test func shutdownFindsEveryHandlerAfterOneInTheMiddleAnswered() async throws {
         let released = Atomic<Bool>(false)
-        // A timeout that no request reaches before all three run, even on a machine busy with other tests.
-        try await withServer(.init(requestTimeout: .seconds(3))) { request in
+        let server = HTTPServer(configuration: .init()) { request in
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline, !(request.path == "/held" && released.load(ordering: .relaxed)) {
                 try? await Task.sleep(for: .milliseconds(2))
             }
             return .text(200, request.path)
-        } _: { server in
-            let port = server.port
-            var answers: [Task<RawHTTPConnection.Response, any Error>] = []
-            // Started one by one, so that the list holds them in this order: "/held" between the two others.
-            for (index, path) in ["/first", "/held", "/last"].enumerated() {
-                answers.append(Task { try await blocking { try RawHTTPConnection(port: port).request("GET", path) } })
-                let deadline = ContinuousClock.now + .seconds(10)
-                while server.core.handlingCount <= index, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(2))
-                }
-                try #require(server.core.handlingCount == index + 1)
-            }
-            released.store(true, ordering: .relaxed)
-            let held = try await answers[1].value
-            #expect(held.status == 200)
-            for answer in [answers[0], answers[2]] {
-                let response = try await answer.value
-                #expect(response.status == 503)
-            }
-            #expect(server.core.handlingCount == 0)
         }
+        try server.start()
+        let port = server.port
+        var answers: [Task<RawHTTPConnection.Response, any Error>] = []
+        // Started one by one, so that the list holds them in this order: "/held" between the two others.
+        for (index, path) in ["/first", "/held", "/last"].enumerated() {
+            answers.append(Task { try await blocking { try RawHTTPConnection(port: port).request("GET", path) } })
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.core.handlingCount <= index, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        let running = server.core.handlingCount
+        released.store(true, ordering: .relaxed)
+        let held = try await answers[1].value
+        await server.shutdown(gracePeriod: .milliseconds(100))
+        #expect(running == 3)
+        #expect(held.status == 200)
+        for answer in [answers[0], answers[2]] {
+            let response = try await answer.value
+            #expect(response.status == 503)
+        }
+        #expect(server.core.handlingCount == 0)
     }
 
     @Test func shutdownLetsInFlightRequestsFinish() async throws {
