@@ -42,9 +42,10 @@ final class RequestContext: @unchecked Sendable {
     /// Method and path, set when the handler starts: what a refusal in the application's dialect needs.
     var requestLine: (method: HTTPMethod, path: String)?
     let outcome = Mutex(Outcome.reading)
-    /// When the handler started, and this request's links in the server's list of running handlers: guarded by that
-    /// list's lock (``ServerCore``), not by the connection's thread.
-    var handlerStarted = ContinuousClock.Instant.now
+    /// When the handler started (set as it starts, so the clock is read once a request), and this request's links in
+    /// the server's list of running handlers: guarded by that list's lock (``ServerCore``), not by the connection's
+    /// thread.
+    var handlerStarted: ContinuousClock.Instant?
     var nextHandling: RequestContext?
     unowned(unsafe) var previousHandling: RequestContext?
 

@@ -137,10 +137,10 @@ final class ServerCore: Sendable {
     /// answer given after that resumes it, and under no circumstance is a connection resumed before it was suspended
     /// (it would stay suspended for ever).
     func dispatch(_ request: HTTPRequest, context: RequestContext, connection: OpaquePointer) -> Dispatch {
-        // Under the same lock as `close`, so that no request starts after it: one that started before is among the
-        // entries it answers, and its connection is then never suspended (`answerOrSuspend`).
         context.requestLine = (request.method, request.path)
         context.handlerStarted = .now
+        // Under the same lock as `close`, so that no request starts after it: one that started before is among the
+        // entries it answers, and its connection is then never suspended (`answerOrSuspend`).
         let accepted = handling.withLock { handling in
             guard !handling.closed else { return false }
             context.outcome.withLock { $0 = .starting }
@@ -207,7 +207,7 @@ final class ServerCore: Sendable {
                 guard let self else { return }
                 let now = ContinuousClock.now
                 let late = self.handling.withLock { handling in
-                    handling.contexts { now - $0.handlerStarted > timeout }
+                    handling.contexts { $0.handlerStarted.map { now - $0 > timeout } == true }
                 }
                 for context in late {
                     self.answer(context, with: self.refuse(.timedOut, context))
