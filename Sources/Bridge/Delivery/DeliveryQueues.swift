@@ -29,16 +29,15 @@ struct DeliveryQueues {
     private struct PearlQueue {
         /// Halves of a batch NLPearl refused: sent as they are, before anything else of this `pearlId`.
         var splits: [DeliveryBatch] = []
-        var ready: [Waiting] = []
-        var readyHead = 0
+        var ready = FIFOQueue<Waiting>()
         /// The end of the batch window opened by the first lead of a burst.
         var windowEnd: ContinuousClock.Instant?
         /// Leads of this `pearlId` in the backoff heap.
         var delayedCount = 0
         var callsInFlight = 0
 
-        var readyCount: Int { ready.count - readyHead }
-        var oldest: Waiting? { readyHead < ready.count ? ready[readyHead] : nil }
+        var readyCount: Int { ready.count }
+        var oldest: Waiting? { ready.first }
         var isEmpty: Bool { splits.isEmpty && readyCount == 0 && delayedCount == 0 && callsInFlight == 0 }
         /// Whether a call could go now but for a pause.
         var hasWorkReady: Bool { !splits.isEmpty || readyCount > 0 }
@@ -59,7 +58,7 @@ struct DeliveryQueues {
             }
             windowEnd = nil
             var leadIds = Set<String>()
-            var end = readyHead
+            var end = 0
             while end < ready.count {
                 let leadId = ready[end].item.lead.leadId
                 if !leadIds.contains(leadId) {
@@ -68,16 +67,7 @@ struct DeliveryQueues {
                 }
                 end += 1
             }
-            let items = ready[readyHead..<end].map(\.item)
-            readyHead = end
-            if readyHead == ready.count {
-                ready.removeAll(keepingCapacity: true)
-                readyHead = 0
-            } else if readyHead > 1024, readyHead * 2 > ready.count {
-                ready.removeFirst(readyHead)
-                readyHead = 0
-            }
-            return items
+            return ready.removeFirst(end).map(\.item)
         }
 
         /// When this `pearlId`'s ready leads will have a call to make, if not now.

@@ -8,10 +8,7 @@
 struct WaiterDeadlines {
     private struct Queue {
         let timeout: Duration
-        var entries: [(deadline: ContinuousClock.Instant, id: Int)] = []
-        var head = 0
-
-        var first: (deadline: ContinuousClock.Instant, id: Int)? { head < entries.count ? entries[head] : nil }
+        var entries = FIFOQueue<(deadline: ContinuousClock.Instant, id: Int)>()
     }
 
     private var queues: [Queue] = []
@@ -29,23 +26,16 @@ struct WaiterDeadlines {
 
     /// The earliest deadline recorded, if any.
     var next: ContinuousClock.Instant? {
-        queues.compactMap(\.first?.deadline).min()
+        queues.compactMap(\.entries.first?.deadline).min()
     }
 
     /// Takes out the waiters whose deadline is `now` or earlier, earliest first within each timeout.
     mutating func removeDue(now: ContinuousClock.Instant) -> [Int] {
         var due: [Int] = []
         for index in queues.indices {
-            while let (deadline, id) = queues[index].first, deadline <= now {
+            while let (deadline, id) = queues[index].entries.first, deadline <= now {
                 due.append(id)
-                queues[index].head += 1
-            }
-            if queues[index].head == queues[index].entries.count {
-                queues[index].entries.removeAll(keepingCapacity: true)
-                queues[index].head = 0
-            } else if queues[index].head > 1024, queues[index].head * 2 > queues[index].entries.count {
-                queues[index].entries.removeFirst(queues[index].head)
-                queues[index].head = 0
+                _ = queues[index].entries.popFirst()
             }
         }
         return due
