@@ -20,8 +20,22 @@ import Testing
         ]
     }
 
+    /// A bridge whose sweep at start (SPEC §10) has finished, so that no sweep runs during the test.
+    ///
+    /// A sweep that reads a campaign after an opt-out put its keys on the list enforces the list on that campaign's
+    /// leads of the contact, and the opt-out's own search, a moment later, finds them deleted already: right, but a race
+    /// with what these tests look at (it failed `anOptOutSearches…` once in CI, its lead in the second campaign deleted
+    /// by the sweep and so missing from the answer).
+    private static func bridge(overrides: [String: Any]) async throws -> BridgeHarness {
+        let bridge = try await BridgeHarness(overrides: overrides, mapping: nil)
+        if bridge.service.sweep != nil {
+            try await waitUntil { try await bridge.service.journal.sweepState().lastCompletedAt != nil }
+        }
+        return bridge
+    }
+
     @Test func anOptOutSearchesTheCampaignsAndDeletesOnlyTheExactMatches() async throws {
-        let bridge = try await BridgeHarness(overrides: Self.campaigns(), mapping: nil)
+        let bridge = try await Self.bridge(overrides: Self.campaigns())
         let first = try bridge.fake.addLeads(
             [
                 .init(phoneNumber: "+15557770001", externalId: "x1"),  // the phone: deleted
@@ -49,10 +63,9 @@ import Testing
     }
 
     @Test func aSearchSlowerThanTheSyncWaitAnswersQueuedAndFinishesFromTheJournal() async throws {
-        let bridge = try await BridgeHarness(
+        let bridge = try await Self.bridge(
             overrides: Self.campaigns(pearlIds: [examplePearl]).merging(
-                ["delivery": ["syncWaitMilliseconds": 200]], uniquingKeysWith: { $1 }),
-            mapping: nil)
+                ["delivery": ["syncWaitMilliseconds": 200]], uniquingKeysWith: { $1 }))
         let ids = try bridge.fake.addLeads([.init(phoneNumber: "+15557770002")], to: examplePearl)
         bridge.fake.behaviour = .delay(.milliseconds(800), then: .succeed)
         let response = try await bridge.optOut(#"{"keys": ["phone:+15557770002"]}"#)
@@ -66,10 +79,9 @@ import Testing
     }
 
     @Test func unmappedRejectAnswers404OnlyWhenTheSearchFindsNothing() async throws {
-        let bridge = try await BridgeHarness(
+        let bridge = try await Self.bridge(
             overrides: Self.campaigns(pearlIds: [examplePearl]).merging(
-                ["unmapped": "reject"], uniquingKeysWith: { $1 }),
-            mapping: nil)
+                ["unmapped": "reject"], uniquingKeysWith: { $1 }))
         _ = try bridge.fake.addLeads([.init(phoneNumber: "+15557770003")], to: examplePearl)
         #expect(try await bridge.optOut(#"{"keys": ["phone:+15557770003"]}"#).status == 200)
         #expect(try await bridge.optOut(#"{"keys": ["phone:+15557770004"]}"#).status == 404)
@@ -77,8 +89,8 @@ import Testing
     }
 
     @Test func theSweepDeletesAReimportedLeadOfASuppressedContact() async throws {
-        let bridge = try await BridgeHarness(
-            overrides: Self.campaigns(searchOnOptOut: false, pearlIds: [examplePearl]), mapping: nil)
+        let bridge = try await Self.bridge(
+            overrides: Self.campaigns(searchOnOptOut: false, pearlIds: [examplePearl]))
         let sweep = try #require(bridge.service.sweep)
         let response = try await bridge.optOut(#"{"keys": ["phone:+15550002222", "hubspot:77"]}"#)
         #expect((response.json as? [String: Any])?["status"] as? String == "suppressed")
@@ -113,9 +125,8 @@ import Testing
     }
 
     @Test func aDryRunJournalsTheSearchesAndCallsNothing() async throws {
-        let bridge = try await BridgeHarness(
-            overrides: Self.campaigns(pearlIds: [examplePearl]).merging(["dryRun": true], uniquingKeysWith: { $1 }),
-            mapping: nil)
+        let bridge = try await Self.bridge(
+            overrides: Self.campaigns(pearlIds: [examplePearl]).merging(["dryRun": true], uniquingKeysWith: { $1 }))
         #expect(bridge.service.sweep == nil)
         _ = try bridge.fake.addLeads([.init(phoneNumber: "+15557770005")], to: examplePearl)
         let response = try await bridge.optOut(#"{"keys": ["phone:+15557770005"]}"#)
