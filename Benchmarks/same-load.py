@@ -15,8 +15,9 @@ refused 401): the CPU per request of what a handler answers without waiting, whi
 CRM export (`benchlib.write_crm_mapping`), instead of an email alone. `--rate` offers that many opt-outs/s to each
 bridge (0: closed loop, 32 connections each). Every opt-out is of a new contact, so each has a lead for NLPearl to
 delete. The same build on both sides gave ratios of 0.91 to 1.05 per round, and a mean of 1.018 over ten: for a
-change of a few per cent, run ten rounds in each order (A B, then B A) and trust it only if both agree. Each round also prints the opt-outs per NLPearl call of each side: a build whose
-calls are quicker may batch fewer opt-outs per call, and pay for more calls.
+change of a few per cent, run ten rounds in each order (A B, then B A) and trust it only if both agree. Each round
+also prints the opt-outs per NLPearl call of each side: a build whose calls are quicker may batch fewer opt-outs per
+call, and pay for more calls.
 """
 import argparse
 import os

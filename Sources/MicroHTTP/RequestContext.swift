@@ -43,8 +43,8 @@ final class RequestContext: @unchecked Sendable {
     var requestLine: (method: HTTPMethod, path: String)?
     let outcome = Mutex(Outcome.reading)
     /// When the handler started (set as it starts, so the clock is read once a request), and this request's links in
-    /// the server's list of running handlers: guarded by that list's lock (``ServerCore``), not by the connection's
-    /// thread.
+    /// the server's list of running handlers (``ServerCore``). The start is written before the request enters the
+    /// list, under whose lock it is read; the links are read and written under that lock alone.
     var handlerStarted: ContinuousClock.Instant?
     var nextHandling: RequestContext?
     unowned(unsafe) var previousHandling: RequestContext?
