@@ -10,6 +10,6 @@ import Testing
             (.microseconds(999_990), "999.9"), (.seconds(1.5), "1500.0"), (.seconds(61), "61000.0"),
         ])
     func millisecondsWithOneDecimal(duration: Duration, text: String) {
-        #expect(BridgeRouter.milliseconds(duration) == text)
+        #expect(AccessLog.milliseconds(duration) == text)
     }
 }

@@ -6,7 +6,8 @@ import OptOutCore
 import Senders
 import Synchronization
 
-/// Routes requests to the endpoints of SPEC §5 and does what every answer needs: `X-Request-Id`, metrics, a log line.
+/// Routes requests to the endpoints of SPEC §5 and does what every answer needs: `X-Request-Id`, metrics, a log line
+/// (``AccessLog``).
 public struct BridgeRouter: Sendable {
     public struct Settings: Sendable {
         public var api: BridgeConfiguration.APISettings
@@ -32,6 +33,7 @@ public struct BridgeRouter: Sendable {
     let health: HealthEndpoints
     let metrics: BridgeMetrics
     let logger: Logger
+    let accessLog: AccessLog
 
     public init(
         settings: Settings, senders: [any WebhookSender] = [], intake: Intake, readiness: Readiness,
@@ -48,6 +50,7 @@ public struct BridgeRouter: Sendable {
         self.health = HealthEndpoints(readiness: readiness, metrics: metrics)
         self.metrics = metrics
         self.logger = logger
+        self.accessLog = AccessLog(logger: logger)
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
@@ -62,21 +65,10 @@ public struct BridgeRouter: Sendable {
             answered.body = []
         }
         metrics.recordRequest(route: route, status: answered.status.code)
-        logger.log(
-            level: answered.status.code >= 500 ? .warning : .info, "request",
-            metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.path),
-                "status": "\(answered.status.code)",
-                "duration_ms": .string(Self.milliseconds(ContinuousClock.now - started)),
-            ])
+        accessLog.record(
+            method: request.method.rawValue, path: request.path, status: answered.status.code, requestId: requestId,
+            duration: ContinuousClock.now - started)
         return answered
-    }
-
-    /// A duration in milliseconds with one decimal, such as `2.4`.
-    static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let tenths = seconds * 10_000 + attoseconds / 100_000_000_000_000
-        return "\(tenths / 10).\(tenths % 10)"
     }
 
     private func route(_ request: HTTPRequest, requestId: String, logger: Logger) async -> (String, HTTPResponse) {

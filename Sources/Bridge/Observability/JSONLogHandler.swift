@@ -2,16 +2,11 @@ import Foundation
 import JSON
 import Logging
 import OptOutCore
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A swift-log handler that writes one JSON object per line (`ts`, `level`, `msg`, then the metadata), or a short
 /// text line for people (`LOG_FORMAT=text`).
 ///
-/// Lines are written whole under a lock, so lines of concurrent requests never interleave.
+/// Each line is written whole by one `write` (``LogOutput``), so lines of concurrent requests never interleave.
 public struct JSONLogHandler: LogHandler {
     public enum Format: Sendable {
         case json
@@ -53,17 +48,12 @@ public struct JSONLogHandler: LogHandler {
         var line: [UInt8]
         switch format {
         case .json:
-            var json = JSONWriter(capacity: 256)
-            json.object { json in
-                json.member("ts", timestamp)
-                json.member("level", event.level.rawValue)
-                json.member("msg", event.message.description)
+            line = Self.jsonLine(timestamp: timestamp, level: event.level, message: event.message.description) { json in
                 for key in merged.keys.sorted() {
                     json.key(key)
                     Self.write(merged[key]!, to: &json)
                 }
             }
-            line = json.bytes
         case .text:
             var text = "\(timestamp) \(event.level.rawValue.uppercased()) \(event.message)"
             for key in merged.keys.sorted() {
@@ -73,6 +63,37 @@ public struct JSONLogHandler: LogHandler {
         }
         line.append(UInt8(ascii: "\n"))
         output.write(line)
+    }
+
+    /// Whether ``log(level:message:sortedFields:)`` writes what `log` would: JSON, and no metadata of the handler's
+    /// own to merge with the line's.
+    public var writesFieldsDirectly: Bool { format == .json && metadata.isEmpty }
+
+    /// Writes a line whose metadata are these text fields, sorted by key: the bytes that `log` writes for the same
+    /// metadata, without the dictionaries it merges and sorts. For a line that every request writes; only where
+    /// ``writesFieldsDirectly`` holds, and the caller checks the level.
+    public func log(level: Logger.Level, message: String, sortedFields: KeyValuePairs<String, String>) {
+        var line = Self.jsonLine(timestamp: Timestamp.iso8601(Date()), level: level, message: message) { json in
+            for (key, value) in sortedFields {
+                json.member(key, value)
+            }
+        }
+        line.append(UInt8(ascii: "\n"))
+        output.write(line)
+    }
+
+    /// A JSON line's object: `ts`, `level` and `msg`, then the members `fields` writes.
+    private static func jsonLine(
+        timestamp: String, level: Logger.Level, message: String, fields: (inout JSONWriter) -> Void
+    ) -> [UInt8] {
+        var json = JSONWriter(capacity: 256)
+        json.object { json in
+            json.member("ts", timestamp)
+            json.member("level", level.rawValue)
+            json.member("msg", message)
+            fields(&json)
+        }
+        return json.bytes
     }
 
     private static func write(_ value: Logger.Metadata.Value, to json: inout JSONWriter) {
@@ -88,43 +109,6 @@ public struct JSONLogHandler: LogHandler {
                 for key in dictionary.keys.sorted() {
                     json.key(key)
                     write(dictionary[key]!, to: &json)
-                }
-            }
-        }
-    }
-}
-
-/// Where log lines go: standard output by default, or a buffer that tests read.
-public final class LogOutput: Sendable {
-    private let capturing: Bool
-    private let lines = Mutex<[String]>([])
-    private let lock = Mutex(())
-
-    private init(capturing: Bool) {
-        self.capturing = capturing
-    }
-
-    public static let standardOutput = LogOutput(capturing: false)
-
-    /// An output that keeps every line, for tests.
-    public static func capturing() -> LogOutput { LogOutput(capturing: true) }
-
-    public var captured: [String] { lines.withLock { $0 } }
-
-    func write(_ line: [UInt8]) {
-        if capturing {
-            lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
-            return
-        }
-        lock.withLock { _ in
-            line.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0, errno == EINTR { continue }
-                    // A closed or full output must not take the service down: the line is dropped.
-                    guard written > 0 else { return }
-                    offset += written
                 }
             }
         }
