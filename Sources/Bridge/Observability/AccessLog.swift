@@ -23,23 +23,18 @@ struct AccessLog: Sendable {
     func record(method: String, path: String, status: Int, requestId: String, duration: Duration) {
         let level: Logger.Level = status >= 500 ? .warning : .info
         guard logger.logLevel <= level else { return }
-        let milliseconds = Self.milliseconds(duration)
+        // Sorted by key, as `Logger.log` writes them.
+        let fields: KeyValuePairs = [
+            "duration_ms": Self.milliseconds(duration), "method": method, "path": path, "request_id": requestId,
+            "status": String(status),
+        ]
         guard let direct else {
             logger.log(
                 level: level, "request",
-                metadata: [
-                    "duration_ms": .string(milliseconds), "method": .string(method), "path": .string(path),
-                    "request_id": .string(requestId), "status": "\(status)",
-                ])
+                metadata: Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.key, .string($0.value)) }))
             return
         }
-        // Sorted by key, as `Logger.log` writes them.
-        direct.log(
-            level: level, message: "request",
-            sortedFields: [
-                "duration_ms": milliseconds, "method": method, "path": path, "request_id": requestId,
-                "status": String(status),
-            ])
+        direct.log(level: level, message: "request", sortedFields: fields)
     }
 
     /// A duration in milliseconds with one decimal, such as `2.4`.

@@ -67,12 +67,12 @@ public struct JSONLogHandler: LogHandler {
 
     /// Whether ``log(level:message:sortedFields:)`` writes what `log` would: JSON, and no metadata of the handler's
     /// own to merge with the line's.
-    public var writesFieldsDirectly: Bool { format == .json && metadata.isEmpty }
+    var writesFieldsDirectly: Bool { format == .json && metadata.isEmpty }
 
     /// Writes a line whose metadata are these text fields, sorted by key: the bytes that `log` writes for the same
     /// metadata, without the dictionaries it merges and sorts. For a line that every request writes; only where
     /// ``writesFieldsDirectly`` holds, and the caller checks the level.
-    public func log(level: Logger.Level, message: String, sortedFields: KeyValuePairs<String, String>) {
+    func log(level: Logger.Level, message: String, sortedFields: KeyValuePairs<String, String>) {
         var line = Self.jsonLine(timestamp: Timestamp.iso8601(Date()), level: level, message: message) { json in
             for (key, value) in sortedFields {
                 json.member(key, value)
