@@ -89,9 +89,10 @@ def leaner_schema():
     """The journal's schema with fewer and smaller indexes, as the module's docstring describes."""
     lean = schema()
     lean = re.sub(r"(CREATE TABLE opt_outs \(.*?\n\s*\))", r"\1 WITHOUT ROWID", lean, flags=re.S)
-    lean = lean.replace("ON opt_outs(status, received_at);",
+    # The status indexes as the last migration leaves them (every status but `deleted`), narrower still.
+    lean = lean.replace("ON opt_outs(status, received_at) WHERE status != 'deleted';",
                         "ON opt_outs(status, received_at) WHERE status IN ('queued', 'failed');")
-    lean = lean.replace("ON leads(status, next_attempt_at);",
+    lean = lean.replace("ON leads(status, next_attempt_at) WHERE status != 'deleted';",
                         "ON leads(status, next_attempt_at) WHERE status IN ('pending', 'failed');")
     assert lean.count("WITHOUT ROWID") == schema().count("WITHOUT ROWID") + 1
     assert lean.count("WHERE status IN") == 2

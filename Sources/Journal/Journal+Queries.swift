@@ -77,11 +77,24 @@ extension Journal {
     ///   - limit: At most this many.
     public func list(status: OptOutStatus? = nil, since: Date? = nil, limit: Int = 100) throws -> [OptOutRecord] {
         guard limit > 0 else { return [] }
+        let (sql, arguments) = Self.listSelect(status: status, since: since, limit: limit)
+        return try pool.read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            return try rows.map { try RecordReader.record(from: $0, db) }
+        }
+    }
+
+    /// The query of ``list(status:since:limit:)``, and its arguments.
+    ///
+    /// Deleted opt-outs, nearly all of them, are in no status index: they are read through `opt_outs_received`,
+    /// newest first, until `limit` are found. Every other status through `opt_outs_status`, whose term the query
+    /// repeats (``JournalSchema/notDeleted``).
+    static func listSelect(status: OptOutStatus?, since: Date?, limit: Int) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let status {
-            conditions.append("status = ?")
-            arguments += [status.rawValue]
+            conditions.append(status == .deleted ? "status = 'deleted'" : "status = ? AND \(JournalSchema.notDeleted)")
+            if status != .deleted { arguments += [status.rawValue] }
         }
         if let since {
             conditions.append("received_at >= ?")
@@ -89,12 +102,10 @@ extension Journal {
         }
         arguments += [limit]
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql =
-            "SELECT \(RecordReader.optOutColumns) FROM opt_outs \(filter) ORDER BY received_at DESC, id DESC LIMIT ?"
-        return try pool.read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-            return try rows.map { try RecordReader.record(from: $0, db) }
-        }
+        return (
+            "SELECT \(RecordReader.optOutColumns) FROM opt_outs \(filter) ORDER BY received_at DESC, id DESC LIMIT ?",
+            arguments
+        )
     }
 
     /// The numbers of leads pending and failed, for the journal gauges.
@@ -107,13 +118,21 @@ extension Journal {
         try await pool.read(Self.counts)
     }
 
+    /// Every pending lead with its opt-out, oldest first, through the partial index `leads_status`.
+    static let pendingLeadsSelect = """
+        SELECT \(pendingLeadColumns)
+        FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
+        WHERE l.status = 'pending' AND l.\(JournalSchema.notDeleted) ORDER BY l.id
+        """
+
+    /// How many leads are pending and how many failed, through the partial index `leads_status`.
+    static let countsSelect = """
+        SELECT status, COUNT(*) FROM leads WHERE status IN ('pending', 'failed') AND \(JournalSchema.notDeleted)
+        GROUP BY status
+        """
+
     private static func pendingLeads(_ db: Database) throws -> [PendingLead] {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT \(pendingLeadColumns)
-                FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
-                WHERE l.status = 'pending' ORDER BY l.id
-                """)
+        let statement = try db.cachedStatement(sql: pendingLeadsSelect)
         var result: [PendingLead] = []
         let rows = try Row.fetchCursor(statement)
         while let row = try rows.next() {
@@ -123,9 +142,7 @@ extension Journal {
     }
 
     private static func counts(_ db: Database) throws -> (pending: Int, failed: Int) {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT status, COUNT(*) FROM leads WHERE status IN ('pending', 'failed') GROUP BY status"))
+        let rows = try Row.fetchAll(db.cachedStatement(sql: countsSelect))
         var pending = 0
         var failed = 0
         for row in rows {

@@ -34,19 +34,24 @@ extension Journal {
         }
     }
 
+    /// The rows to requeue, in `statuses` (that many placeholders), of one opt-out (one more) or of all: through the
+    /// partial index `leads_status`, whose term the query repeats, or `leads_opt_out` for one opt-out.
+    static func requeueSelect(statuses: Int, ofOneOptOut: Bool) -> String {
+        let placeholders = Array(repeating: "?", count: statuses).joined(separator: ", ")
+        return """
+            SELECT \(pendingLeadColumns), l.status
+            FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
+            WHERE l.status IN (\(placeholders)) AND l.\(JournalSchema.notDeleted)
+                \(ofOneOptOut ? "AND l.opt_out_id = ?" : "") ORDER BY l.id
+            """
+    }
+
     private static func requeue(optOutID: String?, statuses: [LeadStatus], _ db: Database) throws -> [PendingLead] {
         let now = Timestamp.milliseconds(Date())
         var arguments: StatementArguments = StatementArguments(statuses.map(\.rawValue))
         if let optOutID { arguments += [optOutID] }
-        let placeholders = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
         let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(pendingLeadColumns), l.status
-                FROM leads l JOIN opt_outs o ON o.id = l.opt_out_id
-                WHERE l.status IN (\(placeholders)) \(optOutID == nil ? "" : "AND l.opt_out_id = ?") ORDER BY l.id
-                """,
-            arguments: arguments)
+            db, sql: requeueSelect(statuses: statuses.count, ofOneOptOut: optOutID != nil), arguments: arguments)
         let update = try db.cachedStatement(
             sql: """
                 UPDATE leads SET status = 'pending', next_attempt_at = ?, queued_at = ?, updated_at = ?,

@@ -20,16 +20,29 @@ import GRDB
 ///
 /// `v4-lean-indexes` takes out of every append what no query needs: each index is one more B-tree whose page every
 /// transaction writes to the WAL. The index on `opt_outs.updated_at`, which every outcome also rewrote, served only
-/// the hourly prune, which now ranges over `opt_outs_status` (``Journal/pruneChunkSelect``); and the idempotency
-/// index holds only opt-outs that have a key. `Benchmarks/journal-floor.py` shows the WAL frames each B-tree costs,
-/// and `docs/performance.md` what v4 and v5 saved.
+/// the hourly prune, which then ranged over `opt_outs_status` instead (since v6 over `opt_outs_received`:
+/// ``Journal/pruneStepSelect``); and the idempotency index holds only opt-outs that have a key.
+/// `Benchmarks/journal-floor.py` shows the WAL frames each B-tree costs, and `docs/performance.md` what v4, v5 and v6
+/// saved.
 ///
 /// `v5-deleted-at` adds `leads.deleted_at`: the time of the attempt that deleted the lead, when NLPearl answered it
 /// plainly (`true`, no detail: ``Journal/Attempt/isPlainDeletion``). That attempt, the last a lead ever has, is kept
 /// in the lead's row instead of a row of `attempts`, which spares every delivery's transaction two B-trees
 /// (`attempts` and its index); ``RecordReader`` gives it back as the lead's last attempt, as it was written before.
 /// Every other attempt is a row of `attempts`, as before.
+///
+/// `v6-status-indexes-without-deleted` makes both status indexes partial: `leads_status` and `opt_outs_status` hold
+/// every row but those `deleted`. Nearly every row ends `deleted`, and no query looks one up by that status: an
+/// outcome then only takes the row's entry out of the index, where it moved it to the `deleted` end, a B-tree write
+/// and a WAL page per table in every delivery's transaction. The indexes stay small, the rows still at work or worth
+/// a look. SQLite uses a partial index only for a query whose `WHERE` repeats the index's own term, so every query
+/// over these indexes says ``notDeleted`` (`status != 'deleted'`, `l.status != 'deleted'`); `JournalIndexTests`
+/// checks each query's plan. Deleted opt-outs are listed through `opt_outs_received`, newest first, and the prune
+/// finds its rows there too (``Journal/prune(olderThan:)``).
 enum JournalSchema {
+    /// The term of both partial status indexes, which a query repeats to use them.
+    static let notDeleted = "status != 'deleted'"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -158,6 +171,15 @@ enum JournalSchema {
             try db.execute(
                 sql: """
                     ALTER TABLE leads ADD COLUMN deleted_at INTEGER;
+                    """)
+        }
+        migrator.registerMigration("v6-status-indexes-without-deleted") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX leads_status;
+                    CREATE INDEX leads_status ON leads(status, next_attempt_at) WHERE status != 'deleted';
+                    DROP INDEX opt_outs_status;
+                    CREATE INDEX opt_outs_status ON opt_outs(status, received_at) WHERE status != 'deleted';
                     """)
         }
         return migrator

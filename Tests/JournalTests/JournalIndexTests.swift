@@ -58,14 +58,71 @@ struct JournalIndexTests {
                 }
                 return (
                     idempotency: try plan(RecordReader.byIdempotencyKey, ["hubspot", "evt-1"]),
-                    prune: try plan(Journal.pruneChunkSelect, [1_700_000_000_000, Journal.pruneChunk])
+                    prune: try plan(Journal.pruneStepSelect, [1_700_000_000_000, 1_600_000_000_000, 7])
                 )
             }
             #expect(plans.idempotency.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_idempotency") })
-            #expect(plans.prune.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_status") })
+            #expect(plans.prune.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_received") })
             for detail in plans.idempotency + plans.prune {
                 #expect(!detail.hasPrefix("SCAN opt_outs"), "\(detail)")
             }
+        }
+    }
+
+    @Test("A delivered opt-out and its lead leave both status indexes; those still at work stay in them")
+    func deliveredRowsLeaveTheStatusIndexes() async throws {
+        try await withJournal { journal, _ in
+            var records: [OptOutRecord] = []
+            for prefix in ["A", "B", "C"] {
+                records.append(try await journal.append(sampleOptOut(prefix: prefix)).record)
+            }
+            try await journal.recordOutcomes(
+                records.prefix(2).map {
+                    .init(leadRowID: $0.leads[0].rowID, attempt: .plainDeletion(at: Date()), newStatus: .deleted)
+                })
+            let entries = try await journal.pool.read { db in
+                try ["opt_outs_status", "leads_status"].map { name in
+                    try Int.fetchOne(
+                        db, sql: "SELECT SUM(ncell) FROM dbstat WHERE name = ? AND pagetype = 'leaf'",
+                        arguments: [name])
+                }
+            }
+            #expect(entries == [1, 1])
+            // What the indexes no longer hold is still found: deleted opt-outs through the time they arrived.
+            #expect(try journal.list(status: .deleted).map(\.id) == [records[1].id, records[0].id])
+            #expect(try journal.list(status: .queued).map(\.id) == [records[2].id])
+            #expect(try await journal.pendingLeads().map(\.leadRowID) == [records[2].leads[0].rowID])
+            #expect(try await journal.counts() == (pending: 1, failed: 0))
+        }
+    }
+
+    @Test("Every query by status searches a status index, and a deleted opt-out is listed by its arrival")
+    func queriesByStatusUseThePartialIndexes() async throws {
+        try await withJournal { journal, _ in
+            let plans = try await journal.pool.read { db in
+                let plan = { (query: (String, StatementArguments)) in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.0, arguments: query.1).map {
+                        $0["detail"] as String
+                    }
+                }
+                return (
+                    pending: try plan((Journal.pendingLeadsSelect, [])),
+                    counts: try plan((Journal.countsSelect, [])),
+                    requeue: try plan((Journal.requeueSelect(statuses: 2, ofOneOptOut: false), ["failed", "dry_run"])),
+                    failed: try plan(Journal.listSelect(status: .failed, since: nil, limit: 100)),
+                    failedSince: try plan(Journal.listSelect(status: .failed, since: Date(), limit: 100)),
+                    deleted: try plan(Journal.listSelect(status: .deleted, since: nil, limit: 100))
+                )
+            }
+            for leads in [plans.pending, plans.counts, plans.requeue] {
+                // `USING INDEX leads_status`, or `USING COVERING INDEX leads_status` for the counts.
+                #expect(leads.contains { $0.contains("INDEX leads_status") }, "\(leads)")
+                #expect(!leads.contains { $0.hasPrefix("SCAN l") || $0.hasPrefix("SCAN leads") }, "\(leads)")
+            }
+            for optOuts in [plans.failed, plans.failedSince] {
+                #expect(optOuts.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_status") }, "\(optOuts)")
+            }
+            #expect(plans.deleted.contains { $0.contains("USING INDEX opt_outs_received") }, "\(plans.deleted)")
         }
     }
 }

@@ -123,6 +123,53 @@ struct JournalMigrationTests {
         try journal.close()
     }
 
+    /// A journal of `v5-deleted-at`, whose status indexes held every row: an opt-out deleted, one queued, one failed.
+    private func writeVersion5Journal(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+        try JournalSchema.migrator.migrate(queue, upTo: "v5-deleted-at")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO opt_outs (id, source, keys, received_at, updated_at, status)
+                    VALUES ('op_01A', 'api', '["email:jane@example.com"]', 1, 2, 'deleted'),
+                           ('op_01B', 'api', '["email:zoe@example.com"]', 3, 4, 'queued'),
+                           ('op_01C', 'api', '["email:max@example.com"]', 5, 6, 'failed');
+                    INSERT INTO leads (id, opt_out_id, pearl_id, lead_id, status, queued_at, updated_at, deleted_at)
+                    VALUES (1, 'op_01A', 'P', 'L1', 'deleted', 1, 2, 2), (2, 'op_01B', 'P', 'L2', 'pending', 3, 3, NULL),
+                           (3, 'op_01C', 'P', 'L3', 'failed', 5, 6, NULL);
+                    """)
+        }
+        try queue.close()
+    }
+
+    @Test("A journal of v5 keeps its rows, and its status indexes keep those not deleted")
+    func statusIndexesWithoutDeleted() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("journal.sqlite")
+        try writeVersion5Journal(at: path)
+
+        let journal = try Journal(path: path)
+        let indexes = try await journal.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT name, sql FROM sqlite_master WHERE name IN ('leads_status', 'opt_outs_status') ORDER BY name
+                    """
+            )
+            .map { ($0["name"] as String, $0["sql"] as String) }
+        }
+        #expect(indexes.map(\.0) == ["leads_status", "opt_outs_status"])
+        #expect(indexes.allSatisfy { $0.1.hasSuffix("WHERE " + JournalSchema.notDeleted) }, "\(indexes)")
+        #expect(try journal.list(status: .deleted).map(\.id) == ["op_01A"])
+        #expect(try journal.list(status: .queued).map(\.id) == ["op_01B"])
+        #expect(try journal.list(status: .failed).map(\.id) == ["op_01C"])
+        #expect(try await journal.pendingLeads().map(\.leadRowID) == [2])
+        #expect(try await journal.counts() == (pending: 1, failed: 1))
+        #expect(try await journal.retryAllFailed().map(\.leadRowID) == [3])
+        try journal.close()
+    }
+
     /// `Fixtures/v1-journal.sqlite` was written by the release build of e3190a9, the last before the suppression
     /// list, as a new user of the quick start would: Jane opted out by email (mapped, deleted), Zoe by email and
     /// phone (unmapped: answered 404 and journaled `ignored`), then Jane again by a phone number written by hand.

@@ -81,4 +81,33 @@ struct JournalPruneTests {
             #expect(try await journal.record(id: early.id) == nil)
         }
     }
+
+    @Test("Prune goes on past more kept opt-outs than a chunk, received before those it deletes")
+    func prunePastKeptOptOuts() async throws {
+        try await withJournal { journal, _ in
+            // Unmapped opt-outs are kept for ever (SPEC §7); a prune that looked at the oldest chunk only, again and
+            // again, would never reach the delivered ones behind them.
+            let kept = Journal.pruneChunk + 20
+            _ = try await journal.append(
+                (0..<kept).map { _ in Journal.NewOptOut(source: "api", leads: [], receivedAt: Date() - 600) })
+            let done = try await journal.append(sampleOptOut(key: "done", leads: 2)).record
+            try await journal.recordOutcomes(
+                done.leads.map {
+                    .init(leadRowID: $0.rowID, attempt: .plainDeletion(at: Date()), newStatus: .deleted)
+                })
+            let dryRun = try await journal.append(sampleOptOut(key: "dry", status: .dryRun)).record
+            let queued = try await journal.append(sampleOptOut(key: "queued", prefix: "Q")).record
+
+            #expect(try await journal.prune(olderThan: Date() + 60) == 2)
+            #expect(try await journal.record(id: done.id) == nil)
+            #expect(try await journal.record(id: dryRun.id) == nil)
+            #expect(try await journal.record(id: queued.id) != nil)
+            #expect(try journal.list(status: .suppressed, limit: kept + 10).count == kept)
+            // The pruned opt-out's deleted leads are remembered, so that the list never deletes them again.
+            let settled = try await journal.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT lead_id FROM settled_leads ORDER BY lead_id")
+            }
+            #expect(settled == ["L0", "L1"])
+        }
+    }
 }
