@@ -86,81 +86,75 @@ struct JournalMigrationTests {
         try reopened.close()
     }
 
-    /// A journal of `v3-campaigns`, the schema before the lean indexes: one opt-out with an idempotency key, one without.
-    private func writeVersion3Journal(at path: String) throws {
+    /// A journal that an earlier build wrote: migrated up to `version` only, with the rows that `sql` inserts.
+    private func writeJournal(at path: String, upTo version: String, rows sql: String) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-        try JournalSchema.migrator.migrate(queue, upTo: "v3-campaigns")
-        try queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO opt_outs (id, source, idempotency_key, keys, received_at, updated_at, status)
-                    VALUES ('op_01A', 'hubspot', 'evt-1', '["email:jane@example.com"]', 1, 2, 'suppressed'),
-                           ('op_01B', 'api', NULL, '["email:zoe@example.com"]', 3, 4, 'suppressed')
-                    """)
-        }
+        try JournalSchema.migrator.migrate(queue, upTo: version)
+        try queue.write { db in try db.execute(sql: sql) }
         try queue.close()
+    }
+
+    /// The name and SQL of each index of `table` that a statement created, by name.
+    private func indexes(of table: String, in journal: Journal) async throws -> [(name: String, sql: String)] {
+        try await journal.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql NOT NULL ORDER BY name",
+                arguments: [table]
+            )
+            .map { ($0["name"] as String, $0["sql"] as String) }
+        }
     }
 
     @Test("A journal of v3 loses the index on updated_at and keeps its idempotency keys working")
     func leanIndexes() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("journal.sqlite")
-        try writeVersion3Journal(at: path)
+        // The schema before the lean indexes: one opt-out with an idempotency key, one without.
+        try writeJournal(
+            at: path, upTo: "v3-campaigns",
+            rows: """
+                INSERT INTO opt_outs (id, source, idempotency_key, keys, received_at, updated_at, status)
+                VALUES ('op_01A', 'hubspot', 'evt-1', '["email:jane@example.com"]', 1, 2, 'suppressed'),
+                       ('op_01B', 'api', NULL, '["email:zoe@example.com"]', 3, 4, 'suppressed')
+                """)
 
         let journal = try Journal(path: path)
-        let indexes = try await journal.pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'opt_outs' AND sql NOT NULL"
-            )
-            .map { ($0["name"] as String, $0["sql"] as String) }
-        }
-        #expect(!indexes.contains { $0.0 == "opt_outs_updated" })
+        let indexes = try await indexes(of: "opt_outs", in: journal)
+        #expect(!indexes.contains { $0.name == "opt_outs_updated" })
         #expect(
-            indexes.contains { $0.0 == "opt_outs_idempotency" && $0.1.contains("WHERE idempotency_key IS NOT NULL") })
+            indexes.contains {
+                $0.name == "opt_outs_idempotency" && $0.sql.contains("WHERE idempotency_key IS NOT NULL")
+            })
         #expect(try await journal.append(sampleOptOut(source: "hubspot", key: "evt-1")).isDuplicate)
         #expect(try await journal.record(id: "op_01B")?.idempotencyKey == nil)
         try journal.close()
-    }
-
-    /// A journal of `v5-deleted-at`, whose status indexes held every row: an opt-out deleted, one queued, one failed.
-    private func writeVersion5Journal(at path: String) throws {
-        let queue = try DatabaseQueue(path: path)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-        try JournalSchema.migrator.migrate(queue, upTo: "v5-deleted-at")
-        try queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO opt_outs (id, source, keys, received_at, updated_at, status)
-                    VALUES ('op_01A', 'api', '["email:jane@example.com"]', 1, 2, 'deleted'),
-                           ('op_01B', 'api', '["email:zoe@example.com"]', 3, 4, 'queued'),
-                           ('op_01C', 'api', '["email:max@example.com"]', 5, 6, 'failed');
-                    INSERT INTO leads (id, opt_out_id, pearl_id, lead_id, status, queued_at, updated_at, deleted_at)
-                    VALUES (1, 'op_01A', 'P', 'L1', 'deleted', 1, 2, 2), (2, 'op_01B', 'P', 'L2', 'pending', 3, 3, NULL),
-                           (3, 'op_01C', 'P', 'L3', 'failed', 5, 6, NULL);
-                    """)
-        }
-        try queue.close()
     }
 
     @Test("A journal of v5 keeps its rows, and its status indexes keep those not deleted")
     func statusIndexesWithoutDeleted() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("journal.sqlite")
-        try writeVersion5Journal(at: path)
+        // Status indexes that held every row: an opt-out deleted, one queued, one failed.
+        try writeJournal(
+            at: path, upTo: "v5-deleted-at",
+            rows: """
+                INSERT INTO opt_outs (id, source, keys, received_at, updated_at, status)
+                VALUES ('op_01A', 'api', '["email:jane@example.com"]', 1, 2, 'deleted'),
+                       ('op_01B', 'api', '["email:zoe@example.com"]', 3, 4, 'queued'),
+                       ('op_01C', 'api', '["email:max@example.com"]', 5, 6, 'failed');
+                INSERT INTO leads (id, opt_out_id, pearl_id, lead_id, status, queued_at, updated_at, deleted_at)
+                VALUES (1, 'op_01A', 'P', 'L1', 'deleted', 1, 2, 2), (2, 'op_01B', 'P', 'L2', 'pending', 3, 3, NULL),
+                       (3, 'op_01C', 'P', 'L3', 'failed', 5, 6, NULL);
+                """)
 
         let journal = try Journal(path: path)
-        let indexes = try await journal.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT name, sql FROM sqlite_master WHERE name IN ('leads_status', 'opt_outs_status') ORDER BY name
-                    """
-            )
-            .map { ($0["name"] as String, $0["sql"] as String) }
-        }
-        #expect(indexes.map(\.0) == ["leads_status", "opt_outs_status"])
-        #expect(indexes.allSatisfy { $0.1.hasSuffix("WHERE " + JournalSchema.notDeleted) }, "\(indexes)")
+        let statusIndexes = try await (indexes(of: "leads", in: journal) + indexes(of: "opt_outs", in: journal))
+            .filter { $0.name.hasSuffix("_status") }
+        #expect(statusIndexes.map(\.name) == ["leads_status", "opt_outs_status"])
+        #expect(statusIndexes.allSatisfy { $0.sql.hasSuffix("WHERE " + JournalSchema.notDeleted) }, "\(statusIndexes)")
         #expect(try journal.list(status: .deleted).map(\.id) == ["op_01A"])
         #expect(try journal.list(status: .queued).map(\.id) == ["op_01B"])
         #expect(try journal.list(status: .failed).map(\.id) == ["op_01C"])
