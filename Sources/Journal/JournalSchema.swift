@@ -38,9 +38,11 @@ import GRDB
 /// a look. SQLite uses a partial index only for a query whose `WHERE` repeats the index's own term, so every query
 /// over these indexes says ``notDeleted`` (`status != 'deleted'`, `l.status != 'deleted'`); `JournalIndexTests`
 /// checks each query's plan. Deleted opt-outs are listed through `opt_outs_received`, newest first, and the prune
-/// finds its rows there too (``Journal/prune(olderThan:)``).
+/// finds its rows there too (``Journal/prune(olderThan:)``). The migration reads both tables once to build the new
+/// indexes: a few seconds at the first start on a journal of millions of rows.
 enum JournalSchema {
-    /// The term of both partial status indexes, which a query repeats to use them.
+    /// The term of both partial status indexes, which a query repeats to use them; a query that names its table by
+    /// an alias puts the alias in front (`l.` + this).
     static let notDeleted = "status != 'deleted'"
 
     static var migrator: DatabaseMigrator {
