@@ -8,9 +8,8 @@ extension Journal {
     /// many rows each step of the prune's pass reads.
     static let pruneChunk = 500
 
-    /// The statuses a prune deletes, and the cutoff (`?2`) its last update must precede: the condition the writer
-    /// checks again for each opt-out a reader found.
-    private static let prunable = "status IN ('deleted', 'dry_run', 'ignored') AND updated_at < ?2"
+    /// The statuses a prune deletes: what the reader looks for and the writer checks again.
+    private static let prunableStatus = "status IN ('deleted', 'dry_run', 'ignored')"
 
     /// One step of the prune's pass: the next ``pruneChunk`` opt-outs received before the cutoff (`?1`), after the
     /// opt-out at (`?2` received, `?3` row id), in the order of `opt_outs_received`.
@@ -20,7 +19,7 @@ extension Journal {
     /// cutoff is among them. The pass goes on from where the step before stopped, so that the opt-outs that are kept
     /// (the audit trail, SPEC §7) are read once a prune, never again for each chunk.
     static let pruneStepSelect = """
-        SELECT rowid, received_at, id, status IN ('deleted', 'dry_run', 'ignored') AND updated_at < ?1
+        SELECT rowid, received_at, id, \(prunableStatus) AND updated_at < ?1
         FROM opt_outs WHERE received_at < ?1 AND (received_at, rowid) > (?2, ?3)
         ORDER BY received_at, rowid LIMIT \(pruneChunk)
         """
@@ -66,7 +65,9 @@ extension Journal {
 
     /// Deletes the opt-outs of `ids` (a JSON array) that are still to prune, and remembers their deleted leads.
     private static func delete(_ ids: String, cutoff: Int64, _ db: Database) throws -> Int {
-        let chunk = "SELECT id FROM opt_outs WHERE id IN (SELECT value FROM json_each(?1)) AND \(prunable)"
+        let chunk = """
+            SELECT id FROM opt_outs WHERE id IN (SELECT value FROM json_each(?1)) AND \(prunableStatus) AND updated_at < ?2
+            """
         try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO settled_leads (pearl_id, lead_id, opt_out_id, settled_at)

@@ -92,9 +92,11 @@ extension Journal {
     static func listSelect(status: OptOutStatus?, since: Date?, limit: Int) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let status {
-            conditions.append(status == .deleted ? "status = 'deleted'" : "status = ? AND \(JournalSchema.notDeleted)")
-            if status != .deleted { arguments += [status.rawValue] }
+        if status == .deleted {
+            conditions.append("status = 'deleted'")
+        } else if let status {
+            conditions.append("status = ? AND \(JournalSchema.notDeleted)")
+            arguments += [status.rawValue]
         }
         if let since {
             conditions.append("received_at >= ?")
