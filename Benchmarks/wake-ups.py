@@ -11,6 +11,10 @@ would name no waker).
 A waker outside the bridge is the kernel (a finished disk write, a timer) or another process (wrk sending a request,
 nginx an answer: the loopback delivers it in the sender's context).
 
+Each wake-up is also counted by where the woken thread runs: on the waker's core, or on the other one, through an
+inter-processor interrupt. Last, `reference/wake-cost.c` measures what one wake-up costs this machine, across cores
+and on one core, so that the wake-ups per opt-out read as microseconds of CPU.
+
     apt-get install -y linux-perf wrk nginx-light
     Benchmarks/wake-ups.py [--bin DIR] [--rate 1000] [--duration 4]    # --rate 0: closed loop, 64 connections
 """
@@ -21,7 +25,7 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import (build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, thread_group,
+from benchlib import (HERE, build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, thread_group,
                       write_mapping, wrk)
 
 CONTACTS = 100000
@@ -62,23 +66,36 @@ def main():
             recording.wait()
             answered = delivery_figures(delta(metrics(port), before))["deleted"]
             names.update(thread_names(pid))
-            events = subprocess.run(["perf", "script", "-i", os.path.join(d, "wake-ups.data"), "-F", "tid,trace"],
-                                    capture_output=True, text=True, check=True).stdout
+            events = subprocess.run(
+                ["perf", "script", "-i", os.path.join(d, "wake-ups.data"), "-F", "tid,cpu,trace"],
+                capture_output=True, text=True, check=True).stdout
+            cost = subprocess.run("cc -O2 -o %s %s -lpthread && %s" % (
+                os.path.join(d, "wake-cost"), os.path.join(HERE, "wake-cost.c"),
+                os.path.join(d, "wake-cost")), shell=True, capture_output=True, text=True, check=True).stdout
         finally:
             bridge.stop()
             upstream.stop()
-    counts = collections.Counter()
+    counts, across = collections.Counter(), collections.Counter()
     for line in events.splitlines():
-        match = re.match(r"\s*(\d+)\s+comm=\S+ pid=(\d+)", line)
-        if match and int(match.group(2)) in names:
+        match = re.match(r"\s*(\d+)\s+\[(\d+)\]\s+comm=.* pid=(\d+) .*target_cpu=(\d+)", line)
+        if match and int(match.group(3)) in names:
             waker = names.get(int(match.group(1)))
-            woken = names[int(match.group(2))]
-            counts[(group(waker) if waker else "the kernel or another process", group(woken))] += 1
-    print("%s: %d opt-outs answered; wake-ups of the bridge's threads per opt-out, by who woke whom:"
-          % ("closed loop" if rate == 0 else "%d/s" % rate, answered))
-    for (waker, woken), count in counts.most_common():
-        print("  %-37s -> %-37s %5.2f" % (waker, woken, count / max(1, answered)))
-    print("  %-78s %5.2f" % ("all", sum(counts.values()) / max(1, answered)))
+            woken = names[int(match.group(3))]
+            key = (group(waker) if waker else "the kernel or another process", group(woken))
+            counts[key] += 1
+            across[key] += int(match.group(2)) != int(match.group(4))
+    per = max(1, answered)
+    print("%s: %d opt-outs answered; wake-ups of the bridge's threads per opt-out, by who woke whom (all, and those "
+          "woken on the other core):" % ("closed loop" if rate == 0 else "%d/s" % rate, answered))
+    for key, count in counts.most_common():
+        print("  %-37s -> %-37s %5.2f %5.2f" % (key[0], key[1], count / per, across[key] / per))
+    print("  %-78s %5.2f %5.2f" % ("all", sum(counts.values()) / per, sum(across.values()) / per))
+    print("what a wake-up costs this machine (reference/wake-cost.c):")
+    print("".join("  " + line + "\n" for line in cost.splitlines()), end="")
+    match = re.search(r"across cores: ([\d.]+)", cost)
+    if match:
+        print("  the bridge's wake-ups across cores, at that cost: %.1f us of CPU per opt-out"
+              % (sum(across.values()) / per * float(match.group(1))))
 
 
 if __name__ == "__main__":
