@@ -10,7 +10,9 @@ Contacts opt out in no order of their keys or leads, as a CRM's do. WAL mode, `s
 figure is CPU only.
 
 Measured in groups of 100 opt-outs per transaction (the best group commit can do) and one per transaction (what an
-opt-out costs at 1,000/s, when it is alone). Python's own cost per statement (a `SELECT ?`) is measured too and
+opt-out costs at 1,000/s, when it is alone), and, for this journal and the folded one below, in groups of six mixed
+with the six outcomes before them and checkpointed as the bridge does: the writer's transactions under full load, so
+SQLite's share of the bridge's CPU per opt-out there. Python's own cost per statement (a `SELECT ?`) is measured too and
 taken off, so what remains is SQLite's. Beside the CPU, the WAL frames written per opt-out are counted: each is a
 page written twice (frame header and page) and copied again at the checkpoint, and unlike time it does not vary
 between runs.
@@ -193,6 +195,26 @@ def write(db, count, group, first, steps):
     return time.process_time() - start
 
 
+def write_mixed(db, count, group, first, fold=False):
+    """CPU seconds to write `count` opt-outs as the writer mixes them under full load: each transaction holds the
+    appends of `group` opt-outs and the outcomes of the `group` before them; folded, only the appends, each opt-out
+    written once in its final state. A checkpoint every 90 transactions, as the bridge's every 50 ms under full load,
+    keeps the WAL as short as there, and its CPU is counted: the journal's threads spend it."""
+    start = time.process_time()
+    for transaction, base in enumerate(range(first, first + count, group)):
+        if transaction % 90 == 89:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        db.execute("BEGIN IMMEDIATE")
+        for n in range(base, base + group):
+            if fold:
+                append_final(db, n)
+            else:
+                append(db, n)
+                record_outcome(db, n - group)
+        db.execute("COMMIT")
+    return time.process_time() - start
+
+
 def python_overhead(db, count=100000):
     start = time.process_time()
     for n in range(count):
@@ -227,6 +249,17 @@ def main():
                 print("  %-8s %-20s %6.1f us %6.2f frames" % (
                     name, "100 per transaction" if group > 1 else "one per transaction", cpu * 1e6,
                     figures["%s_%s" % (name, label)]["wal_frames"]))
+            db.close()
+        # The floor at the group commit's batching under full load (about six opt-outs a transaction), where the
+        # figures above give the best case (100) and the worst (one).
+        for name, fold, statements in (("journal", False, STATEMENTS_PER_OPT_OUT), ("folded", True, len(APPEND))):
+            db = open_journal(os.path.join(directory, name + "-mixed.sqlite"), schema())
+            write(db, count, 100, 0, (append,))
+            overhead = python_overhead(db)
+            wal_frames(db)
+            cpu = write_mixed(db, count // 6 * 6, 6, count, fold) / (count // 6 * 6) - statements * overhead
+            figures["%s_groups_of_6" % name] = {"sqlite_cpu_us": cpu * 1e6}
+            print("  %-8s %-20s %6.1f us" % (name, "6 per transaction", cpu * 1e6))
             db.close()
         for keys, name in ((1, "frames_by_btree_groups_of_6"), (3, "frames_by_btree_groups_of_6_three_keys")):
             path = os.path.join(directory, "by-btree-%d.sqlite" % keys)
