@@ -12,8 +12,8 @@ figure is CPU only.
 Measured in groups of 100 opt-outs per transaction (the best group commit can do) and one per transaction (what an
 opt-out costs at 1,000/s, when it is alone), and, for this journal and the folded one below, in groups of six mixed
 with the six outcomes before them and checkpointed as the bridge does: the writer's transactions under full load, so
-SQLite's share of the bridge's CPU per opt-out there. Python's own cost per statement (a `SELECT ?`) is measured too and
-taken off, so what remains is SQLite's. Beside the CPU, the WAL frames written per opt-out are counted: each is a
+SQLite's share of the bridge's CPU per opt-out there. Python's own cost per statement (a `SELECT ?`) is measured too
+and taken off, so what remains is SQLite's. Beside the CPU, the WAL frames written per opt-out are counted: each is a
 page written twice (frame header and page) and copied again at the checkpoint, and unlike time it does not vary
 between runs.
 

@@ -25,8 +25,8 @@ import re
 import subprocess
 import tempfile
 
-from benchlib import (HERE, build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge, thread_group,
-                      write_mapping, wrk)
+from benchlib import (HERE, build, delivery_figures, delta, fast_nlpearl, free_port, metrics, start_bridge,
+                      thread_group, write_mapping, wrk)
 
 CONTACTS = 100000
 
