@@ -19,6 +19,10 @@ import Testing
         }
         #expect(try figure("journal_grouped", "sqlite_cpu_us") > 0)
         #expect(try figure("journal_alone", "sqlite_cpu_us") > 0)
+        // The writer's mix under full load, today's journal and the folded one: the floor that docs/performance.md
+        // sets beside the bridge's own CPU.
+        #expect(try figure("journal_groups_of_6", "sqlite_cpu_us") > 0)
+        #expect(try figure("folded_groups_of_6", "sqlite_cpu_us") > 0)
         // Frames are counted, not timed: the journal's schema writes more per lone opt-out than the leaner one,
         // which would not hold if the script's edits of the schema stopped applying.
         let frames = try figure("journal_alone", "wal_frames")
