@@ -15,7 +15,7 @@ Each wake-up is also counted by where the woken thread runs: on the waker's core
 inter-processor interrupt. Last, `reference/wake-cost.c` measures what one wake-up costs this machine, across cores
 and on one core, so that the wake-ups per opt-out read as microseconds of CPU.
 
-    apt-get install -y linux-perf wrk nginx-light
+    apt-get install -y linux-perf wrk nginx-light gcc
     Benchmarks/wake-ups.py [--bin DIR] [--rate 1000] [--duration 4]    # --rate 0: closed loop, 64 connections
 """
 import argparse
