@@ -69,12 +69,13 @@ def main():
             events = subprocess.run(
                 ["perf", "script", "-i", os.path.join(d, "wake-ups.data"), "-F", "tid,cpu,trace"],
                 capture_output=True, text=True, check=True).stdout
-            cost = subprocess.run("cc -O2 -o %s %s -lpthread && %s" % (
-                os.path.join(d, "wake-cost"), os.path.join(HERE, "wake-cost.c"),
-                os.path.join(d, "wake-cost")), shell=True, capture_output=True, text=True, check=True).stdout
         finally:
             bridge.stop()
             upstream.stop()
+        # Measured with the bridge and NLPearl stopped, so that nothing else runs on the cores meanwhile.
+        cost = subprocess.run("cc -O2 -o %s %s -lpthread && %s" % (
+            os.path.join(d, "wake-cost"), os.path.join(HERE, "wake-cost.c"),
+            os.path.join(d, "wake-cost")), shell=True, capture_output=True, text=True, check=True).stdout
     counts, across = collections.Counter(), collections.Counter()
     for line in events.splitlines():
         match = re.match(r"\s*(\d+)\s+\[(\d+)\]\s+comm=.* pid=(\d+) .*target_cpu=(\d+)", line)
