@@ -106,7 +106,7 @@ struct LeadStoreTests {
             let before = try Self.residentBytes()
             // Seconds of work in a debug build: on a thread of its own, so that the parallel run's other tests keep
             // the cooperative pool.
-            let leads = Self.newLeads(1_000_000)
+            let leads = try await blocking { Self.newLeads(1_000_000) }
             let ids = try await blocking { try fake.addLeads(leads, to: "P") }
             let grown = try Self.residentBytes() - before
             #expect(ids.count == 1_000_000 && fake.leadCount(in: "P") == 1_000_000)
