@@ -22,7 +22,8 @@ import Testing
     /// needs (the connection limit is 4096 by default).
     @Test func aThousandIdleConnectionsDoNotLockOutAValidRequest() async throws {
         try raiseOwnOpenFileLimit(to: 2_400)
-        let bridge = try await BridgeHarness()
+        // The bridge runs in this process, so the bound is ``atOnce``: the idle connections must outlast it.
+        let bridge = try await BridgeHarness(overrides: ["listen": ["idleTimeoutSeconds": 600]])
         let port = bridge.port
         let idle = try await blocking {
             try (0..<1000).map { index in
@@ -40,9 +41,9 @@ import Testing
         let healthTime = clock.now - healthStart
 
         #expect(response.status == 200)
-        #expect(optOutTime < .seconds(5), "POST /v1/opt-outs took \(optOutTime) behind 1000 idle connections")
+        #expect(optOutTime < atOnce, "POST /v1/opt-outs took \(optOutTime) behind 1000 idle connections")
         #expect(health.status == 200)
-        #expect(healthTime < .seconds(5), "GET /healthz took \(healthTime) behind 1000 idle connections")
+        #expect(healthTime < atOnce, "GET /healthz took \(healthTime) behind 1000 idle connections")
         #expect(try journaledCount(bridge) == 1)
         #expect(idle.count == 1000)
         await bridge.stop()
@@ -176,7 +177,7 @@ import Testing
         #expect(response.status == 400)
         #expect(response.header("Content-Type") == "application/problem+json")
         #expect(response.text.contains("nested deeper than 32 levels"), "\(response.text)")
-        #expect(elapsed < .seconds(5), "100,000 nested \(name) took \(elapsed)")
+        #expect(elapsed < atOnce, "100,000 nested \(name) took \(elapsed)")
         try await expectStillServing(bridge, journaled: 0)
         await bridge.stop()
     }
@@ -189,15 +190,15 @@ import Testing
         let port = bridge.port
         let body = Array(Self.validBody.utf8)
         let wire = post(body: body, contentLength: body.count + 100)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let closed = try await blocking {
+        // Timed on the thread that waits, against libmicrohttpd's own timer: the cooperative pool is not in between.
+        let (closed, elapsed) = try await blocking {
+            let start = ContinuousClock.now
             let connection = try RawHTTPConnection(port: port)
             try connection.send(wire)
-            return connection.isClosedByPeer()
+            return (connection.isClosedByPeer(), ContinuousClock.now - start)
         }
         #expect(closed, "the connection was answered or stayed open")
-        #expect(clock.now - start < .seconds(5))
+        #expect(elapsed < .seconds(5))
         try await expectStillServing(bridge, journaled: 0)
         await bridge.stop()
     }

@@ -1,6 +1,7 @@
 import FakeNLPearl
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import NLPearl
@@ -121,7 +122,7 @@ struct NLPearlClientTests {
 
     @Test("an answer slower than the timeout is timedOut, in about the timeout")
     func timedOut() async throws {
-        try await withFake(behaviour: .delay(answersAfterTheTest, then: .succeed)) { fake in
+        try await withFake(behaviour: .delay(afterAnyTest, then: .succeed)) { fake in
             let clock = ContinuousClock()
             let start = clock.now
             let outcome = await client(fake.baseURL, timeout: .milliseconds(300)).deleteLeads(
@@ -129,14 +130,14 @@ struct NLPearlClientTests {
             let elapsed = clock.now - start
             #expect(outcome == .timedOut)
             // The client gave up on its own deadline: the fake answers long after the test.
-            #expect(elapsed >= .milliseconds(250) && elapsed < stopsLongBefore)
+            #expect(elapsed >= .milliseconds(250) && elapsed < atOnce)
         }
     }
 
     @Test("cancelling the calling task ends a call in flight at once, as a retryable connection failure")
     func cancelledInFlight() async throws {
-        try await withFake(behaviour: .delay(answersAfterTheTest, then: .succeed)) { fake in
-            let client = client(fake.baseURL, timeout: answersAfterTheTest)
+        try await withFake(behaviour: .delay(afterAnyTest, then: .succeed)) { fake in
+            let client = client(fake.baseURL, timeout: afterAnyTest)
             let clock = ContinuousClock()
             let start = clock.now
             let call = Task { await client.deleteLeads(pearlId: "P", leadIds: ["L1"]) }
@@ -148,7 +149,7 @@ struct NLPearlClientTests {
             #expect(outcome == .connectionFailed("the call was cancelled"))
             #expect(outcome.isRetryable)
             // Long before the fake's answer and the client's timeout.
-            #expect(clock.now - start < stopsLongBefore)
+            #expect(clock.now - start < atOnce)
         }
     }
 
@@ -163,9 +164,9 @@ struct NLPearlClientTests {
         // The refusal ends the call at once, not at the deadline.
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = await client(baseURL, token: token, timeout: answersAfterTheTest)
+        let outcome = await client(baseURL, token: token, timeout: afterAnyTest)
             .deleteLeads(pearlId: "P", leadIds: ["L1"])
-        #expect(clock.now - start < stopsLongBefore)
+        #expect(clock.now - start < atOnce)
         guard case .connectionFailed(let message) = outcome else {
             Issue.record("expected .connectionFailed, got \(outcome)")
             return

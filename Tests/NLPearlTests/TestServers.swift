@@ -46,15 +46,6 @@ func withServer<T>(
     }
 }
 
-/// How long the fake waits before answering where a test shows that the client does not wait for it: longer than
-/// any test runs, as ``stopsLongBefore`` must stay far below it.
-let answersAfterTheTest: Duration = .seconds(600)
-
-/// The wall-time bound on "at once" or "at the client's own deadline", where the alternative is
-/// ``answersAfterTheTest``. It is wide because the test measures on Swift's cooperative pool: at the start of a full
-/// run hundreds of tests share its threads, and a test that woke in 300 ms was seen resuming 19 s later on one core.
-let stopsLongBefore: Duration = .seconds(120)
-
 /// A client of the fake with the given token and timeout.
 ///
 /// The default timeout is generous, as every wait in these tests that is not itself under test: at the start of a full
