@@ -31,7 +31,8 @@ import Testing
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("configuration: ok (\(SenderRegistry.types.count) senders"), "\(check.stdout)")
 
-        // The same files in a scratch folder with only the ports changed, so that the journal stays out of the tree.
+        // The same files in a scratch folder, so that the journal stays out of the tree; only the ports and the wait
+        // change.
         let fake = FakeNLPearl(token: "acct:secret")
         try fake.start()
         let directory = try makeTemporaryDirectory("examples")
@@ -49,6 +50,11 @@ import Testing
         var nlpearl = try #require(settings["nlpearl"] as? [String: Any])
         nlpearl["baseURL"] = fake.baseURL
         settings["nlpearl"] = nlpearl
+        // A long wait, as everywhere a wait is not under test: the example's 2 s answered 202 once while the
+        // cooperative pool, on which the fake answers, was busy with other tests.
+        var delivery = try #require(settings["delivery"] as? [String: Any])
+        delivery["syncWaitMilliseconds"] = 15000
+        settings["delivery"] = delivery
         let copy = senders.appendingPathComponent("optout-bridge.senders.json")
         try JSONSerialization.data(withJSONObject: settings).write(to: copy)
         let (loaded, _) = try BridgeConfiguration.load(

@@ -239,9 +239,14 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     /// same list as the sweep, and needs no deadline to race against on a machine busy with other tests.
     @Test func shutdownFindsEveryHandlerAfterOneInTheMiddleAnswered() async throws {
         let released = Atomic<Bool>(false)
+        let finished = Atomic<Bool>(false)
+        // The two others answer only once the test is over: with a deadline of their own, a test resumed late on a
+        // busy pool saw them answer 200 before the shutdown refused them.
         let server = HTTPServer(configuration: .init()) { request in
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, !(request.path == "/held" && released.load(ordering: .relaxed)) {
+            let deadline = ContinuousClock.now + atOnce
+            while ContinuousClock.now < deadline, !finished.load(ordering: .relaxed),
+                !(request.path == "/held" && released.load(ordering: .relaxed))
+            {
                 try? await Task.sleep(for: .milliseconds(2))
             }
             return .text(200, request.path)
@@ -252,7 +257,7 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         // Started one by one, so that the list holds them in this order: "/held" between the two others.
         for (index, path) in ["/first", "/held", "/last"].enumerated() {
             answers.append(Task { try await blocking { try RawHTTPConnection(port: port).request("GET", path) } })
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + atOnce
             while server.core.handlingCount <= index, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(2))
             }
@@ -261,6 +266,7 @@ let echo: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
         released.store(true, ordering: .relaxed)
         let held = try await answers[1].value
         await server.shutdown(gracePeriod: .milliseconds(100))
+        finished.store(true, ordering: .relaxed)
         #expect(running == 3)
         #expect(held.status == 200)
         for answer in [answers[0], answers[2]] {
