@@ -17,13 +17,7 @@ struct JournalIndexTests {
                 _ = try await journal.append(sampleOptOut(source: "api"))
             }
             _ = try await journal.append(sampleOptOut(source: "hubspot", key: "evt-1"))
-            let entries = try await journal.pool.read { db in
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT SUM(ncell) FROM dbstat WHERE name = 'opt_outs_idempotency' AND pagetype = 'leaf'
-                        """)
-            }
+            let entries = try await journal.pool.read { db in try Self.entries(of: "opt_outs_idempotency", db) }
             #expect(entries == 1)
             // The key still makes a second opt-out of the same sender a duplicate, and only of that sender.
             #expect(try await journal.append(sampleOptOut(source: "hubspot", key: "evt-1")).isDuplicate)
@@ -51,14 +45,9 @@ struct JournalIndexTests {
     func queriesUseTheIndexes() async throws {
         try await withJournal { journal, _ in
             let plans = try await journal.pool.read { db in
-                let plan = { (sql: String, arguments: StatementArguments) in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
-                        $0["detail"] as String
-                    }
-                }
-                return (
-                    idempotency: try plan(RecordReader.byIdempotencyKey, ["hubspot", "evt-1"]),
-                    prune: try plan(Journal.pruneStepSelect, [1_700_000_000_000, 1_600_000_000_000, 7])
+                (
+                    idempotency: try Self.plan((RecordReader.byIdempotencyKey, ["hubspot", "evt-1"]), db),
+                    prune: try Self.plan((Journal.pruneStepSelect, [1_700_000_000_000, 1_600_000_000_000, 7]), db)
                 )
             }
             #expect(plans.idempotency.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_idempotency") })
@@ -81,11 +70,7 @@ struct JournalIndexTests {
                     .init(leadRowID: $0.leads[0].rowID, attempt: .plainDeletion(at: Date()), newStatus: .deleted)
                 })
             let entries = try await journal.pool.read { db in
-                try ["opt_outs_status", "leads_status"].map { name in
-                    try Int.fetchOne(
-                        db, sql: "SELECT SUM(ncell) FROM dbstat WHERE name = ? AND pagetype = 'leaf'",
-                        arguments: [name])
-                }
+                try ["opt_outs_status", "leads_status"].map { try Self.entries(of: $0, db) }
             }
             #expect(entries == [1, 1])
             // What the indexes no longer hold is still found: deleted opt-outs through the time they arrived.
@@ -100,18 +85,14 @@ struct JournalIndexTests {
     func queriesByStatusUseThePartialIndexes() async throws {
         try await withJournal { journal, _ in
             let plans = try await journal.pool.read { db in
-                let plan = { (query: (String, StatementArguments)) in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.0, arguments: query.1).map {
-                        $0["detail"] as String
-                    }
-                }
-                return (
-                    pending: try plan((Journal.pendingLeadsSelect, [])),
-                    counts: try plan((Journal.countsSelect, [])),
-                    requeue: try plan((Journal.requeueSelect(statuses: 2, ofOneOptOut: false), ["failed", "dry_run"])),
-                    failed: try plan(Journal.listSelect(status: .failed, since: nil, limit: 100)),
-                    failedSince: try plan(Journal.listSelect(status: .failed, since: Date(), limit: 100)),
-                    deleted: try plan(Journal.listSelect(status: .deleted, since: nil, limit: 100))
+                (
+                    pending: try Self.plan((Journal.pendingLeadsSelect, []), db),
+                    counts: try Self.plan((Journal.countsSelect, []), db),
+                    requeue: try Self.plan(
+                        (Journal.requeueSelect(statuses: 2, ofOneOptOut: false), ["failed", "dry_run"]), db),
+                    failed: try Self.plan(Journal.listSelect(status: .failed, since: nil, limit: 100), db),
+                    failedSince: try Self.plan(Journal.listSelect(status: .failed, since: Date(), limit: 100), db),
+                    deleted: try Self.plan(Journal.listSelect(status: .deleted, since: nil, limit: 100), db)
                 )
             }
             for leads in [plans.pending, plans.counts, plans.requeue] {
@@ -123,6 +104,19 @@ struct JournalIndexTests {
                 #expect(optOuts.contains { $0.hasPrefix("SEARCH opt_outs USING INDEX opt_outs_status") }, "\(optOuts)")
             }
             #expect(plans.deleted.contains { $0.contains("USING INDEX opt_outs_received") }, "\(plans.deleted)")
+        }
+    }
+
+    /// The entries of the index `name`: the cells of its leaf pages.
+    private static func entries(of name: String, _ db: Database) throws -> Int? {
+        try Int.fetchOne(
+            db, sql: "SELECT SUM(ncell) FROM dbstat WHERE name = ? AND pagetype = 'leaf'", arguments: [name])
+    }
+
+    /// What SQLite's plan for a query does, step by step (`EXPLAIN QUERY PLAN`'s details).
+    private static func plan(_ query: (sql: String, arguments: StatementArguments), _ db: Database) throws -> [String] {
+        try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map {
+            $0["detail"] as String
         }
     }
 }
