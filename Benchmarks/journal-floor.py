@@ -110,6 +110,15 @@ def open_journal(path, ddl):
     return db
 
 
+def warmed_journal(path, ddl, steps, count):
+    """A journal at `path` that already holds `count` opt-outs written by `steps`, as in the throughput runs, with
+    its WAL emptied."""
+    db = open_journal(path, ddl)
+    write(db, count, 100, 0, steps)
+    wal_frames(db)
+    return db
+
+
 def wal_frames(db):
     """Frames written to the WAL since the last call, which then empties it."""
     frames = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
@@ -237,11 +246,9 @@ def main():
             ("minimal", MINIMAL, (insert_minimal, update_minimal), 2, ("grouped",)))
     with tempfile.TemporaryDirectory(prefix="optout-journal-floor-", dir=os.environ.get("BENCH_DIR")) as directory:
         for name, ddl, steps, statements, labels in runs:
-            db = open_journal(os.path.join(directory, name + ".sqlite"), ddl)
-            write(db, count, 100, 0, steps)  # warm-up: a journal that already holds rows, as in the throughput runs
+            db = warmed_journal(os.path.join(directory, name + ".sqlite"), ddl, steps, count)
             overhead = python_overhead(db)
             figures["python_overhead_per_statement_us"] = overhead * 1e6
-            wal_frames(db)
             for label in labels:
                 group, first, n = (100, count, count) if label == "grouped" else (1, 2 * count, count // 4)
                 cpu = write(db, n, group, first, steps) / n - statements * overhead
@@ -253,19 +260,15 @@ def main():
         # The floor at the group commit's batching under full load (about six opt-outs a transaction), where the
         # figures above give the best case (100) and the worst (one).
         for name, fold, statements in (("journal", False, STATEMENTS_PER_OPT_OUT), ("folded", True, len(APPEND))):
-            db = open_journal(os.path.join(directory, name + "-mixed.sqlite"), schema())
-            write(db, count, 100, 0, (append,))
+            db = warmed_journal(os.path.join(directory, name + "-mixed.sqlite"), schema(), (append,), count)
             overhead = python_overhead(db)
-            wal_frames(db)
             cpu = write_mixed(db, count // 6 * 6, 6, count, fold) / (count // 6 * 6) - statements * overhead
             figures["%s_groups_of_6" % name] = {"sqlite_cpu_us": cpu * 1e6}
             print("  %-8s %-20s %6.1f us" % (name, "6 per transaction", cpu * 1e6))
             db.close()
         for keys, name in ((1, "frames_by_btree_groups_of_6"), (3, "frames_by_btree_groups_of_6_three_keys")):
             path = os.path.join(directory, "by-btree-%d.sqlite" % keys)
-            db = open_journal(path, schema())
-            write(db, count, 100, 0, (lambda db, n: append(db, n, keys=keys), record_outcome))
-            wal_frames(db)
+            db = warmed_journal(path, schema(), (lambda db, n: append(db, n, keys=keys), record_outcome), count)
             figures[name] = frames_by_btree(db, path, 100, 6, count, keys)
             db.close()
     print("WAL frames per opt-out by B-tree, in transactions of six appends and six outcomes (the full-load mix):")
