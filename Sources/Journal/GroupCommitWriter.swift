@@ -18,7 +18,8 @@ import Synchronization
 /// Once an fsync has failed, durable work fails before it is run: nothing more reaches the WAL that could not be
 /// called durable.
 ///
-/// Delivery outcomes are resumed as soon as they are committed. A crash of the process loses nothing, since they are
+/// Delivery outcomes are resumed as soon as they are committed, or queued without waiting (``queue(_:)``), their
+/// commit to be awaited later. A crash of the process loses nothing, since they are
 /// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
 /// leads are then pending again after the restart, and NLPearl is asked once more to delete what it already
 /// deleted, which is idempotent: the same as after a crash between a call and its record.
@@ -88,6 +89,29 @@ final class GroupCommitWriter: Sendable {
         let (value, durability) = try await run(durable: true, body)
         guard let durability else { preconditionFailure("a durable job is always handed its group's Durability") }
         return (value, durability)
+    }
+
+    /// Queues `body` for the next group transaction and returns at once, with the ``Completion`` of that transaction's
+    /// commit (not of its fsync): for work that may be forgotten by a power loss, like ``write(durable:_:)`` with
+    /// `durable` false, whose caller has something to do between queueing it and its commit. A ``barrier()`` called
+    /// after this returns, returns after that commit.
+    func queue(_ body: @escaping @Sendable (Database) throws -> Void) -> Completion {
+        let committed = Completion()
+        enqueue(
+            Job(
+                durable: false,
+                run: { db in
+                    try body(db)
+                    return { _ in committed.finish(nil) }
+                },
+                fail: { committed.finish(Self.unavailable($0)) }))
+        return committed
+    }
+
+    /// Returns once everything queued before it was committed, or failed: so that a read after it sees what callers of
+    /// ``queue(_:)`` were told was on its way. It runs an empty transaction when nothing else is queued.
+    func barrier() async {
+        try? await write(durable: false) { _ in }
     }
 
     private func run<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> (

@@ -75,6 +75,17 @@ extension Journal {
         try await writer.write(durable: false) { db in try Self.apply(outcomes, db) }
     }
 
+    /// ``recordOutcomes(_:)`` queued for the next group transaction, returning at once with the ``Completion`` of its
+    /// commit: for the dispatcher, which tells waiting requests of their deleted leads while the outcomes are
+    /// committed. A read through ``record(id:)`` after this returns shows them.
+    ///
+    /// - Returns: the commit to await; it throws ``JournalError`` when the transaction failed, and then nothing was
+    ///   recorded.
+    public func queueOutcomes(_ outcomes: [LeadOutcome]) -> Completion {
+        guard !outcomes.isEmpty else { return .reached }
+        return writer.queue { db in try Self.apply(outcomes, db) }
+    }
+
     private static func apply(_ outcomes: [LeadOutcome], _ db: Database) throws {
         let now = Timestamp.milliseconds(Date())
         // The row is read first and then updated, rather than updated `RETURNING` what it holds: SQLite gathers a

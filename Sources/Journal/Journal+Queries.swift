@@ -64,9 +64,15 @@ extension Journal {
         try pool.read { db in try RecordReader.record(id: id, db) }
     }
 
-    /// ``record(id:)`` from async code, without blocking a thread of the cooperative pool.
+    /// ``record(id:)`` from async code, without blocking a thread of the cooperative pool, read after every write
+    /// queued before it was committed.
+    ///
+    /// A request waiting for its leads is told of their deletion as soon as the outcome is queued
+    /// (``queueOutcomes(_:)``), while it is committed: reading after the queue's writes is what lets `GET` of an
+    /// opt-out just answered, or the answer's own read-back, show what the answer said.
     public func record(id: String) async throws -> OptOutRecord? {
-        try await pool.read { db in try RecordReader.record(id: id, db) }
+        await writer.barrier()
+        return try await pool.read { db in try RecordReader.record(id: id, db) }
     }
 
     /// Opt-outs, newest first.

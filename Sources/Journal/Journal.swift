@@ -10,12 +10,14 @@ import OptOutCore
 /// (see ``statistics``): concurrent ``append(_:)`` calls share a transaction and an fsync of the WAL, and each
 /// returns only once its transaction is on disk; ``appendCommitted(_:)`` returns at the commit with the
 /// ``Durability`` to await before acknowledging; ``recordOutcomes(_:)`` returns once committed, without waiting
-/// for the fsync (see there why that loses nothing). When the
+/// for the fsync (see there why that loses nothing), and ``queueOutcomes(_:)`` at once, with the ``Completion`` of
+/// that commit. When the
 /// storage fails (disk full, read-only file) the write throws a ``JournalError`` with
 /// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.
 ///
 /// Reads (``record(id:)``, ``list(status:since:limit:)``, ``pendingLeads()``, ``export(since:format:write:)``)
-/// are synchronous and run on a pool of reader connections beside the writer.
+/// are synchronous and run on a pool of reader connections beside the writer; ``record(id:)`` from async code reads
+/// after the writes queued before it were committed.
 public final class Journal: Sendable {
     /// The database file.
     public let path: String

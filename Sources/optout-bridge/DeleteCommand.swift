@@ -53,6 +53,8 @@ struct DeleteCommand: AsyncParsableCommand {
                 throw CLIError.runtime("the journal returned no record")
             }
             outcome = first
+            // A deletion is answered while its outcome is committed: the command ends once it is journaled.
+            _ = await pipeline.dispatcher.drain(timeout: .seconds(configuration.nlpearl.timeoutSeconds + 5))
         } catch let error as CLIError {
             throw error
         } catch {

@@ -22,7 +22,7 @@ import Testing
         let items = try await rig.journalLeads(leads(1))
         let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(first[items[0].rowID] == .retrying)
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         let record = try #require(try await rig.journal.record(id: items[0].optOutID))
         #expect(record.leads[0].attempts.map(\.httpStatus) == [status, 200])
         await rig.stop()
@@ -34,7 +34,7 @@ import Testing
         let rig = try DeliveryRig(configuration: Self.fastRetries, behaviour: .script([page, .succeed]))
         let items = try await rig.journalLeads(leads(1))
         #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .retrying)
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         await rig.stop()
     }
 
@@ -48,7 +48,7 @@ import Testing
         #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
         let calls = rig.fake.calls
         #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         await rig.stop()
     }
 
@@ -64,7 +64,7 @@ import Testing
             rig.fake.calls.map(\.leadIds) == [
                 ["lead-0", "lead-1", "lead-2", "lead-3"], ["lead-0", "lead-1"], ["lead-2", "lead-3"],
             ])
-        #expect(try items.allSatisfy { try rig.status(of: $0) == .deleted })
+        #expect(try await rig.statuses(of: items).allSatisfy { $0 == .deleted })
         await rig.stop()
     }
 
@@ -79,7 +79,7 @@ import Testing
         #expect(await rig.dispatcher.submitAndWait(limited, timeout: .seconds(30))[limited[0].rowID] == .retrying)
         let other = try await rig.journalLeads(leads(1, pearl: "6720c0f8e4b0a1b2c3d4e5f7", prefix: "other"))
         #expect(await rig.dispatcher.submitAndWait(other, timeout: .seconds(30))[other[0].rowID] == .deleted)
-        try await waitUntil { try rig.status(of: limited[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: limited[0]) == .deleted }
         await rig.stop()
     }
 
@@ -128,7 +128,7 @@ import Testing
         let rig = try DeliveryRig(behaviour: .answerFalse)
         let items = try await rig.journalLeads(leads(1))
         #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .notDeleted)
-        #expect(try rig.status(of: items[0]) == .notDeleted)
+        #expect(try await rig.status(of: items[0]) == .notDeleted)
         await rig.stop()
     }
 }

@@ -57,8 +57,16 @@ final class DeliveryRig: Sendable {
         }
     }
 
-    func status(of item: DeliveryItem) throws -> LeadStatus? {
-        try journal.record(id: item.optOutID)?.leads.first?.status
+    /// The status of the item's lead as the journal holds it once every write queued before was committed: a waiter
+    /// hears of a deletion while its outcome is committed (``Journal/record(id:)``).
+    func status(of item: DeliveryItem) async throws -> LeadStatus? {
+        try await journal.record(id: item.optOutID)?.leads.first?.status
+    }
+
+    func statuses(of items: [DeliveryItem]) async throws -> [LeadStatus?] {
+        var statuses: [LeadStatus?] = []
+        for item in items { statuses.append(try await status(of: item)) }
+        return statuses
     }
 
     func stop() async {
@@ -77,7 +85,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let items = try await rig.journalLeads(leads(1))
         let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .deleted)
-        #expect(try rig.status(of: items[0]) == .deleted)
+        #expect(try await rig.status(of: items[0]) == .deleted)
         #expect(rig.fake.calls.map(\.leadIds) == [["lead-0"]])
         #expect(rig.fake.violations.isEmpty)
         await rig.stop()
@@ -97,10 +105,10 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         #expect(await patientResults[patient[0].rowID] == .deleted)
         // The hasty lead is still delivered, only its waiter stopped waiting.
         let deadline = ContinuousClock.now + .seconds(5)
-        while try rig.status(of: hasty[0]) != .deleted, ContinuousClock.now < deadline {
+        while try await rig.status(of: hasty[0]) != .deleted, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(try rig.status(of: hasty[0]) == .deleted)
+        #expect(try await rig.status(of: hasty[0]) == .deleted)
         await rig.stop()
     }
 
@@ -162,7 +170,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         for item in items {
             let expected: DeliveryResult = item.lead.leadId == "lead-5" ? .rejected : .deleted
             #expect(results[item.rowID] == expected)
-            #expect(try rig.status(of: item) == (expected == .rejected ? .rejected : .deleted))
+            #expect(try await rig.status(of: item) == (expected == .rejected ? .rejected : .deleted))
         }
         let record = try #require(try await rig.journal.record(id: items[5].optOutID))
         #expect(record.leads[0].problem?.contains("lead-5") == true)
@@ -186,9 +194,9 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let items = try await rig.journalLeads(leads(1))
         let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(first[items[0].rowID] == .retrying)
-        #expect(try rig.status(of: items[0]) == .pending)
+        #expect(try await rig.status(of: items[0]) == .pending)
         #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(30)))
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         let record = try #require(try await rig.journal.record(id: items[0].optOutID))
         #expect(record.leads[0].attempts.map(\.httpStatus) == [503, 502, 200])
         await rig.stop()
@@ -203,7 +211,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
         let calls = rig.fake.calls
         #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         await rig.stop()
     }
 
@@ -214,7 +222,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let items = try await rig.journalLeads(leads(1))
         let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .failed)
-        #expect(try rig.status(of: items[0]) == .failed)
+        #expect(try await rig.status(of: items[0]) == .failed)
         #expect(try await rig.journal.counts().failed == 1)
         await rig.stop()
     }
@@ -229,9 +237,9 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
         #expect(results[items[0].rowID] == .retrying)
         #expect(await rig.dispatcher.tokenRejected)
-        #expect(try rig.status(of: items[0]) == .pending)
+        #expect(try await rig.status(of: items[0]) == .pending)
         rig.fake.behaviour = .succeed
-        try await waitUntil { try rig.status(of: items[0]) == .deleted }
+        try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         #expect(await !rig.dispatcher.tokenRejected)
         await rig.stop()
     }
@@ -240,7 +248,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let rig = try DeliveryRig()
         let items = try await rig.journalLeads(leads(3))
         await rig.dispatcher.resume(try rig.journal.pendingLeads())
-        try await waitUntil { try items.allSatisfy { try rig.status(of: $0) == .deleted } }
+        try await waitUntil { try await rig.statuses(of: items).allSatisfy { $0 == .deleted } }
         // A second rescan adds nothing that is already done or in memory.
         await rig.dispatcher.resume(try rig.journal.pendingLeads())
         #expect(rig.fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 3)
@@ -260,7 +268,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.dispatcher.resume(pending)
         try await Task.sleep(for: .milliseconds(300))
         #expect(rig.fake.callCount == 1)
-        #expect(try rig.status(of: items[0]) == .deleted)
+        #expect(try await rig.status(of: items[0]) == .deleted)
         await rig.stop()
     }
 }

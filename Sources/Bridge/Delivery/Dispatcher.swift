@@ -21,7 +21,9 @@ import OptOutCore
 /// A search row (`campaigns.searchOnOptOut`) is one call of its own, retried like a delete; the leads it finds join its
 /// opt-out as rows of their own, and a request waiting for the search waits for them too, within its deadline.
 ///
-/// Every attempt is journaled before a waiting request hears of it, so an answer never runs ahead of the journal.
+/// An attempt is queued for the journal before a waiting request hears of it, and journaled before one hears of anything
+/// but a deletion: an answer never runs ahead of the journal, since a read of the journal after it
+/// (``Journal/record(id:)``) waits for what was queued before, and the answer of a deleted lead reads nothing back.
 public actor Dispatcher {
     public struct Configuration: Sendable {
         public var maxLeadsPerRequest: Int
@@ -167,6 +169,9 @@ public actor Dispatcher {
     /// Leads queued or in flight right now.
     public var backlog: Int { known.count }
 
+    /// Requests waiting for results right now.
+    var waitingRequests: Int { waitersByID.count }
+
     /// Stops starting calls, and waits until those in flight have ended and their outcomes are journaled, or until
     /// `timeout` passes: for a shutdown.
     ///
@@ -281,13 +286,15 @@ public actor Dispatcher {
         if outcome == .notDeleted, batch.leadIds.count == 1, let item = batch.items.first {
             deletedBy = try? await journal.optOutThatDeleted(item.lead)
         }
-        await conclude(batch, await settle(batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy))
+        let (settlement, committed) = await settleAndQueue(
+            batch, outcome: outcome, duration: elapsed, deletedBy: deletedBy)
+        await conclude(batch, settlement, committed)
     }
 
-    /// Journals a settled call's outcomes, then tells the waiting requests.
-    private nonisolated func conclude(_ batch: DeliveryBatch, _ settlement: Settlement) async {
+    /// Waits for a settled call's outcomes to be committed, then tells the waiting requests that have not heard yet.
+    private nonisolated func conclude(_ batch: DeliveryBatch, _ settlement: Settlement, _ committed: Completion) async {
         do {
-            try await journal.recordOutcomes(settlement.outcomes)
+            try await committed.wait()
         } catch {
             // The leads stay pending in the journal and are sent again after a restart; NLPearl's delete is
             // idempotent, so the only cost is a repeated call.
@@ -343,6 +350,20 @@ public actor Dispatcher {
         }
         enqueue(items)
         finishCall([(item.rowID, .searched)], finished: [item.rowID])
+    }
+
+    /// Settles a call (``settle(_:outcome:duration:deletedBy:)``), queues its outcomes for the journal, and tells the
+    /// requests waiting for a lead that NLPearl deleted at once, while the outcomes are committed: their answer needs
+    /// nothing more from the journal, and a read after it (``Journal/record(id:)``) waits for what was queued before.
+    /// Every other result is told once its outcome is committed (``finishCall(_:finished:)``), since the answer then
+    /// reads the journal's details back.
+    private func settleAndQueue(
+        _ batch: DeliveryBatch, outcome: DeleteLeadsOutcome, duration: Duration, deletedBy: String?
+    ) -> (Settlement, Completion) {
+        let settlement = settle(batch, outcome: outcome, duration: duration, deletedBy: deletedBy)
+        let committed = journal.queueOutcomes(settlement.outcomes)
+        tell(settlement.results.filter { $0.1 == .deleted })
+        return (settlement, committed)
     }
 
     /// Decides what the outcome means for each lead of the batch, requeues what goes on, frees the slot.
@@ -462,6 +483,11 @@ public actor Dispatcher {
             known.remove(row)
             finishedDuringRescan?.insert(row)
         }
+        tell(results)
+    }
+
+    /// Hands results to the requests waiting for their rows; a row's waiters hear of it once.
+    private func tell(_ results: [(Int64, DeliveryResult)]) {
         for (row, result) in results {
             guard let rowWaiters = waiters.removeValue(forKey: row) else { continue }
             for waiter in rowWaiters where waiter.record(row, result) {

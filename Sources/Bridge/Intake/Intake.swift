@@ -133,9 +133,9 @@ public final class Intake: Sendable {
         for (index, result) in appended.enumerated() {
             var record = result.record
             if touched.contains(record.id) {
-                // Outcomes are journaled before waiters hear of them, so reading the record back shows them; a
-                // record whose sent leads were all deleted is brought up to date in memory instead (the answer
-                // shows no attempts), which spares the common case a read.
+                // A record whose sent leads were all deleted is brought up to date in memory (the answer shows no
+                // attempts), which spares the common case a read. Any other result was journaled before the waiter
+                // heard of it, and the read waits for the deletions queued before it (`Journal.record(id:)`).
                 if let deleted = Self.deleted(record, results: results) {
                     record = deleted
                 } else if let current = try? await journal.record(id: record.id) {

@@ -4,7 +4,14 @@ import Synchronization
 ///
 /// ``Journal/appendCommitted(_:)`` hands one out with what it committed, so that work which need not wait for the
 /// disk (asking NLPearl to delete the leads) can start while the WAL is fsynced, and only the answer waits for both.
-public final class Durability: Sendable {
+public typealias Durability = Completion
+
+/// A point that a write of the journal reaches later, its commit or the fsync that makes it durable: awaited, or known
+/// to have failed.
+///
+/// ``Journal/queueOutcomes(_:)`` hands one out for the commit of the outcomes it queued, ``Journal/appendCommitted(_:)``
+/// one for the fsync of the opt-outs it committed (``Durability``).
+public final class Completion: Sendable {
     private enum State {
         case pending([CheckedContinuation<Void, any Error>])
         case finished(Result<Void, JournalError>)
@@ -14,12 +21,21 @@ public final class Durability: Sendable {
 
     init() {}
 
-    /// Returns once the transaction is on disk, at once if it already is.
+    /// A point already reached, for a write that had nothing to do.
+    static var reached: Completion {
+        let completion = Completion()
+        completion.finish(nil)
+        return completion
+    }
+
+    /// Returns once the point is reached (for a ``Durability``, once the transaction is on disk), at once if it
+    /// already is.
     ///
-    /// Not cancellable, like the journal's writes: the caller must learn whether what it committed is durable.
+    /// Not cancellable, like the journal's writes: the caller must learn whether what it wrote is committed or durable.
     ///
-    /// - Throws: ``JournalError`` (``JournalError/isUnavailable``) when the fsync failed; the transaction was then
-    ///   committed but may not be on disk, and nothing may be acknowledged on its strength.
+    /// - Throws: ``JournalError`` when the write failed. For a ``Durability``, when the fsync failed
+    ///   (``JournalError/isUnavailable``): the transaction was then committed but may not be on disk, and nothing may be
+    ///   acknowledged on its strength.
     public func wait() async throws {
         if let result = finished { return try result.get() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -36,7 +52,7 @@ public final class Durability: Sendable {
         }
     }
 
-    /// The fsync's result, once known.
+    /// The result, once known.
     var finished: Result<Void, JournalError>? {
         state.withLock { state in
             if case .finished(let result) = state { return result }
@@ -44,7 +60,7 @@ public final class Durability: Sendable {
         }
     }
 
-    /// Records the fsync's result and resumes every waiter; later calls are ignored.
+    /// Records the result and resumes every waiter; later calls are ignored.
     func finish(_ failure: JournalError?) {
         let result: Result<Void, JournalError> = failure.map { .failure($0) } ?? .success(())
         let waiting = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
