@@ -71,8 +71,7 @@ extension Journal {
     ///
     /// - Throws: ``JournalError`` when the transaction failed; then nothing was recorded.
     public func recordOutcomes(_ outcomes: [LeadOutcome]) async throws {
-        guard !outcomes.isEmpty else { return }
-        try await writer.write(durable: false) { db in try Self.apply(outcomes, db) }
+        try await queueOutcomes(outcomes).wait()
     }
 
     /// ``recordOutcomes(_:)`` queued for the next group transaction, returning at once with the ``Completion`` of its
