@@ -65,14 +65,10 @@ extension Journal {
     }
 
     /// ``record(id:)`` from async code, without blocking a thread of the cooperative pool, read after every write
-    /// queued before it was committed.
-    ///
-    /// A request waiting for its leads is told of their deletion as soon as the outcome is queued
-    /// (``queueOutcomes(_:)``), while it is committed: reading after the queue's writes is what lets `GET` of an
-    /// opt-out just answered, or the answer's own read-back, show what the answer said.
+    /// queued before it was committed (``readAfterQueuedWrites(_:)``): `GET` of an opt-out just answered, and the
+    /// answer's own read-back, show what the answer said.
     public func record(id: String) async throws -> OptOutRecord? {
-        await writer.barrier()
-        return try await pool.read { db in try RecordReader.record(id: id, db) }
+        try await readAfterQueuedWrites { db in try RecordReader.record(id: id, db) }
     }
 
     /// Opt-outs, newest first.
@@ -121,9 +117,10 @@ extension Journal {
         try pool.read(Self.counts)
     }
 
-    /// ``counts()`` from async code, without blocking a thread of the cooperative pool.
+    /// ``counts()`` from async code, without blocking a thread of the cooperative pool, read after every write queued
+    /// before it was committed (``readAfterQueuedWrites(_:)``).
     public func counts() async throws -> (pending: Int, failed: Int) {
-        try await pool.read(Self.counts)
+        try await readAfterQueuedWrites(Self.counts)
     }
 
     /// Every pending lead with its opt-out, oldest first, through the partial index `leads_status`.

@@ -108,7 +108,7 @@ extension Journal {
 
     /// The list's entry for a normalised key, or nil when the key is not suppressed.
     public func suppression(key: String) async throws -> SuppressionRecord? {
-        try await pool.read { db in
+        try await readAfterQueuedWrites { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT \(Self.suppressionColumns) FROM suppressions WHERE key = ?")
             return try Row.fetchOne(statement, arguments: [key]).map(Self.suppressionRecord)
@@ -117,7 +117,7 @@ extension Journal {
 
     /// The entries of those of `keys` (normalised) that are suppressed, by key.
     public func suppressions(keys: [String]) async throws -> [String: SuppressionRecord] {
-        try await pool.read { db in try Self.suppressions(keys: keys, db) }
+        try await readAfterQueuedWrites { db in try Self.suppressions(keys: keys, db) }
     }
 
     /// ``suppressions(keys:)`` from synchronous code (the command line).
@@ -153,7 +153,7 @@ extension Journal {
 
     /// How many keys are suppressed, and how many phone numbers stand in each blacklist state.
     public func suppressionCounts() async throws -> (keys: Int, blacklist: [BlacklistState: Int]) {
-        try await pool.read { db in
+        try await readAfterQueuedWrites { db in
             let keys = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") ?? 0
             var blacklist: [BlacklistState: Int] = [:]
             for row in try Row.fetchAll(
@@ -192,7 +192,7 @@ extension Journal {
 
     /// The re-consents recorded for a key, oldest first: when, and why.
     public func suppressionRemovals(key: String) async throws -> [(at: Date, reason: String)] {
-        try await pool.read { db in
+        try await readAfterQueuedWrites { db in
             try Row.fetchAll(
                 db, sql: "SELECT removed_at, reason FROM suppression_removals WHERE key = ? ORDER BY id",
                 arguments: [key]

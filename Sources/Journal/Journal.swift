@@ -16,8 +16,8 @@ import OptOutCore
 /// ``JournalError/isUnavailable`` set and nothing of it is kept; the next write tries again.
 ///
 /// Reads (``record(id:)``, ``list(status:since:limit:)``, ``pendingLeads()``, ``export(since:format:write:)``)
-/// are synchronous and run on a pool of reader connections beside the writer; ``record(id:)`` from async code reads
-/// after the writes queued before it were committed.
+/// are synchronous and run on a pool of reader connections beside the writer; the reads that answer requests, from
+/// async code, run after the writes queued before them were committed (``readAfterQueuedWrites(_:)``).
 public final class Journal: Sendable {
     /// The database file.
     public let path: String
@@ -87,6 +87,15 @@ public final class Journal: Sendable {
     public func close() throws {
         checkpointer.stop()
         try pool.close()
+    }
+
+    /// Reads on a reader connection once every write queued before it was committed (or failed), for the reads that
+    /// answer requests: a request waiting for its leads hears of their deletion while the outcome is committed
+    /// (``queueOutcomes(_:)``), and a read after the answer must show what the answer said. The wait is a turn of
+    /// the writer, an empty transaction when nothing else is queued.
+    func readAfterQueuedWrites<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        await writer.barrier()
+        return try await pool.read(body)
     }
 
     /// Counters of the group-commit writer since the journal was opened.
