@@ -86,7 +86,7 @@ final class BridgeHarness: Sendable {
     }
 
     /// Polls the journal's record until its status is `status`.
-    func waitForStatus(_ id: String, _ status: String, timeout: Duration = .seconds(30)) async throws {
+    func waitForStatus(_ id: String, _ status: String, timeout: Duration = atOnce) async throws {
         try await waitUntil(timeout: timeout) {
             let record = try await self.get("/v1/opt-outs/\(id)").json as? [String: Any]
             return record?["status"] as? String == status

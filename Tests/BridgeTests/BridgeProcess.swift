@@ -78,7 +78,7 @@ final class ServeProcess: Sendable {
     var port: Int { listeningPort.withLock { $0 } }
 
     /// Waits for the "listening" line and reads the port from it.
-    func waitUntilListening(timeout: Duration = .seconds(20)) async throws {
+    func waitUntilListening(timeout: Duration = atOnce) async throws {
         try await waitUntil(timeout: timeout) {
             if let found = self.log.lazy.compactMap(Self.listeningPort).first {
                 self.listeningPort.withLock { $0 = found }

@@ -50,7 +50,7 @@ import Testing
                     body: Array(#"{"keys": ["email:jane.doe@example.com"]}"#.utf8))
             }
         }
-        #expect(await fake.waitForCalls(count: 1, timeout: .seconds(30)))
+        #expect(await fake.waitForCalls(count: 1, timeout: atOnce))
         let start = ContinuousClock.now
         serve.signal(SIGTERM)
         let status = try await serve.waitForExit(timeout: .seconds(10))
@@ -92,7 +92,7 @@ import Testing
         fake.behaviour = .succeed
         let second = try ServeProcess(configuration: configuration, environment: environment)
         try await second.waitUntilListening()
-        try await waitUntil(timeout: .seconds(15)) {
+        try await waitUntil {
             fake.deletedLeads.values.reduce(0) { $0 + $1.count } == 3
         }
         // Give any duplicate delivery a chance to show up, then count successful calls per lead.

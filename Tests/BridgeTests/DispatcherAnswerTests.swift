@@ -2,6 +2,7 @@ import FakeNLPearl
 import Foundation
 import NLPearl
 import OptOutCore
+import TestSupport
 import Testing
 
 @testable import Bridge
@@ -20,7 +21,7 @@ import Testing
         let rig = try DeliveryRig(
             configuration: Self.fastRetries, behaviour: .script([.status(status, retryAfter: nil), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let first = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(first[items[0].rowID] == .retrying)
         try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         let record = try #require(try await rig.journal.record(id: items[0].optOutID))
@@ -33,7 +34,7 @@ import Testing
             status: 200, headers: [FakeNLPearl.Header("Content-Type", "text/html")], body: Array("<html>ok".utf8))
         let rig = try DeliveryRig(configuration: Self.fastRetries, behaviour: .script([page, .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .retrying)
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: atOnce)[items[0].rowID] == .retrying)
         try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         await rig.stop()
     }
@@ -44,8 +45,8 @@ import Testing
         let rig = try DeliveryRig(
             configuration: Self.fastRetries, behaviour: .script([.status(status, retryAfter: 1), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
-        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
+        _ = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
+        #expect(await rig.fake.waitForCalls(count: 2, timeout: atOnce))
         let calls = rig.fake.calls
         #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
         try await waitUntil { try await rig.status(of: items[0]) == .deleted }
@@ -58,7 +59,7 @@ import Testing
             configuration: .init(maxConcurrentRequests: 1),
             behaviour: .script([.status(413, retryAfter: nil), .succeed]))
         let items = try await rig.journalLeads(leads(4))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(items.allSatisfy { results[$0.rowID] == .deleted })
         #expect(
             rig.fake.calls.map(\.leadIds) == [
@@ -76,9 +77,9 @@ import Testing
                     initialDelay: .milliseconds(50), maximumDelay: .seconds(1), giveUpAfter: .seconds(3600))),
             behaviour: .script([.rateLimited(retryAfterSeconds: 86_400), .succeed]))
         let limited = try await rig.journalLeads(leads(1, pearl: "6720c0f8e4b0a1b2c3d4e5f6", prefix: "limited"))
-        #expect(await rig.dispatcher.submitAndWait(limited, timeout: .seconds(30))[limited[0].rowID] == .retrying)
+        #expect(await rig.dispatcher.submitAndWait(limited, timeout: atOnce)[limited[0].rowID] == .retrying)
         let other = try await rig.journalLeads(leads(1, pearl: "6720c0f8e4b0a1b2c3d4e5f7", prefix: "other"))
-        #expect(await rig.dispatcher.submitAndWait(other, timeout: .seconds(30))[other[0].rowID] == .deleted)
+        #expect(await rig.dispatcher.submitAndWait(other, timeout: atOnce)[other[0].rowID] == .deleted)
         try await waitUntil { try await rig.status(of: limited[0]) == .deleted }
         await rig.stop()
     }
@@ -95,9 +96,9 @@ import Testing
         let row = try #require(appended.record.leads.first)
         let phone = DeliveryItem(
             rowID: row.rowID, optOutID: appended.record.id, kind: .blacklist, lead: row.lead, queuedAt: row.queuedAt)
-        #expect(await rig.dispatcher.submitAndWait([phone], timeout: .seconds(30))[phone.rowID] == .retrying)
+        #expect(await rig.dispatcher.submitAndWait([phone], timeout: atOnce)[phone.rowID] == .retrying)
         let items = try await rig.journalLeads(leads(1))
-        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .deleted)
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: atOnce)[items[0].rowID] == .deleted)
         try await waitUntil { try await rig.journal.record(id: phone.optOutID)?.status == .suppressed }
         await rig.stop()
     }
@@ -110,8 +111,8 @@ import Testing
         let lead = Lead(pearlId: "6720c0f8e4b0a1b2c3d4e5f6", leadId: "lead-shared")
         let first = try await rig.journalLeads([lead])
         let second = try await rig.journalLeads([lead])
-        #expect(await rig.dispatcher.submitAndWait(first, timeout: .seconds(30))[first[0].rowID] == .deleted)
-        let results = await rig.dispatcher.submitAndWait(second, timeout: .seconds(30))
+        #expect(await rig.dispatcher.submitAndWait(first, timeout: atOnce)[first[0].rowID] == .deleted)
+        let results = await rig.dispatcher.submitAndWait(second, timeout: atOnce)
         #expect(results[second[0].rowID] == .deleted)
         let record = try #require(try await rig.journal.record(id: second[0].optOutID))
         #expect(record.status == .deleted)
@@ -127,7 +128,7 @@ import Testing
     @Test func falseForALeadNoOtherRowDeletedStaysNotDeleted() async throws {
         let rig = try DeliveryRig(behaviour: .answerFalse)
         let items = try await rig.journalLeads(leads(1))
-        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .notDeleted)
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: atOnce)[items[0].rowID] == .notDeleted)
         #expect(try await rig.status(of: items[0]) == .notDeleted)
         await rig.stop()
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NLPearl
 import OptOutCore
+import TestSupport
 import Testing
 
 @testable import Bridge
@@ -83,7 +84,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func aLoneOptOutIsDeletedAndJournaled() async throws {
         let rig = try DeliveryRig()
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(results[items[0].rowID] == .deleted)
         #expect(try await rig.status(of: items[0]) == .deleted)
         #expect(rig.fake.calls.map(\.leadIds) == [["lead-0"]])
@@ -97,14 +98,14 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let rig = try DeliveryRig(behaviour: .delay(.milliseconds(600), then: .succeed))
         let patient = try await rig.journalLeads(leads(1, prefix: "patient"))
         let hasty = try await rig.journalLeads(leads(1, prefix: "hasty"))
-        async let patientResults = rig.dispatcher.submitAndWait(patient, timeout: .seconds(30))
+        async let patientResults = rig.dispatcher.submitAndWait(patient, timeout: atOnce)
         try await Task.sleep(for: .milliseconds(20))
         // Had the short wait not ended at its deadline, it would hold the result of the call (600 ms).
         let hastyResults = await rig.dispatcher.submitAndWait(hasty, timeout: .milliseconds(100))
         #expect(hastyResults.isEmpty, "the short wait ended before NLPearl answered")
         #expect(await patientResults[patient[0].rowID] == .deleted)
         // The hasty lead is still delivered, only its waiter stopped waiting.
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + atOnce
         while try await rig.status(of: hasty[0]) != .deleted, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -120,7 +121,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let items = try await rig.journalLeads(leads(300))
         let results = try await withThrowingTaskGroup(of: [Int64: DeliveryResult].self) { group in
             for item in items {
-                group.addTask { await rig.dispatcher.submitAndWait([item], timeout: .seconds(20)) }
+                group.addTask { await rig.dispatcher.submitAndWait([item], timeout: atOnce) }
             }
             return try await group.reduce(into: [:]) { $0.merge($1) { a, _ in a } }
         }
@@ -137,14 +138,14 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func leadsArrivingDuringACallGatherForPartOfACall() async throws {
         let rig = try DeliveryRig(behaviour: .delay(.milliseconds(300), then: .succeed))
         let warmUp = try await rig.journalLeads(leads(1, prefix: "warm-up"))
-        _ = await rig.dispatcher.submitAndWait(warmUp, timeout: .seconds(30))
+        _ = await rig.dispatcher.submitAndWait(warmUp, timeout: atOnce)
         let first = try await rig.journalLeads(leads(1, prefix: "first"))
         let later = try await rig.journalLeads(leads(2, prefix: "later"))
-        async let firstResults = rig.dispatcher.submitAndWait(first, timeout: .seconds(30))
+        async let firstResults = rig.dispatcher.submitAndWait(first, timeout: atOnce)
         try await Task.sleep(for: .milliseconds(20))
-        async let secondResults = rig.dispatcher.submitAndWait([later[0]], timeout: .seconds(30))
+        async let secondResults = rig.dispatcher.submitAndWait([later[0]], timeout: atOnce)
         try await Task.sleep(for: .milliseconds(20))
-        let thirdResults = await rig.dispatcher.submitAndWait([later[1]], timeout: .seconds(30))
+        let thirdResults = await rig.dispatcher.submitAndWait([later[1]], timeout: atOnce)
         #expect(await firstResults.values.first == .deleted)
         #expect(await secondResults.values.first == .deleted)
         #expect(thirdResults.values.first == .deleted)
@@ -165,7 +166,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         let rig = try DeliveryRig(
             configuration: .init(maxConcurrentRequests: 1), behaviour: .rejectLeads(["lead-5"]))
         let items = try await rig.journalLeads(leads(8))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(results.count == 8)
         for item in items {
             let expected: DeliveryResult = item.lead.leadId == "lead-5" ? .rejected : .deleted
@@ -181,7 +182,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
     @Test func falseIsSplitDownToTheLeadAtFault() async throws {
         let rig = try DeliveryRig(behaviour: .falseForLeads(["lead-2"]))
         let items = try await rig.journalLeads(leads(4))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(results[items[2].rowID] == .notDeleted)
         #expect([0, 1, 3].allSatisfy { results[items[$0].rowID] == .deleted })
         await rig.stop()
@@ -192,10 +193,10 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(50), giveUpAfter: .seconds(3600))),
             behaviour: .script([.status(503, retryAfter: nil), .status(502, retryAfter: nil), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        let first = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let first = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(first[items[0].rowID] == .retrying)
         #expect(try await rig.status(of: items[0]) == .pending)
-        #expect(await rig.fake.waitForCalls(count: 3, timeout: .seconds(30)))
+        #expect(await rig.fake.waitForCalls(count: 3, timeout: atOnce))
         try await waitUntil { try await rig.status(of: items[0]) == .deleted }
         let record = try #require(try await rig.journal.record(id: items[0].optOutID))
         #expect(record.leads[0].attempts.map(\.httpStatus) == [503, 502, 200])
@@ -207,8 +208,8 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .seconds(3600))),
             behaviour: .script([.rateLimited(retryAfterSeconds: 1), .succeed]))
         let items = try await rig.journalLeads(leads(1))
-        _ = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
-        #expect(await rig.fake.waitForCalls(count: 2, timeout: .seconds(30)))
+        _ = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
+        #expect(await rig.fake.waitForCalls(count: 2, timeout: atOnce))
         let calls = rig.fake.calls
         #expect(calls[1].receivedAt.timeIntervalSince(calls[0].receivedAt) >= 0.95)
         try await waitUntil { try await rig.status(of: items[0]) == .deleted }
@@ -220,7 +221,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(retry: RetryPolicy(initialDelay: .milliseconds(10), giveUpAfter: .zero)),
             behaviour: .status(500, retryAfter: nil))
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(results[items[0].rowID] == .failed)
         #expect(try await rig.status(of: items[0]) == .failed)
         #expect(try await rig.journal.counts().failed == 1)
@@ -234,7 +235,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
             configuration: .init(authorizationProbeInterval: .milliseconds(300)),
             behaviour: .status(401, retryAfter: nil))
         let items = try await rig.journalLeads(leads(1))
-        let results = await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))
+        let results = await rig.dispatcher.submitAndWait(items, timeout: atOnce)
         #expect(results[items[0].rowID] == .retrying)
         #expect(await rig.dispatcher.tokenRejected)
         #expect(try await rig.status(of: items[0]) == .pending)
@@ -264,7 +265,7 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
         await rig.dispatcher.beginRescan()
         let pending = try await rig.journal.pendingLeads()
         #expect(pending.map(\.leadRowID) == items.map(\.rowID))
-        #expect(await rig.dispatcher.submitAndWait(items, timeout: .seconds(30))[items[0].rowID] == .deleted)
+        #expect(await rig.dispatcher.submitAndWait(items, timeout: atOnce)[items[0].rowID] == .deleted)
         await rig.dispatcher.resume(pending)
         try await Task.sleep(for: .milliseconds(300))
         #expect(rig.fake.callCount == 1)
@@ -274,13 +275,12 @@ func leads(_ count: Int, pearl: String = "6720c0f8e4b0a1b2c3d4e5f6", prefix: Str
 }
 
 /// Polls `condition` every 20 ms for up to `timeout`; fails the test if it never holds.
-/// Waits until `condition` holds.
 ///
-/// Waits in these tests are generous (30 s) and end as soon as what they wait for happens: at the start of a full run,
+/// The bound is ``atOnce`` and the wait ends as soon as what it waits for happens: at the start of a full run,
 /// hundreds of tests share the two threads of Swift's cooperative pool, which blocking setup (new journals' fsyncs,
-/// child processes) can hold for several seconds.
+/// child processes) can hold for seconds, and for more than 30 s on one core of a slow machine.
 func waitUntil(
-    timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = atOnce, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

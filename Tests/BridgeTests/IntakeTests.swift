@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OptOutCore
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Bridge
@@ -33,7 +34,7 @@ private final class SyncAfterCall: Sendable {
     var syncer: WALSyncer {
         WALSyncer { [self] () throws(JournalError) in
             guard state.withLock({ $0.callSeenDuringSync == nil }) else { return }
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + atOnce
             var called = false
             while !called, ContinuousClock.now < deadline {
                 called = (state.withLock { $0.fake?.callCount } ?? 0) > 0
