@@ -19,8 +19,8 @@ import Synchronization
 /// called durable.
 ///
 /// Delivery outcomes are resumed as soon as they are committed, or queued without waiting (``queue(_:)``), their
-/// commit to be awaited later. A crash of the process loses nothing, since they are
-/// in the WAL, and the next fsync makes them durable too. Power loss can at worst forget the latest outcomes. Their
+/// commit to be awaited later. A crash of the process loses nothing that was committed, since it is in the WAL, and
+/// the next fsync makes it durable too. Power loss can at worst forget the latest outcomes. Their
 /// leads are then pending again after the restart, and NLPearl is asked once more to delete what it already
 /// deleted, which is idempotent: the same as after a crash between a call and its record.
 ///

@@ -22,8 +22,8 @@ import OptOutCore
 /// opt-out as rows of their own, and a request waiting for the search waits for them too, within its deadline.
 ///
 /// An attempt is queued for the journal before a waiting request hears of it, and journaled before one hears of anything
-/// but a deletion: an answer never runs ahead of the journal, since a read of the journal after it
-/// (``Journal/record(id:)``) waits for what was queued before, and the answer of a deleted lead reads nothing back.
+/// but a deletion: an answer never runs ahead of the journal, since the answer of a deleted lead reads nothing back,
+/// and the reads that answer requests after it wait for what was queued before (`Journal.readAfterQueuedWrites`).
 public actor Dispatcher {
     public struct Configuration: Sendable {
         public var maxLeadsPerRequest: Int
@@ -354,7 +354,8 @@ public actor Dispatcher {
 
     /// Settles a call (``settle(_:outcome:duration:deletedBy:)``), queues its outcomes for the journal, and tells the
     /// requests waiting for a lead that NLPearl deleted at once, while the outcomes are committed: their answer needs
-    /// nothing more from the journal, and a read after it (``Journal/record(id:)``) waits for what was queued before.
+    /// nothing more from the journal, and a read after it (``Journal/record(id:)``, the suppression list) waits for
+    /// what was queued before.
     /// Every other result is told once its outcome is committed (``finishCall(_:finished:)``), since the answer then
     /// reads the journal's details back.
     private func settleAndQueue(
