@@ -30,7 +30,7 @@ import Testing
                 return connection
             }
         }
-        let deadline = ContinuousClock.now + .seconds(120)
+        let deadline = ContinuousClock.now + atOnce
         while server.core.bufferedBytes.load(ordering: .relaxed) < count * declared, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
